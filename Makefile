@@ -1,0 +1,49 @@
+# ProKUS evaluation. Two commands matter: `make report` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := data/raw/demo
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: report test demo-data run verify lint venv clean lock
+
+## Set-up: create .venv from the lock file (every direct and indirect dependency pinned), install the package.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; assert v == (3, 11), f"Python 3.11 is needed, found {v}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## The demo evaluation end to end: synthetic data with a known truth, every notebook, every report.
+report: $(STAMP)
+	$(BIN)/prokus-eval demo-data --out $(DEMO_DIR)
+	$(BIN)/prokus-eval run
+
+demo-data: $(STAMP)
+	$(BIN)/prokus-eval demo-data --out $(DEMO_DIR)
+
+run: $(STAMP)
+	$(BIN)/prokus-eval run
+
+## The tests (CI runs this through .ci/run).
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/python tools/check_notebooks.py
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks tools
+
+clean:
+	rm -rf $(VENV) reports/[0-9]* reports/latest data/processed $(DEMO_DIR)
+
+## Re-pin: resolve pyproject's dependencies in a scratch venv and rewrite requirements.lock + environment.yml.
+lock:
+	bash tools/lock.sh

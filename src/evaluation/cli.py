@@ -1,0 +1,109 @@
+"""Command line ``prokus-eval`` (also ``python -m evaluation``): parse arguments, call one function per command.
+
+A user error (bad input, bad parameter) prints one paragraph and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from evaluation.errors import UserError
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from evaluation.paths import resolve
+    from evaluation.synthetic import generate
+
+    fam = args.families
+    if fam is not None and (fam < 10 or fam % 5):
+        raise UserError(f"--families {fam} is not a positive multiple of 5 (five regions)", fix="use e.g. 1000")
+    per_region = (fam // 5) if fam else 200
+    comparison = (args.comparison // 5) if args.comparison else per_region
+    data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    out = data.write(resolve(args.out))
+    print(
+        f"Synthetic demo data written to {args.out}: {len(data.roster)} families "
+        f"({per_region * 5} ProKUS, {comparison * 5} comparison), seed {args.seed}; true effects in truth.json."
+    )
+    del out
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from evaluation.paths import PROJ_ROOT
+    from evaluation.runner import run
+
+    final = run(
+        config=args.config,
+        regions=args.regions,
+        jobs=args.jobs,
+        data_dir=args.data_dir,
+        run_id=args.run_id,
+        progress=not args.quiet,
+    )
+    try:
+        shown = final.relative_to(PROJ_ROOT)
+    except ValueError:
+        shown = final
+    print(
+        f"Run complete: {shown}/ (results.json, one report.html per region and national); reports/latest points here."
+    )
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from evaluation.data import load_dataset
+
+    ds = load_dataset(args.data_dir)
+    print(
+        f"{args.data_dir}: {len(ds.roster)} families, {len(ds.programme)} programme rows, "
+        f"{len(ds.survey)} survey rows; "
+        "structure, types, unique family-wave rows and roster membership are valid."
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-command per DESIGN §6 command implemented so far)."""
+    p = argparse.ArgumentParser(prog="prokus-eval", description="ProKUS 2020 evaluation: data, notebooks, reports.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo-data", help="write synthetic data with a known truth")
+    d.add_argument("--out", default="data/raw/demo", help="output directory (default data/raw/demo)")
+    d.add_argument("--families", type=int, default=None, help="ProKUS families, a multiple of 5 (default 1000)")
+    d.add_argument("--comparison", type=int, default=None, help="comparison families (default: as many as ProKUS)")
+    d.add_argument("--seed", type=int, default=20201, help="random seed (default 20201)")
+    d.set_defaults(func=_cmd_demo_data)
+
+    r = sub.add_parser("run", help="execute the notebooks and render the reports")
+    r.add_argument("--config", default=None, help="config file (default data/config.toml)")
+    r.add_argument("--regions", nargs="+", default=None, help="region codes (default: all configured)")
+    r.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default from config)")
+    r.add_argument("--data-dir", default=None, help="data directory (default from config)")
+    r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_run)
+
+    v = sub.add_parser("validate", help="check a data directory against the codebook")
+    v.add_argument("data_dir")
+    v.set_defaults(func=_cmd_validate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"prokus-eval {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prokus-eval: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""What the notebooks call: one object per notebook that computes, records and displays each section.
+
+A notebook stays thin (parameters, a call per section, display). Every number a section shows is put into the
+notebook's :class:`~evaluation.record.ResultsRecorder` at the same time, and :meth:`Evaluation.save` writes them
+to ``<output_dir>/results.json``; the runner merges those files into the run's ``results.json``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Image
+
+from evaluation import analysis, figures
+from evaluation.codebook import Codebook, load_codebook
+from evaluation.config import NATIONAL, Config, load_config, with_overrides
+from evaluation.data import Dataset, analysis_table, load_dataset, load_truth
+from evaluation.formatting import format_number, format_percent, format_value
+from evaluation.paths import REPORTS_DIR, resolve
+from evaluation.record import ResultsRecorder
+from evaluation.text import t
+
+
+@dataclass
+class Section:
+    """A heading, paragraphs and a table, displayed as HTML in the notebook."""
+
+    title: str
+    table: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    level: int = 2
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h{self.level}>{html.escape(self.title)}</h{self.level}>"]
+        parts += [f"<p>{html.escape(n)}</p>" for n in self.notes]
+        if self.table is not None:
+            parts.append(self.table.to_html(index=False, escape=True, border=0, classes="prokus-table"))
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        body = "" if self.table is None else "\n" + self.table.to_string(index=False)
+        return f"{self.title}\n" + "\n".join(self.notes) + body
+
+
+@dataclass
+class Banner:
+    """A visible banner (synthetic data warning) at the top of a report."""
+
+    text: str
+    title: str
+
+    def _repr_html_(self) -> str:
+        banner = ""
+        if self.text:
+            banner = (
+                '<div class="prokus-banner" style="border:3px solid #b00020;background:#fff3f3;padding:10px;'
+                f'margin:0 0 12px 0;font-weight:bold;color:#b00020">{html.escape(self.text)}</div>'
+            )
+        return f"{banner}<h1>{html.escape(self.title)}</h1>"
+
+    def __repr__(self) -> str:
+        return f"{self.text}\n{self.title}" if self.text else self.title
+
+
+class Evaluation:
+    """The evaluation of one scope (a region code or ``national``) for one notebook run."""
+
+    def __init__(self, scope: str, cfg: Config, codebook: Codebook, dataset: Dataset, output_dir: Path) -> None:
+        self.scope = scope
+        self.cfg = cfg
+        self.codebook = codebook
+        self.dataset = dataset
+        self.output_dir = output_dir
+        self.lang = cfg.run.language
+        self.design = cfg.design
+        self.outcomes = tuple(cfg.analysis.outcomes)
+        self.headline = tuple(cfg.analysis.headline) or self.outcomes[:4]
+        self.panel = analysis_table(dataset.roster, dataset.programme, dataset.survey, cfg.design.treated_value)
+        if scope != NATIONAL:
+            self.panel = analysis.select_scope(self.panel, scope)
+        self.recorder = ResultsRecorder()
+        self.recorder.add(f"{scope}.meta.synthetic", dataset.synthetic)
+        self.recorder.add(f"{scope}.meta.seed", cfg.run.seed)
+        self.recorder.add(f"{scope}.meta.language", self.lang)
+        self._means: pd.DataFrame | None = None
+        self._did: analysis.Effects | None = None
+        self._pre_post: analysis.Effects | None = None
+
+    # ----------------------------------------------------------------------------------------------- helpers
+    def label(self, outcome: str) -> str:
+        """Outcome label with unit, in the notebook's language."""
+        return self.codebook[outcome].label_with_unit(self.lang)
+
+    def _unit(self, outcome: str) -> str:
+        var = self.codebook[outcome]
+        return "share" if var.type == "binary" else var.unit_en
+
+    def _fmt(self, outcome: str, x: float, signed: bool = False) -> str:
+        return format_value(x, self.lang, self._unit(outcome), signed=signed)
+
+    def _ci(self, outcome: str, lo: float, hi: float) -> str:
+        return f"[{self._fmt(outcome, lo)}; {self._fmt(outcome, hi)}]"
+
+    def _reading(self, lo: float, hi: float) -> str:
+        if lo > 0:
+            return t("reading_up", self.lang)
+        if hi < 0:
+            return t("reading_down", self.lang)
+        return t("reading_unclear", self.lang)
+
+    def _p(self, p: float) -> str:
+        return (
+            "< 0,001"
+            if (p < 0.001 and self.lang == "id")
+            else ("< 0.001" if p < 0.001 else format_number(p, self.lang, 3))
+        )
+
+    @property
+    def source(self) -> str:
+        """Data source line for captions."""
+        return t("source_synthetic" if self.dataset.synthetic else "source_survey", self.lang)
+
+    def _figure_path(self, name: str) -> Path:
+        return self.output_dir / "figures" / f"{name}.png"
+
+    # ----------------------------------------------------------------------------------------------- sections
+    def header(self) -> Banner:
+        """Title, and the synthetic-data banner when the data are synthetic."""
+        name = self.cfg.scope_name(self.scope) if self.scope != NATIONAL else ""
+        title = t("title_national", self.lang) if self.scope == NATIONAL else t("title_region", self.lang, name=name)
+        return Banner(text=t("banner_synthetic", self.lang) if self.dataset.synthetic else "", title=title)
+
+    def sample(self) -> Section:
+        """Families enrolled and interviewed, and attrition, by group."""
+        table, keys = analysis.sample_summary(self.panel, self.dataset.roster, self.scope, self.design)
+        self.recorder.update(keys)
+        out = pd.DataFrame(
+            {
+                t("col_group", self.lang): [
+                    t(f"group_{g}", self.lang) if g in ("prokus", "comparison") else g
+                    for g in table["group"].map(lambda g: "prokus" if g == self.design.treated_value else g)
+                ],
+                t("col_enrolled", self.lang): [format_number(x, self.lang) for x in table["enrolled"]],
+                t("col_villages", self.lang): [format_number(x, self.lang) for x in table["villages"]],
+                t("col_baseline", self.lang): [format_number(x, self.lang) for x in table["baseline"]],
+                t("col_endline", self.lang): [format_number(x, self.lang) for x in table["endline"]],
+                t("col_both", self.lang): [format_number(x, self.lang) for x in table["both_waves"]],
+                t("col_attrition", self.lang): [format_percent(x, self.lang) for x in table["attrition"]],
+            }
+        )
+        return Section(t("sample_title", self.lang), out)
+
+    def baseline(self) -> Section:
+        """Baseline means by group and normalised differences."""
+        table, keys = analysis.baseline_balance(self.panel, self.scope, self.outcomes, self.design)
+        self.recorder.update(keys)
+        out = pd.DataFrame(
+            {
+                t("col_outcome", self.lang): [self.label(o) for o in table["outcome"]],
+                t("col_mean_prokus", self.lang): [
+                    self._fmt(o, x) for o, x in zip(table["outcome"], table["mean_prokus"], strict=True)
+                ],
+                t("col_mean_comparison", self.lang): [
+                    self._fmt(o, x) for o, x in zip(table["outcome"], table["mean_comparison"], strict=True)
+                ],
+                t("col_difference", self.lang): [
+                    self._fmt(o, x, signed=True) for o, x in zip(table["outcome"], table["difference"], strict=True)
+                ],
+                t("col_norm_diff", self.lang): [
+                    format_number(x, self.lang, 2, signed=True) for x in table["normalised_difference"]
+                ],
+            }
+        )
+        return Section(t("baseline_title", self.lang), out)
+
+    def _group_means(self) -> pd.DataFrame:
+        if self._means is None:
+            self._means, keys = analysis.group_means(self.panel, self.scope, self.outcomes, self.design)
+            self.recorder.update(keys)
+        return self._means
+
+    def before_after(self) -> Section:
+        """Before/after change of ProKUS families (paired, clustered by village), with the COVID-19 caveat."""
+        means = self._group_means()
+        self._pre_post = analysis.before_after(self.panel, self.scope, self.outcomes, self.design)
+        self.recorder.update(self._pre_post.keys(self.scope))
+        rows = []
+        for o, e in self._pre_post.estimates.items():
+            m = means[(means["outcome"] == o) & (means["group"] == "prokus")].set_index("wave")["mean"]
+            rows.append(
+                {
+                    t("col_outcome", self.lang): self.label(o),
+                    t("col_before", self.lang): self._fmt(o, m.get("before", math.nan)),
+                    t("col_after", self.lang): self._fmt(o, m.get("after", math.nan)),
+                    t("col_change", self.lang): self._fmt(o, e.estimate, signed=True),
+                    t("col_ci", self.lang): self._ci(o, e.ci_low, e.ci_high),
+                    t("col_p", self.lang): self._p(e.p_value),
+                    t("col_n", self.lang): format_number(e.n_units, self.lang),
+                    t("col_reading", self.lang): self._reading(e.ci_low, e.ci_high),
+                }
+            )
+        notes = [t("change_caveat", self.lang)]
+        notes += [f"{self.label(o)}: {why}" for o, why in self._pre_post.failures.items()]
+        return Section(t("change_title", self.lang), pd.DataFrame(rows), notes)
+
+    def did(self) -> Section:
+        """Difference-in-differences against the comparison group, clustered by village."""
+        self._did = analysis.difference_in_differences(self.panel, self.scope, self.outcomes, self.design)
+        self.recorder.update(self._did.keys(self.scope))
+        rows = []
+        for o, e in self._did.estimates.items():
+            rows.append(
+                {
+                    t("col_outcome", self.lang): self.label(o),
+                    t("col_effect", self.lang): self._fmt(o, e.estimate, signed=True),
+                    t("col_ci", self.lang): self._ci(o, e.ci_low, e.ci_high),
+                    t("col_p", self.lang): self._p(e.p_value),
+                    t("col_n", self.lang): format_number(e.n_units, self.lang),
+                    t("col_clusters", self.lang): format_number(e.n_clusters or 0, self.lang),
+                    t("col_reading", self.lang): self._reading(e.ci_low, e.ci_high),
+                }
+            )
+        notes = [t("did_caveat", self.lang)]
+        notes += [f"{self.label(o)}: {why}" for o, why in self._did.failures.items()]
+        return Section(t("did_title", self.lang), pd.DataFrame(rows), notes)
+
+    def figure_before_after(self) -> Image:
+        """Headline outcomes before and after, both groups, 95% intervals of the means."""
+        means = self._group_means()
+        fig = figures.before_after_figure(
+            means,
+            self.headline,
+            {o: self.label(o) for o in self.headline},
+            {"prokus": t("group_prokus", self.lang), "comparison": t("group_comparison", self.lang)},
+            {"before": t("col_before", self.lang), "after": t("col_after", self.lang)},
+            t("fig_before_after", self.lang),
+            self.source,
+        )
+        return Image(filename=str(figures.save_png(fig, self._figure_path("before_after"))))
+
+    def figure_effects(self) -> Image:
+        """DiD effects of all outcomes as a percentage of the ProKUS baseline mean."""
+        if self._did is None:
+            self.did()
+        assert self._did is not None
+        means = self._group_means()
+        base = means[(means["group"] == "prokus") & (means["wave"] == "before")].set_index("outcome")["mean"].to_dict()
+        fig = figures.effects_figure(
+            self._did.table(),
+            base,
+            {o: self.codebook[o].label(self.lang) for o in self.outcomes},
+            t("fig_effects", self.lang),
+            t("fig_effects_x", self.lang),
+            self.source,
+        )
+        return Image(filename=str(figures.save_png(fig, self._figure_path("effects"))))
+
+    # ----------------------------------------------------------------------------------------------- national
+    def _region_effects(self) -> pd.DataFrame:
+        rows = []
+        full = analysis_table(
+            self.dataset.roster, self.dataset.programme, self.dataset.survey, self.design.treated_value
+        )
+        present = set(full[analysis.REGION_COLUMN].unique())
+        for code in [*(c for c in self.cfg.region_codes if c in present), NATIONAL]:
+            eff = (
+                self._did
+                if code == NATIONAL and self._did is not None
+                else analysis.difference_in_differences(full, code, self.outcomes, self.design)
+            )
+            self.recorder.update(eff.keys(code))
+            for o, e in eff.estimates.items():
+                rows.append(
+                    {
+                        "scope": code,
+                        "outcome": o,
+                        "estimate": e.estimate,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "p_value": e.p_value,
+                        "n_units": e.n_units,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def _scope_label(self, code: str) -> str:
+        return t("national", self.lang) if code == NATIONAL else self.cfg.region(code).name
+
+    def region_comparison(self) -> Section:
+        """DiD effect of each headline outcome in each region and nationally."""
+        eff = self._region_effects()
+        rows = []
+        for _, r in eff[eff["outcome"].isin(self.headline)].iterrows():
+            rows.append(
+                {
+                    t("col_outcome", self.lang): self.label(r["outcome"]),
+                    t("col_region", self.lang): self._scope_label(r["scope"]),
+                    t("col_effect", self.lang): self._fmt(r["outcome"], r["estimate"], signed=True),
+                    t("col_ci", self.lang): self._ci(r["outcome"], r["ci_low"], r["ci_high"]),
+                    t("col_n", self.lang): format_number(r["n_units"], self.lang),
+                    t("col_reading", self.lang): self._reading(r["ci_low"], r["ci_high"]),
+                }
+            )
+        return Section(t("region_comparison_title", self.lang), pd.DataFrame(rows))
+
+    def forest_plot(self) -> Image:
+        """Forest plot of headline DiD effects by region and nationally."""
+        eff = self._region_effects()
+        scopes = [*dict.fromkeys(s for s in eff["scope"] if s != NATIONAL), NATIONAL]
+        fig = figures.forest_figure(
+            eff,
+            self.headline,
+            {o: self.label(o) for o in self.headline},
+            {s: self._scope_label(s) for s in scopes},
+            t("fig_forest", self.lang),
+            self.source,
+        )
+        return Image(filename=str(figures.save_png(fig, self._figure_path("forest"))))
+
+    def truth_check(self) -> Section | None:
+        """For synthetic data, whether each DiD 95% interval contains the generator's true effect."""
+        truth = load_truth(self.dataset.data_dir)
+        if not truth:
+            return None
+        eff = self._region_effects()
+        rows = []
+        covered = 0
+        for _, r in eff.iterrows():
+            key = f"{r['scope']}.{r['outcome']}.att"
+            if key not in truth:
+                continue
+            inside = bool(r["ci_low"] <= truth[key] <= r["ci_high"])
+            covered += inside
+            rows.append(
+                {
+                    t("col_region", self.lang): self._scope_label(r["scope"]),
+                    t("col_outcome", self.lang): self.label(r["outcome"]),
+                    t("col_truth", self.lang): self._fmt(r["outcome"], truth[key], signed=True),
+                    t("col_effect", self.lang): self._fmt(r["outcome"], r["estimate"], signed=True),
+                    t("col_ci", self.lang): self._ci(r["outcome"], r["ci_low"], r["ci_high"]),
+                    t("col_covered", self.lang): t("yes" if inside else "no", self.lang),
+                }
+            )
+        total = len(rows)
+        self.recorder.add(f"{self.scope}.truth_check.did_intervals", total)
+        self.recorder.add(f"{self.scope}.truth_check.did_covered", covered)
+        share = format_percent(covered / total, self.lang) if total else "–"
+        note = t("coverage_sentence", self.lang, covered=covered, total=total, share=share)
+        return Section(t("truth_title", self.lang), pd.DataFrame(rows), [note])
+
+    # ----------------------------------------------------------------------------------------------- output
+    def save(self) -> Path:
+        """Write this notebook's results to ``<output_dir>/results.json``."""
+        return self.recorder.write(self.output_dir / "results.json")
+
+
+def open_evaluation(
+    scope: str,
+    data_dir: str | None = None,
+    config: str | None = None,
+    language: str | None = None,
+    output_dir: str | None = None,
+) -> Evaluation:
+    """Build the :class:`Evaluation` of a notebook from its papermill parameters and the config file.
+
+    Empty parameters fall back to the config (``data_dir``, ``language``); ``output_dir`` defaults to
+    ``reports/interactive/<scope>`` so that running a notebook by hand never touches a finished run.
+    """
+    cfg = with_overrides(load_config(config or None), language=language or None, data_dir=data_dir or None)
+    scope = str(scope)
+    if scope != NATIONAL:
+        cfg.region(scope)  # a clear error for an unknown region
+    codebook = load_codebook(cfg.run.codebook)
+    dataset = load_dataset(cfg.run.data_dir, codebook)
+    out = resolve(output_dir) if output_dir else REPORTS_DIR / "interactive" / scope
+    out.mkdir(parents=True, exist_ok=True)
+    return Evaluation(scope, cfg, codebook, dataset, out)

@@ -1,0 +1,281 @@
+"""Execute the notebooks with papermill, render them to HTML and assemble one run directory.
+
+A run is built in ``reports/<run-id>.partial/`` and renamed to ``reports/<run-id>/`` only when every notebook
+succeeded, so a failure never leaves a half-written run where a finished one is expected, and earlier runs are
+never touched. ``reports/latest`` (a symlink) then points at the new run. The runner holds no statistics: it
+checks parameters, starts kernels, renders and merges the per-notebook ``results.json`` files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import nbformat
+
+from evaluation.config import NATIONAL, Config, load_config
+from evaluation.errors import UserError
+from evaluation.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
+from evaluation.record import merge_results, read_results, write_results
+
+REGION_NOTEBOOK = "region_evaluation.ipynb"
+NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
+REGION_PARAMETERS = ("region", "data_dir", "config", "language", "output_dir")
+NATIONAL_PARAMETERS = ("data_dir", "config", "language", "output_dir")
+KERNEL = "python3"
+
+
+class RunError(UserError):
+    """A notebook failed, or the run could not be set up."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook execution."""
+
+    scope: str
+    notebook: Path
+    parameters: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """Readable name for messages."""
+        return f"{self.scope} ({self.notebook.name})"
+
+
+def _relative(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(PROJ_ROOT))
+    except ValueError:
+        return str(p.resolve())
+
+
+def declared_parameters(notebook: Path) -> tuple[str, ...]:
+    """Names assigned in the notebook's cell tagged ``parameters``; an error when there is no such cell."""
+    import papermill
+
+    nb = nbformat.read(notebook, as_version=4)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells if c.cell_type == "code"):
+        raise RunError(
+            "the notebook has no cell tagged 'parameters'",
+            file=_relative(notebook),
+            rule="every notebook declares its papermill parameters in one code cell tagged 'parameters'",
+            fix="tag the parameter cell (JupyterLab: property inspector, Cell Tags)",
+        )
+    return tuple(papermill.inspect_notebook(str(notebook)))
+
+
+def check_parameters(task: Task) -> None:
+    """Refuse unknown or missing parameters (papermill would only warn)."""
+    declared = set(declared_parameters(task.notebook))
+    given = set(task.parameters)
+    unknown, missing = sorted(given - declared), sorted(declared - given)
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"unknown parameter(s) {', '.join(unknown)}")
+        if missing:
+            parts.append(f"parameter(s) {', '.join(missing)} not supplied")
+        raise RunError(
+            "; ".join(parts) + f" for {task.label}",
+            file=_relative(task.notebook),
+            rule=f"the parameters cell declares exactly {', '.join(sorted(declared))}",
+            fix="keep the notebook's parameters cell and the runner in step",
+        )
+
+
+def _kernel_environment(cfg: Config) -> None:
+    """Environment inherited by every kernel: pinned BLAS threads, fixed hash seed, headless matplotlib."""
+    threads = str(cfg.run.blas_threads)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        os.environ[var] = threads
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    os.environ["PROKUS_ROOT"] = str(PROJ_ROOT)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def render_html(executed: Path, out_html: Path) -> Path:
+    """Render an executed notebook to HTML with code hidden (nbconvert, lab template)."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:  # papermill's own bookkeeping cells carry nothing for the reader
+        cell.get("metadata", {}).pop("papermill", None)
+    exporter = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    out_html.write_text(body, encoding="utf-8")
+    return out_html
+
+
+def execute(task: Task, out_dir: Path, timeout: int) -> Path:
+    """Run one notebook into ``out_dir`` (executed notebook, HTML, figures, results.json)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / "notebook.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(task.notebook),
+            str(executed),
+            parameters=task.parameters,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(PROJ_ROOT),
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        raise RunError(
+            f"notebook {task.notebook.name} failed for {task.scope} in cell {exc.exec_count}: "
+            f"{exc.ename}: {str(exc.evalue).strip()}",
+            file=_relative(executed),
+            fix="open the executed notebook named here to see the failing cell; correct the input or the code",
+        ) from None
+    except Exception as exc:  # dead kernel, timeout, kernel not found
+        raise RunError(
+            f"notebook {task.notebook.name} could not run for {task.scope}: {type(exc).__name__}: {exc}",
+            file=_relative(task.notebook),
+            fix="check that the environment was set up with `make venv` and that the kernel 'python3' exists",
+        ) from None
+    if not (out_dir / "results.json").is_file():
+        raise RunError(
+            f"notebook {task.notebook.name} for {task.scope} finished without writing results.json",
+            file=_relative(task.notebook),
+            fix="keep the final `ev.save()` cell in the notebook",
+        )
+    render_html(executed, out_dir / "report.html")
+    return out_dir
+
+
+@contextmanager
+def _kernel_stderr(log_path: Path) -> Iterator[IO[str]]:
+    """Send file descriptor 2 (inherited by the kernels, whose start-up chatter lands there) to ``log_path``.
+
+    Yields a text stream on the original standard error for the progress bar.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+        console = os.fdopen(os.dup(saved), "w", buffering=1)
+        try:
+            yield console
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            console.close()
+
+
+def _new_run_id(reports: Path) -> str:
+    base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_id, i = base, 1
+    while (reports / run_id).exists() or (reports / f"{run_id}.partial").exists():
+        i += 1
+        run_id = f"{base}-{i}"
+    return run_id
+
+
+def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_root: Path) -> list[Task]:
+    """Tasks for the selected regions (default all configured) and the national synthesis."""
+    codes = [str(r) for r in regions] if regions else list(cfg.region_codes)
+    for code in codes:
+        cfg.region(code)
+    data = data_dir or cfg.run.data_dir
+    common = {"data_dir": data, "config": cfg.path, "language": cfg.run.language}
+    tasks = [
+        Task(
+            code, NOTEBOOKS_DIR / REGION_NOTEBOOK, {"region": code, **common, "output_dir": _relative(out_root / code)}
+        )
+        for code in codes
+    ]
+    tasks.append(
+        Task(NATIONAL, NOTEBOOKS_DIR / NATIONAL_NOTEBOOK, {**common, "output_dir": _relative(out_root / NATIONAL)})
+    )
+    return tasks
+
+
+def _update_latest(reports: Path, run_id: str) -> None:
+    link = reports / "latest"
+    tmp = reports / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id)
+    os.replace(tmp, link)
+
+
+def run(
+    config: str | None = None,
+    regions: Sequence[str] | None = None,
+    jobs: int | None = None,
+    data_dir: str | None = None,
+    run_id: str | None = None,
+    progress: bool = True,
+) -> Path:
+    """Execute every notebook of a run and return the finished run directory."""
+    from evaluation.data import load_dataset
+
+    cfg = load_config(config)
+    reports = resolve(cfg.run.reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    load_dataset(data_dir or cfg.run.data_dir)  # fail before any kernel starts when the data cannot be read
+    rid = run_id or _new_run_id(reports)
+    final = reports / rid
+    if final.exists():
+        raise RunError("the run directory already exists", file=_relative(final), fix="choose another --run-id")
+    partial = reports / f"{rid}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    tasks = plan(cfg, regions, data_dir, partial)
+    for task in tasks:
+        check_parameters(task)
+    _kernel_environment(cfg)
+    n_jobs = max(1, jobs or cfg.run.jobs)
+    partial.mkdir(parents=True)
+    from tqdm import tqdm
+
+    try:
+        with _kernel_stderr(partial / "kernels.log") as console, ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", disable=not progress, file=console)
+            futures: dict[Future, Task] = {
+                pool.submit(execute, t, partial / t.scope, cfg.run.cell_timeout_seconds): t for t in tasks
+            }
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    exc = f.exception()
+                    if exc is not None:
+                        for p in pending:
+                            p.cancel()
+                        raise exc
+                    bar.update(1)
+                    bar.set_postfix_str(futures[f].scope)
+            bar.close()
+    except BaseException as exc:
+        if isinstance(exc, UserError):
+            raise RunError(
+                exc.message + f" The unfinished run stays in {_relative(partial)} for inspection; it is not a run.",
+                file=exc.file,
+                fix=exc.fix,
+            ) from None
+        raise
+    merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
+    write_results(merged, partial / "results.json")
+    partial.rename(final)
+    _update_latest(reports, rid)
+    return final

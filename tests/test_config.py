@@ -1,0 +1,53 @@
+"""The configuration is checked at the boundary: unknown keys, wrong types and bad values are clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.config import NATIONAL, load_config, with_overrides
+from evaluation.errors import UserError
+from evaluation.paths import DEFAULT_CONFIG
+
+
+def test_default_config_has_the_five_prokus_regions():
+    cfg = load_config()
+    assert cfg.region_codes == ("3217", "3210", "3322", "3402", "31")
+    assert cfg.region("31").name == "Provinsi DKI Jakarta"
+    assert cfg.design.cluster == "village"
+    assert set(cfg.analysis.headline) <= set(cfg.analysis.outcomes)
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "c.toml"
+    p.write_text(text)
+    return p
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    text = DEFAULT_CONFIG.read_text().replace("seed = 20201", "seed = 20201\nsede = 1")
+    with pytest.raises(UserError, match=r"c\.toml.*unknown key\(s\) sede in \[run\]"):
+        load_config(_write(tmp_path, text))
+
+
+def test_wrong_type_and_bad_values(tmp_path):
+    with pytest.raises(UserError, match=r"seed.*wrong type"):
+        load_config(_write(tmp_path, DEFAULT_CONFIG.read_text().replace("seed = 20201", 'seed = "x"')))
+    with pytest.raises(UserError, match="language"):
+        load_config(_write(tmp_path, DEFAULT_CONFIG.read_text().replace('language = "id"', 'language = "fr"')))
+    with pytest.raises(UserError, match="alpha"):
+        load_config(_write(tmp_path, DEFAULT_CONFIG.read_text().replace("alpha = 0.05", "alpha = 1.5")))
+    with pytest.raises(UserError, match="not valid TOML"):
+        load_config(_write(tmp_path, "[run\n"))
+    with pytest.raises(UserError, match="does not exist"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_unknown_region_and_overrides():
+    cfg = load_config()
+    with pytest.raises(UserError, match="region '9999' is not configured"):
+        cfg.region("9999")
+    en = with_overrides(cfg, language="en")
+    assert en.run.language == "en" and cfg.run.language == "id"
+    assert en.scope_name(NATIONAL) == "National"
+    with pytest.raises(UserError):
+        with_overrides(cfg, language="xx")
