@@ -7,7 +7,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 python3 -m venv "$scratch/venv"
 "$scratch/venv/bin/pip" install --quiet --upgrade "setuptools>=75" wheel
-"$scratch/venv/bin/pip" install --quiet ".[test]"
+"$scratch/venv/bin/pip" install --quiet ".[test,bench]"
 "$scratch/venv/bin/pip" uninstall --quiet --yes prokus-evaluation
 {
   echo "# Exact pins of every direct and indirect dependency (Python 3.11, Linux x86_64)."
