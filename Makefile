@@ -35,12 +35,12 @@ run: $(STAMP)
 
 ## The tests (CI runs this through .ci/run).
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff check .
 	$(BIN)/python tools/check_notebooks.py
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) reports/[0-9]* reports/latest data/processed $(DEMO_DIR)
