@@ -20,6 +20,7 @@ from evaluation.codebook import Codebook, load_codebook
 from evaluation.config import NATIONAL, Config, load_config, with_overrides
 from evaluation.data import Dataset, analysis_table, load_dataset, load_truth
 from evaluation.formatting import format_number, format_percent, format_value
+from evaluation.intake import ensure_processed
 from evaluation.paths import REPORTS_DIR, resolve
 from evaluation.record import ResultsRecorder
 from evaluation.text import t
@@ -375,7 +376,8 @@ def open_evaluation(
     if scope != NATIONAL:
         cfg.region(scope)  # a clear error for an unknown region
     codebook = load_codebook(cfg.run.codebook)
-    dataset = load_dataset(cfg.run.data_dir, codebook)
+    processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
+    dataset = load_dataset(processed, codebook)
     out = resolve(output_dir) if output_dir else REPORTS_DIR / "interactive" / scope
     out.mkdir(parents=True, exist_ok=True)
     return Evaluation(scope, cfg, codebook, dataset, out)

@@ -70,6 +70,13 @@ KIND_TEXT = {
     "excel_number": "spreadsheet number cell read as text code",
     "multiple_separator": "select_multiple answer rewritten as space-separated codes",
     "not_relevant_filled": "question not asked (relevance false): empty answer filled with the not-asked value",
+    "utf8_bom": "UTF-8 byte-order mark removed",
+    "delimiter": "';' or tab read as the CSV delimiter",
+    "column_mapped": "export column (group prefix) mapped to its codebook name",
+    "multiple_columns": "select_multiple choice columns joined into one answer",
+    "wave_from_file_name": "wave taken from the file name",
+    "date_from_submission": "interview date taken from the submission time",
+    "excel_1904": "workbook in Excel's 1904 date system",
 }
 
 
