@@ -19,7 +19,7 @@ from evaluation.errors import UserError
 from evaluation.paths import resolve
 
 FILES = {"roster": "roster.csv", "programme": "programme.csv", "survey": "survey.csv"}
-TEXT_TYPES = ("id", "string", "category", "date")
+TEXT_TYPES = ("id", "string", "category", "multiple", "date")
 
 
 @dataclass(frozen=True)
