@@ -68,6 +68,8 @@ TABLES = ("roster", "programme", "survey")
 FILE_PREFIXES = {"roster": ("roster",), "programme": ("programme", "monitoring"), "survey": ("survey",)}
 EXTENSIONS = (".csv", ".xlsx")
 PROBLEMS_FILE = "validation_problems.csv"
+# File-level errors after which row-level rules are not run (they would only repeat the same cause).
+STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"}
 MANIFEST = "intake.json"
 QUALITY_FILE = "data_quality.csv"
 WAVES = ("baseline", "midline", "endline")
@@ -536,7 +538,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
         typed[table] = _typed_table(frames, cb, table)
     meta_path = d / "dataset.json"
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-    if report.errors:
+    if any(p.rule in STRUCTURAL for p in report.errors):  # rules across tables would only add noise
         return Intake(d, typed, report, metadata, sources)
     roster = typed["roster"]
     if "region_code" in roster:
@@ -560,6 +562,10 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
     report.extend(outlier_warnings(typed, cb))
     report.problems = [  # name columns as the export names them, so the user finds them
         dataclasses.replace(p, column=report.columns.get((p.file, p.column), p.column)) for p in report.problems
+    ]
+    unreadable = {(p.file, p.row, p.column) for p in report.errors if p.rule.startswith("type_")}
+    report.problems = [  # an unreadable cell is reported once, not again as missing
+        p for p in report.problems if not (p.rule == "required" and (p.file, p.row, p.column) in unreadable)
     ]
     return Intake(d, typed, report, metadata, sources)
 
