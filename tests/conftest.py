@@ -24,6 +24,8 @@ def write_config(path: Path, data_dir: Path, reports_dir: Path, **replace: str) 
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{data_dir}"', text)
     text = re.sub(r"(?m)^reports_dir = .*$", f'reports_dir = "{reports_dir}"', text)
+    # intake writes processed tables beside the private reports directory, never into the repository's data/
+    text = re.sub(r"(?m)^processed_dir = .*$", f'processed_dir = "{Path(reports_dir).parent / "processed"}"', text)
     for key, value in replace.items():
         text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
     path.write_text(text, encoding="utf-8")

@@ -32,7 +32,9 @@ def _check_table(df: pd.DataFrame, table: str) -> None:
         if v.name not in df:
             continue
         col = df[v.name]
-        if v.categories:
+        if v.type == "multiple":  # space-separated codes, as ODK writes a select_multiple
+            assert {c for x in col.dropna() for c in str(x).split()} <= {c.code for c in v.categories}, v.name
+        elif v.categories:
             assert set(col.dropna()) <= {c.code for c in v.categories}, v.name
         if v.type in ("integer", "number", "binary") and v.min:
             x = pd.to_numeric(col, errors="raise").dropna().to_numpy(dtype=float)

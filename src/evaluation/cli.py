@@ -22,9 +22,15 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
     data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
-    out = data.write(resolve(args.out))
+    if args.format == "kobo":
+        from evaluation.kobo import write_kobo_demo
+
+        out = write_kobo_demo(data, resolve(args.out))
+    else:
+        out = data.write(resolve(args.out))
+    shape = " in KoboToolbox/ODK export shape" if args.format == "kobo" else ""
     print(
-        f"Synthetic demo data written to {args.out}: {len(data.roster)} families "
+        f"Synthetic demo data written to {args.out}{shape}: {len(data.roster)} families "
         f"({per_region * 5} ProKUS, {comparison * 5} comparison), seed {args.seed}; true effects in truth.json."
     )
     del out
@@ -54,14 +60,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from evaluation.data import load_dataset
+    from evaluation.codebook import load_codebook
+    from evaluation.config import load_config
+    from evaluation.intake import PROBLEMS_FILE, validate
 
-    ds = load_dataset(args.data_dir)
+    cfg = load_config(args.config)
+    intake = validate(args.data_dir, load_codebook(cfg.run.codebook), cfg.design.treated_value)
+    n = {t: len(df) for t, df in intake.tables.items()}
     print(
-        f"{args.data_dir}: {len(ds.roster)} families, {len(ds.programme)} programme rows, "
-        f"{len(ds.survey)} survey rows; "
-        "structure, types, unique family-wave rows and roster membership are valid."
+        f"{args.data_dir}: valid ({n['roster']} families, {n['programme']} programme rows, {n['survey']} survey "
+        f"rows; codebook types, ranges, categories, required values, one row per family per wave, roster "
+        f"membership, dates and grants checked).\n" + intake.report.terminal(f"{args.data_dir}/{PROBLEMS_FILE}")
     )
+    return 0
+
+
+def _cmd_instrument(args: argparse.Namespace) -> int:
+    from evaluation.instrument import write_instrument
+
+    paths = write_instrument(args.out)
+    print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
     return 0
 
 
@@ -75,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--families", type=int, default=None, help="ProKUS families, a multiple of 5 (default 1000)")
     d.add_argument("--comparison", type=int, default=None, help="comparison families (default: as many as ProKUS)")
     d.add_argument("--seed", type=int, default=20201, help="random seed (default 20201)")
+    d.add_argument(
+        "--format",
+        choices=("canonical", "kobo"),
+        default="canonical",
+        help="canonical codebook CSVs (default) or KoboToolbox/ODK Central export files",
+    )
     d.set_defaults(func=_cmd_demo_data)
 
     r = sub.add_parser("run", help="execute the notebooks and render the reports")
@@ -88,7 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a data directory against the codebook")
     v.add_argument("data_dir")
+    v.add_argument("--config", default=None, help="config file (default data/config.toml)")
     v.set_defaults(func=_cmd_validate)
+
+    i = sub.add_parser("instrument", help="write the XLSForm survey instrument generated from the codebook")
+    i.add_argument(
+        "--out",
+        default="reports/instrument/prokus_household_survey.xlsx",
+        help="household survey XLSForm; the monitoring checklist is written beside it (*_monitoring.xlsx)",
+    )
+    i.set_defaults(func=_cmd_instrument)
     return p
 
 

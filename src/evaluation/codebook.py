@@ -16,7 +16,7 @@ from evaluation.errors import UserError
 from evaluation.paths import DEFAULT_CODEBOOK, resolve
 
 TABLES = ("roster", "programme", "survey")
-TYPES = ("id", "string", "category", "integer", "number", "binary", "date")
+TYPES = ("id", "string", "category", "multiple", "integer", "number", "binary", "date")
 COLUMNS = (
     "name",
     "table",
@@ -33,6 +33,9 @@ COLUMNS = (
     "required",
     "description",
 )
+# Optional columns (added for the XLSForm instrument); a codebook without them still loads, and a row that has
+# fewer fields than the header reads them as empty.
+OPTIONAL_COLUMNS = ("group", "relevant")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Variable:
     personal: bool
     required: bool
     description: str
+    group: str = ""
+    relevant: str = ""
 
     def label(self, language: str) -> str:
         """Label in ``language``."""
@@ -160,17 +165,18 @@ def _load(path: str) -> Codebook:
     with p.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = tuple(reader.fieldnames or ())
-        if header != COLUMNS:
+        if header[: len(COLUMNS)] != COLUMNS or any(h not in OPTIONAL_COLUMNS for h in header[len(COLUMNS) :]):
             raise UserError(
                 f"the codebook header is {header}",
                 file=path,
                 row=1,
-                rule=f"the header must be {', '.join(COLUMNS)}",
+                rule=f"the header must be {', '.join(COLUMNS)}, optionally followed by {', '.join(OPTIONAL_COLUMNS)}",
                 fix="restore the header row",
             )
         variables = []
         seen: set[str] = set()
-        for i, rec in enumerate(reader, start=2):
+        for i, raw in enumerate(reader, start=2):
+            rec = {k: (raw.get(k) or "") for k in (*COLUMNS, *OPTIONAL_COLUMNS)}
             name = rec["name"].strip()
             if not name or name in seen:
                 raise UserError(
@@ -215,6 +221,8 @@ def _load(path: str) -> Codebook:
                     personal=_bool(rec["personal"], path, i, "personal"),
                     required=_bool(rec["required"], path, i, "required"),
                     description=rec["description"],
+                    group=rec["group"].strip(),
+                    relevant=rec["relevant"].strip(),
                 )
             )
     return Codebook(path=path, variables=tuple(variables))

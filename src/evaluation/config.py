@@ -42,6 +42,8 @@ class RunSettings:
     jobs: int = 2
     cell_timeout_seconds: int = 600
     blas_threads: int = 1
+    processed_dir: str = "data/processed"
+    min_cell_size: int = 10
 
 
 @dataclass(frozen=True)

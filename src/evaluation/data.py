@@ -19,7 +19,7 @@ from evaluation.errors import UserError
 from evaluation.paths import resolve
 
 FILES = {"roster": "roster.csv", "programme": "programme.csv", "survey": "survey.csv"}
-TEXT_TYPES = ("id", "string", "category", "date")
+TEXT_TYPES = ("id", "string", "category", "multiple", "date")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ def read_table(path: Path, codebook: Codebook, table: str) -> pd.DataFrame:
             rule="numeric columns hold plain numbers with '.' as decimal point",
             fix="run `prokus-eval validate` on the raw export to locate the value",
         ) from None
+    personal = [c for c in df.columns if c in codebook and codebook[c].personal]
+    df = df.drop(columns=personal)  # never carried into an analysis, even from an unprocessed directory
     for c in df.columns:
         if df[c].dtype == "string":
             df[c] = df[c].str.strip()

@@ -15,14 +15,20 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image
 
-from evaluation import analysis, figures
+from evaluation import analysis, disclosure, figures
 from evaluation.codebook import Codebook, load_codebook
 from evaluation.config import NATIONAL, Config, load_config, with_overrides
 from evaluation.data import Dataset, analysis_table, load_dataset, load_truth
 from evaluation.formatting import format_number, format_percent, format_value
+from evaluation.intake import ensure_processed
 from evaluation.paths import REPORTS_DIR, resolve
 from evaluation.record import ResultsRecorder
-from evaluation.text import t
+from evaluation.text import rule_text, t
+
+_SAMPLE_COLUMNS = ("enrolled", "villages", "baseline", "endline", "both_waves", "attrition")
+_SAMPLE_HEADERS = ("col_enrolled", "col_villages", "col_baseline", "col_endline", "col_both", "col_attrition")
+_BASELINE_COLUMNS = ("mean_prokus", "mean_comparison", "difference", "normalised_difference")
+_BASELINE_HEADERS = ("col_mean_prokus", "col_mean_comparison", "col_difference", "col_norm_diff")
 
 
 @dataclass
@@ -137,7 +143,8 @@ class Evaluation:
     def sample(self) -> Section:
         """Families enrolled and interviewed, and attrition, by group."""
         table, keys = analysis.sample_summary(self.panel, self.dataset.roster, self.scope, self.design)
-        self.recorder.update(keys)
+        mask = self._sample_mask(table)
+        self.recorder.update(disclosure.drop_keys(keys, mask, self._sample_keys(table)))
         out = pd.DataFrame(
             {
                 t("col_group", self.lang): [
@@ -152,12 +159,20 @@ class Evaluation:
                 t("col_attrition", self.lang): [format_percent(x, self.lang) for x in table["attrition"]],
             }
         )
-        return Section(t("sample_title", self.lang), out)
+        out = self._suppress(out, mask, dict(zip(_SAMPLE_COLUMNS, _SAMPLE_HEADERS, strict=True)))
+        return Section(t("sample_title", self.lang), out, self._disclosure_notes(mask))
 
     def baseline(self) -> Section:
         """Baseline means by group and normalised differences."""
         table, keys = analysis.baseline_balance(self.panel, self.scope, self.outcomes, self.design)
-        self.recorder.update(keys)
+        mask = self._baseline_mask(table)
+        hidden = {
+            (i, c): [f"{self.scope}.{table.at[i, 'outcome']}.baseline.{c}"]
+            + ([f"{self.scope}.{table.at[i, 'outcome']}.baseline.sd_{c[5:]}"] if c.startswith("mean_") else [])
+            for i in table.index
+            for c in mask.columns
+        }
+        self.recorder.update(disclosure.drop_keys(keys, mask, hidden))
         out = pd.DataFrame(
             {
                 t("col_outcome", self.lang): [self.label(o) for o in table["outcome"]],
@@ -175,7 +190,95 @@ class Evaluation:
                 ],
             }
         )
-        return Section(t("baseline_title", self.lang), out)
+        headers = dict(zip(_BASELINE_COLUMNS, _BASELINE_HEADERS, strict=True))
+        out = self._suppress(out, mask, headers)
+        return Section(t("baseline_title", self.lang), out, self._disclosure_notes(mask))
+
+    # ----------------------------------------------------------------------------------------------- disclosure
+    @property
+    def k(self) -> int:
+        """Disclosure threshold: a published cell describes at least k families (``[run] min_cell_size``)."""
+        return self.cfg.run.min_cell_size
+
+    def _sample_mask(self, table: pd.DataFrame) -> pd.DataFrame:
+        n = pd.DataFrame(index=table.index)
+        n["enrolled"] = table["enrolled"]
+        n["villages"] = table["enrolled"]  # the village count describes the group's families
+        n["baseline"] = table["baseline"]
+        n["endline"] = table["endline"]
+        n["both_waves"] = table["both_waves"]
+        n["attrition"] = table["baseline"]  # a share of the baseline families
+        # baseline, both waves and attrition: any two give the third
+        rel = disclosure.row_relations(table.index, ["both_waves", "attrition", "baseline"])
+        mask = disclosure.suppression_mask(n, self.k, rel)
+        self.recorder.add(f"{self.scope}.disclosure.k", self.k)
+        self.recorder.add(f"{self.scope}.disclosure.sample_suppressed", int(mask.to_numpy().sum()))
+        return mask
+
+    def _sample_keys(self, table: pd.DataFrame) -> dict:
+        out = {}
+        for i in table.index:
+            g = table.at[i, "group"]
+            tag = "prokus" if g == self.design.treated_value else g
+            base = f"{self.scope}.sample"
+            out[(i, "enrolled")] = [f"{base}.n_{tag}_enrolled"] + ([f"{base}.n_families"] if tag == "prokus" else [])
+            out[(i, "villages")] = []
+            out[(i, "baseline")] = [f"{base}.n_{tag}_baseline"]
+            out[(i, "endline")] = [f"{base}.n_{tag}_endline"]
+            out[(i, "both_waves")] = [f"{base}.n_{tag}_both_waves"]
+            out[(i, "attrition")] = [f"{base}.attrition_{tag}", f"{base}.attrition_difference"]
+        return out
+
+    def _baseline_mask(self, table: pd.DataFrame) -> pd.DataFrame:
+        cols = list(_BASELINE_COLUMNS)
+        if table.empty:
+            return pd.DataFrame(columns=cols, dtype=bool)
+        n = pd.DataFrame(index=table.index)
+        n["mean_prokus"] = table["n_prokus"]
+        n["mean_comparison"] = table["n_comparison"]
+        n["difference"] = table[["n_prokus", "n_comparison"]].min(axis=1)
+        n["normalised_difference"] = n["difference"]
+        rel = disclosure.row_relations(table.index, ["mean_prokus", "mean_comparison", "difference"])
+        mask = disclosure.suppression_mask(n, self.k, rel)
+        self.recorder.add(f"{self.scope}.disclosure.baseline_suppressed", int(mask.to_numpy().sum()))
+        return mask
+
+    def _suppress(self, out: pd.DataFrame, mask: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+        shown = mask.rename(columns={c: t(h, self.lang) for c, h in headers.items()})
+        shown.index = out.index
+        return disclosure.apply(out, shown)
+
+    def _disclosure_notes(self, mask: pd.DataFrame) -> list[str]:
+        if not mask.to_numpy().any():
+            return []
+        return [t("disclosure_note", self.lang, mark=disclosure.MARK, k=self.k)]
+
+    # ----------------------------------------------------------------------------------------------- data quality
+    def data_quality(self) -> Section:
+        """Warnings and normalisations of the intake (counts per rule; no values), for this scope."""
+        path = Path(self.dataset.data_dir)
+        if not path.is_absolute():
+            path = resolve(path)
+        file = path / "data_quality.csv"
+        dq = pd.read_csv(file, dtype={"region_code": "string"}) if file.is_file() else pd.DataFrame()
+        if not dq.empty and self.scope != NATIONAL:
+            dq = dq[dq["region_code"] == self.scope]  # normalisations are counted per column, shown nationally
+        rows = []
+        if not dq.empty:
+            grouped = dq.groupby(["severity", "rule"], sort=True)["count"].sum()
+            for (severity, rule), count in grouped.items():
+                self.recorder.add(f"{self.scope}.data_quality.{rule}.count", int(count))
+                rows.append(
+                    {
+                        t("col_severity", self.lang): t(f"severity_{severity}", self.lang),
+                        t("col_rule", self.lang): rule_text(str(rule), self.lang),
+                        t("col_count", self.lang): format_number(int(count), self.lang),
+                    }
+                )
+        n_warn = int(dq.loc[dq["severity"] == "warning", "count"].sum()) if not dq.empty else 0
+        self.recorder.add(f"{self.scope}.data_quality.warnings.count", n_warn)
+        table = pd.DataFrame(rows) if rows else None
+        return Section(t("data_quality_title", self.lang), table, [t("data_quality_note", self.lang, n=n_warn)])
 
     def _group_means(self) -> pd.DataFrame:
         if self._means is None:
@@ -375,7 +478,8 @@ def open_evaluation(
     if scope != NATIONAL:
         cfg.region(scope)  # a clear error for an unknown region
     codebook = load_codebook(cfg.run.codebook)
-    dataset = load_dataset(cfg.run.data_dir, codebook)
+    processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
+    dataset = load_dataset(processed, codebook)
     out = resolve(output_dir) if output_dir else REPORTS_DIR / "interactive" / scope
     out.mkdir(parents=True, exist_ok=True)
     return Evaluation(scope, cfg, codebook, dataset, out)

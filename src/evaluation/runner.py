@@ -227,12 +227,14 @@ def run(
     progress: bool = True,
 ) -> Path:
     """Execute every notebook of a run and return the finished run directory."""
-    from evaluation.data import load_dataset
+    from evaluation.intake import prepare
 
     cfg = load_config(config)
+    # Validate + pseudonymise before any kernel starts; on any error nothing is written to processed or reports.
+    processed, _ = prepare(data_dir or cfg.run.data_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+    data_dir = _relative(processed)
     reports = resolve(cfg.run.reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
-    load_dataset(data_dir or cfg.run.data_dir)  # fail before any kernel starts when the data cannot be read
     rid = run_id or _new_run_id(reports)
     final = reports / rid
     if final.exists():

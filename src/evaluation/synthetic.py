@@ -260,6 +260,23 @@ def _dates(rng: np.random.Generator, start: str, days: int, n: int) -> np.ndarra
     return (base + rng.integers(0, days, n).astype("timedelta64[D]")).astype(str)
 
 
+GRANT_USES = ("equipment", "stock", "premises", "transport", "other")
+
+
+def _grant_use(rng: np.random.Generator, received: np.ndarray, lpj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Use of the grant (1-3 of :data:`GRANT_USES`, space-separated as ODK writes a select_multiple) and receipts.
+
+    Families that received the grant name each use with probabilities 0.6, 0.7, 0.2, 0.15, 0.05 (at least one);
+    receipts are kept by 90 % of families that submitted the grant-use report (LPJ) and 40 % of the others.
+    """
+    n = received.size
+    picks = rng.random((n, len(GRANT_USES))) < np.array([0.6, 0.7, 0.2, 0.15, 0.05])
+    picks[~picks.any(axis=1), 1] = True
+    uses = np.asarray([" ".join(u for u, p in zip(GRANT_USES, row, strict=True) if p) for row in picks], dtype=object)
+    receipts = (rng.random(n) < np.where(lpj, 0.9, 0.4)) & received
+    return np.where(received, uses, ""), receipts.astype(int)
+
+
 def generate(
     families_per_region: int = 200,
     comparison_per_region: int = 200,
@@ -424,16 +441,21 @@ def generate(
     delay = np.where(late, rng.integers(90, 150, n), rng.integers(0, 60, n))
     disb_date = (np.datetime64("2020-08-03") + delay.astype("timedelta64[D]")).astype(str)
     lpj = (rng.random(n) < 0.85) & disbursed_ok
+    # Monitoring-checklist answers drawn from their own stream, so adding them left every other draw unchanged.
+    grant_use, receipts = _grant_use(np.random.default_rng([seed, 1]), disbursed_ok, lpj)
     prog = (
         pd.DataFrame(
             {
                 "family_id": family_id,
                 "bsimu_planned": PLANNED_GRANT,
+                "grant_received": disbursed_ok.astype(int),
                 "bsimu_disbursed": np.where(disbursed_ok, PLANNED_GRANT, 0),
                 "disbursement_date": np.where(disbursed_ok, disb_date, ""),
+                "grant_use": grant_use,
                 "tksk_sessions": tksk,
                 "business_mentoring_sessions": mentoring,
                 "grant_report_submitted": lpj.astype(int),
+                "receipts_kept": receipts,
             }
         )[is_t]
         .sort_values("family_id", kind="mergesort")

@@ -106,6 +106,58 @@ PHRASES: dict[str, dict[str, str]] = {
 }
 
 
+PHRASES.update(
+    {
+        "disclosure_note": {
+            "id": "{mark} = disembunyikan: sel ini menggambarkan kurang dari {k} keluarga, atau dapat dihitung "
+            "kembali dari sel yang disembunyikan (kontrol pengungkapan statistik).",
+            "en": "{mark} = suppressed: the cell describes fewer than {k} families, or would let a suppressed cell "
+            "be recomputed (statistical disclosure control).",
+        },
+        "data_quality_title": {"id": "Kualitas data", "en": "Data quality"},
+        "data_quality_note": {
+            "id": "Peringatan tidak menghentikan analisis; ada {n} peringatan untuk cakupan ini. Nilai yang "
+            "dinormalisasi (format angka Indonesia, tanggal Excel, dll.) dihitung per aturan. Daftar lengkap per "
+            "baris: validation_problems.csv di samping data mentah.",
+            "en": "Warnings do not stop the analysis; there are {n} warnings for this scope. Normalised values "
+            "(Indonesian number formats, Excel dates, etc.) are counted per rule. The full list by row: "
+            "validation_problems.csv beside the raw data.",
+        },
+        "col_severity": {"id": "Jenis", "en": "Kind"},
+        "col_rule": {"id": "Aturan", "en": "Rule"},
+        "col_count": {"id": "Jumlah", "en": "Count"},
+        "severity_warning": {"id": "peringatan", "en": "warning"},
+        "severity_note": {"id": "dinormalisasi", "en": "normalised"},
+        "rule_outlier_regional_median": {
+            "id": "nilai rupiah > 20 kali median wilayah dan gelombang",
+            "en": "rupiah value > 20 times the median of region and wave",
+        },
+        "rule_nik_sex_mismatch": {
+            "id": "NIK dan jenis kelamin kepala keluarga tidak cocok",
+            "en": "NIK and sex of the household head disagree",
+        },
+        "rule_disbursed_without_date": {
+            "id": "BSIMU tersalurkan tanpa tanggal penyaluran",
+            "en": "BSIMU disbursed without a disbursement date",
+        },
+        "rule_answered_not_relevant": {
+            "id": "dijawab padahal pertanyaan tidak relevan",
+            "en": "answered although the question was not relevant",
+        },
+    }
+)
+
+
+def rule_text(rule: str, language: str) -> str:
+    """Readable text of a data-quality rule: a phrase here, else the English normalisation text, else the name."""
+    key = f"rule_{rule}"
+    if key in PHRASES:
+        return PHRASES[key][language]
+    from evaluation.parsing import KIND_TEXT
+
+    return KIND_TEXT.get(rule, rule)
+
+
 def t(key: str, language: str, **fields: object) -> str:
     """The phrase ``key`` in ``language`` with ``{fields}`` filled in."""
     text = PHRASES[key][language]

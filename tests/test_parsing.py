@@ -1,0 +1,161 @@
+"""Field formats: Indonesian numbers, dates and answers are read exactly, or refused; never misread silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evaluation.codebook import load_codebook
+from evaluation.parsing import (
+    NumberKind,
+    ParseError,
+    excel_serial,
+    nik_birth_date,
+    parse_binary,
+    parse_category,
+    parse_date,
+    parse_multiple,
+    parse_number,
+)
+
+MONEY = NumberKind(money=True, lo=0, hi=500_000_000)
+ASSET = NumberKind(lo=0, hi=10)
+HOURS = NumberKind(lo=0, hi=112)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kind"),
+    [
+        ("1.250.000", 1_250_000, "indonesian_thousands"),
+        ("Rp 1.250.000", 1_250_000, "currency_prefix+indonesian_thousands"),
+        ("Rp1.250.000,-", 1_250_000, "currency_prefix+indonesian_thousands"),
+        ("1,5 jt", 1_500_000, "multiplier+decimal_comma"),
+        ("750 rb", 750_000, "multiplier"),
+        ("1250000", 1_250_000, None),
+        ("1250000.0", 1_250_000, None),
+        (" 1250000 ", 1_250_000, "trailing_spaces"),
+        ("1,250,000", 1_250_000, "english_thousands"),
+        ("1.250.000,00", 1_250_000, "indonesian_thousands+decimal_comma"),
+        ("-500.000", -500_000, "indonesian_thousands"),
+        ("1 250 000", 1_250_000, "space_thousands"),
+    ],
+)
+def test_rupiah_formats(text, expected, kind):
+    assert parse_number(text, MONEY) == (expected, kind)
+
+
+def test_one_dot_two_five_zero_is_never_one_point_two_five():
+    """The issue's thousandfold trap: pandas' default reads '1.250' as 1.25; rupiah must read 1250."""
+    assert parse_number("1.250", MONEY)[0] == 1250
+    assert parse_number("1.250", NumberKind(integer=True))[0] == 1250
+    # a non-money number whose range admits both readings is refused, not guessed
+    with pytest.raises(ParseError, match="ambiguous"):
+        parse_number("1.250", NumberKind(lo=0, hi=10_000))
+    assert parse_number("1.250", HOURS) == (1.25, "dot_decimal_by_range")
+    # and where only one reading is inside the range, that one is taken and reported
+    assert parse_number("3.125", ASSET) == (3.125, "dot_decimal_by_range")
+
+
+@pytest.mark.parametrize("text", ["1,250", "1.5", "2,5", "abc", "Rp", "1.2.3"])
+def test_rupiah_misreadings_are_refused(text):
+    with pytest.raises(ParseError):
+        parse_number(text, MONEY)
+
+
+def test_decimal_comma_for_non_money():
+    assert parse_number("2,5", ASSET) == (2.5, "decimal_comma")
+    assert parse_number("37.5", HOURS) == (37.5, None)
+
+
+@given(st.integers(min_value=0, max_value=10**11))
+def test_babel_indonesian_integers_round_trip(n):
+    """Reference: babel's CLDR id locale formatting (format_decimal), as Indonesian Excel writes it."""
+    text = format_decimal(n, locale="id")
+    assert parse_number(text, MONEY)[0] == n
+    assert parse_number(f"Rp {text}", MONEY)[0] == n
+    english = format_decimal(n, locale="en")
+    if 1000 <= n < 10**6:  # '1,250' reads as 1,25 in Indonesian: a rupiah fraction, so refused
+        with pytest.raises(ParseError, match="whole numbers"):
+            parse_number(english, MONEY)
+    else:
+        assert parse_number(english, MONEY)[0] == n
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=99))
+def test_babel_indonesian_decimals_round_trip(whole, cents):
+    value = whole + cents / 100
+    text = format_decimal(value, format="#,##0.00", locale="id")
+    parsed, _ = parse_number(text, NumberKind())
+    assert parsed == pytest.approx(value, abs=1e-9)
+
+
+@given(st.integers(min_value=1, max_value=99), st.integers(min_value=0, max_value=9))
+def test_juta_suffix(whole, tenth):
+    assert parse_number(f"{whole},{tenth} jt", MONEY)[0] == whole * 1_000_000 + tenth * 100_000
+
+
+@given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 12, 31)))
+def test_excel_serials_both_systems(d):
+    """Reference: Excel's documented epochs; 1900 system counts 1900-01-01 as 1 with a phantom 1900-02-29."""
+    s1900 = (d - dt.date(1899, 12, 30)).days
+    assert excel_serial(s1900, 1900) == d
+    if s1900 >= 1000:  # text serials have 4-5 digits (12 is refused as a date, see test_bad_dates)
+        assert parse_date(str(s1900))[0] == d.isoformat()
+    if d >= dt.date(1904, 1, 1):
+        s1904 = (d - dt.date(1904, 1, 1)).days
+        assert excel_serial(s1904, 1904) == d
+        assert parse_date(float(s1904), system=1904)[0] == d.isoformat()
+
+
+def test_known_excel_serial():
+    assert excel_serial(43864, 1900) == dt.date(2020, 2, 3)  # Excel: =DATE(2020,2,3) shows 43864
+    assert excel_serial(42402, 1904) == dt.date(2020, 2, 3)  # 1462 days fewer in the 1904 system
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2020-02-03", "2020-02-03"),
+        ("03/02/2020", "2020-02-03"),
+        ("3-2-2020", "2020-02-03"),
+        ("3 Februari 2020", "2020-02-03"),
+        ("2020-02-03T10:15:00.000+07:00", "2020-02-03"),
+        (dt.datetime(2020, 2, 3), "2020-02-03"),
+    ],
+)
+def test_dates(text, iso):
+    assert parse_date(text)[0] == iso
+
+
+@pytest.mark.parametrize("text", ["31/02/2020", "2020-13-01", "kemarin", "12"])
+def test_bad_dates(text):
+    with pytest.raises(ParseError):
+        parse_date(text)
+
+
+def test_categories_and_answers():
+    cb = load_codebook()
+    assert parse_category(" Female ", cb["head_sex"]) == ("female", "trailing_spaces+category_case")
+    assert parse_category("Perempuan", cb["head_sex"]) == ("female", "category_label")
+    assert parse_category(31.0, cb["region_code"]) == ("31", "excel_number")
+    with pytest.raises(ParseError):
+        parse_category("wanita", cb["head_sex"])
+    assert parse_binary("Ya") == (1.0, "binary_word")
+    assert parse_binary("0") == (0.0, None)
+    with pytest.raises(ParseError):
+        parse_binary("2")
+    assert parse_multiple("stock equipment", cb["grant_use"]) == ("equipment stock", None)
+    assert parse_multiple("Stock;equipment", cb["grant_use"])[0] == "equipment stock"
+    with pytest.raises(ParseError):
+        parse_multiple("stock cars", cb["grant_use"])
+
+
+def test_nik_birth_date():
+    assert nik_birth_date("3402011203850001") == (dt.date(1985, 3, 12), False)
+    assert nik_birth_date("3402015203850001") == (dt.date(1985, 3, 12), True)  # day + 40: a woman
+    assert nik_birth_date("3402013102850001")[0] is None  # 31 February
+    assert nik_birth_date("3402012902000001")[0] == dt.date(2000, 2, 29)
