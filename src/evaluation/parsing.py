@@ -18,7 +18,9 @@ and a half; machine exports (KoboToolbox, ODK Central) write ``1250000`` and ``2
    For other numbers a single group (``3.125``) is ambiguous; it is read the one way that lies inside the
    codebook range, and is an error when both or neither do (never a guess).
 3. Plain digits with an optional decimal point (``1250000``, ``2.5``) are read as written.
-4. A single decimal comma (``2,5``) is a decimal comma.
+4. A single decimal comma (``2,5``) is a decimal comma. One comma followed by exactly three digits (``75,000``) could
+   be either mark: for rupiah and whole numbers it is an error (never 75 for seventy-five thousand); for other
+   numbers it is read the one way inside the codebook range, an error when both or neither fit.
 5. Comma-grouped digits with two or more groups or a decimal point (``1,250,000``, ``1,250.50``) are English
    thousands separators.
 6. Rupiah amounts are whole numbers: a rupiah value with a fraction (``1,250`` = 1,25 or ``1.5`` without ``jt``)
@@ -163,8 +165,22 @@ def _digits(s: str, kind: NumberKind, kinds: list[str]) -> float:
     if _PLAIN.match(s):
         return float(s)
     if _DEC_COMMA.match(s):
+        decimal = float(s.replace(",", "."))
+        int_part, _, frac = s.partition(",")
+        if len(frac) == 3 and len(int_part) <= 3 and int_part != "0":
+            # '75,000' is 75 with a decimal comma or 75000 with an English thousands comma.
+            thousands = float(int_part + frac)
+            if kind.money or kind.integer or kind.inside(thousands) == kind.inside(decimal):
+                raise ParseError(
+                    f"{s!r} is ambiguous: {thousands:g} (comma as thousands separator) and {decimal:g} (comma as "
+                    "decimal mark) are both possible readings",
+                    "write the number without a thousands separator, e.g. 75000, or as 75.000 (Indonesian)",
+                )
+            if kind.inside(thousands):
+                kinds.append("english_thousands")
+                return thousands
         kinds.append("decimal_comma")
-        return float(s.replace(",", "."))
+        return decimal
     if _EN_GROUPED.match(s):
         kinds.append("english_thousands")
         return float(s.replace(",", ""))
