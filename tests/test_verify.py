@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -21,8 +20,6 @@ import pytest
 from evaluation.manifest import hash_outputs, read_manifest, sha256_file
 from evaluation.record import read_results, write_results
 from evaluation.verify import MISSING, InputChanged, VerifyError, check_inputs, compare_results, values_agree, verify
-
-from .conftest import write_config
 
 TOL = 1e-9  # the default [run] verify_rel_tolerance
 TAMPERED_FLOAT = "3402.household_income.did.estimate"
@@ -92,35 +89,13 @@ def test_cli_on_a_missing_or_manifestless_run_is_a_user_error(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ end to end
-def _run_in_fresh_process(cfg: Path, run_id: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "evaluation", "run", "--config", str(cfg), "--regions", "3402", "--run-id", run_id],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": "random"},  # the runner must pin the kernels' hash seed itself
-    )
-    assert proc.returncode == 0, proc.stderr
-
-
 def _tree(path: Path) -> dict[str, bytes]:
     return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def two_runs(tmp_path_factory, demo_dir) -> tuple[Path, Path, Path]:
-    """Two runs of the same inputs (region 3402 + national), each in a fresh process; a private data copy."""
-    root = tmp_path_factory.mktemp("verify")
-    data = root / "data"
-    shutil.copytree(demo_dir, data)
-    cfg = write_config(root / "config.toml", data, root / "reports")
-    _run_in_fresh_process(cfg, "first")
-    _run_in_fresh_process(cfg, "second")
-    return root / "reports" / "first", root / "reports" / "second", data
-
-
 @pytest.mark.slow
-def test_two_runs_give_byte_identical_outputs(two_runs):
-    first, second, _ = two_runs
+def test_fresh_runs_give_byte_identical_outputs(fresh_runs):
+    first, second, _ = fresh_runs
     out1, out2 = hash_outputs(first), hash_outputs(second)
     assert out1 == out2
     for scope in ("3402", "national"):
@@ -130,8 +105,8 @@ def test_two_runs_give_byte_identical_outputs(two_runs):
 
 
 @pytest.mark.slow
-def test_manifest_of_a_run(two_runs):
-    first, _, data = two_runs
+def test_manifest_of_a_run(fresh_runs):
+    first, _, data = fresh_runs
     m = read_manifest(first)
     assert {Path(i["path"]).name for i in m["inputs"] if i["role"] == "data"} >= {"survey.csv", "roster.csv"}
     assert m["threads"]["blas_threads"] == 1
@@ -144,8 +119,8 @@ def test_manifest_of_a_run(two_runs):
 
 
 @pytest.mark.slow
-def test_verify_passes_on_a_fresh_run_and_leaves_it_untouched(two_runs):
-    first, _, _ = two_runs
+def test_verify_passes_on_a_fresh_run_and_leaves_it_untouched(fresh_runs):
+    first, _, _ = fresh_runs
     before = _tree(first)
     proc = subprocess.run([sys.executable, "-m", "evaluation", "verify", str(first)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -156,8 +131,8 @@ def test_verify_passes_on_a_fresh_run_and_leaves_it_untouched(two_runs):
 
 
 @pytest.mark.slow
-def test_changed_numbers_make_verify_fail_naming_the_keys(two_runs, tmp_path):
-    first, _, _ = two_runs
+def test_changed_numbers_make_verify_fail_naming_the_keys(fresh_runs, tmp_path):
+    first, _, _ = fresh_runs
     tampered = tmp_path / "tampered"
     shutil.copytree(first, tampered)
     results = read_results(tampered / "results.json")
@@ -178,8 +153,8 @@ def test_changed_numbers_make_verify_fail_naming_the_keys(two_runs, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("which", ["survey.csv", "config.toml"])
-def test_one_changed_input_byte_stops_verify_naming_the_file(two_runs, which):
-    first, _, data = two_runs
+def test_one_changed_input_byte_stops_verify_naming_the_file(fresh_runs, which):
+    first, _, data = fresh_runs
     target = data / which if which != "config.toml" else data.parent / "config.toml"
     original = target.read_bytes()
     i = len(original) // 2
@@ -197,8 +172,8 @@ def test_one_changed_input_byte_stops_verify_naming_the_file(two_runs, which):
 
 
 @pytest.mark.slow
-def test_another_blas_thread_count_agrees_within_the_tolerance(two_runs):
-    first, _, _ = two_runs
+def test_another_blas_thread_count_agrees_within_the_tolerance(fresh_runs):
+    first, _, _ = fresh_runs
     report = verify(first, blas_threads=2)
     assert report.blas_threads == 2
     assert report.ok, report.render()
