@@ -139,11 +139,12 @@ def compare_results(old: Mapping[str, Any], new: Mapping[str, Any], rel_toleranc
 
 def check_inputs(manifest: Mapping[str, Any]) -> int:
     """Hash every input recorded in the manifest again; raise :class:`InputChanged` naming each changed file."""
-    changed = []
+    changed, names = [], []
     for item in manifest["inputs"]:
         path = resolve(item["path"])
         if not path.is_file():
             changed.append(f"{item['path']} ({item['role']}; missing)")
+            names.append(item["path"])
             continue
         now = sha256_file(path)
         if now != item["sha256"]:
@@ -151,11 +152,12 @@ def check_inputs(manifest: Mapping[str, Any]) -> int:
                 f"{item['path']} ({item['role']}; SHA-256 recorded {item['sha256'][:_SHORT_HASH]}…, "
                 f"now {now[:_SHORT_HASH]}…)"
             )
+            names.append(item["path"])
     if changed:
         raise InputChanged(
             f"{len(changed)} input file(s) changed since the run: {'; '.join(changed)}. "
             "Verification stopped before re-executing anything: other inputs cannot reproduce the recorded numbers",
-            file=str(changed[0].split(" (", 1)[0]),
+            file=names[0],
             rule="verify re-executes a run only from the exact inputs its manifest.json lists with their SHA-256",
             fix="restore the recorded file(s), or make a new run with `prokus-eval run` if the change is intended",
         )
