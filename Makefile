@@ -27,6 +27,10 @@ report: $(STAMP)
 	$(BIN)/prokus-eval demo-data --out $(DEMO_DIR)
 	$(BIN)/prokus-eval run
 
+## Re-execute the newest run from its manifest and compare every number of results.json (exit 0 only if all match).
+verify: $(STAMP)
+	$(BIN)/prokus-eval verify reports/latest
+
 demo-data: $(STAMP)
 	$(BIN)/prokus-eval demo-data --out $(DEMO_DIR)
 

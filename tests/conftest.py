@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +40,28 @@ def write_config(path: Path, data_dir: Path, reports_dir: Path, **replace: str) 
 def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo: SyntheticData) -> Path:
     """The demo data written to a temporary directory."""
     return demo.write(tmp_path_factory.mktemp("data") / "demo")
+
+
+def _run_in_fresh_process(cfg: Path, run_id: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "evaluation", "run", "--config", str(cfg), "--regions", "3402", "--run-id", run_id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "random"},  # the runner must pin the kernels' hash seed itself
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="session")
+def fresh_runs(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> tuple[Path, Path, Path]:
+    """Two runs of the same inputs (region 3402 + national), each in a fresh process, on a private data copy.
+
+    Returns the two run directories and the data directory (issue 6: verify, determinism, replication list).
+    """
+    root = tmp_path_factory.mktemp("fresh-runs")
+    data = root / "data"
+    shutil.copytree(demo_dir, data)
+    cfg = write_config(root / "config.toml", data, root / "reports")
+    _run_in_fresh_process(cfg, "first")
+    _run_in_fresh_process(cfg, "second")
+    return root / "reports" / "first", root / "reports" / "second", data

@@ -83,6 +83,16 @@ def _cmd_instrument(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from evaluation.verify import verify
+
+    report = verify(
+        args.run_dir, jobs=args.jobs, blas_threads=args.blas_threads, keep=args.keep, progress=not args.quiet
+    )
+    print(report.render())
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per DESIGN §6 command implemented so far)."""
     p = argparse.ArgumentParser(prog="prokus-eval", description="ProKUS 2020 evaluation: data, notebooks, reports.")
@@ -109,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_run)
+
+    f = sub.add_parser("verify", help="re-execute a run from its manifest and compare results.json number by number")
+    f.add_argument("run_dir", help="a run directory, e.g. reports/latest")
+    f.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: as recorded)")
+    f.add_argument("--blas-threads", type=int, default=None, help="BLAS threads of the kernels (default: as recorded)")
+    f.add_argument("--keep", action="store_true", help="keep the re-executed run (its path is printed)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.set_defaults(func=_cmd_verify)
 
     v = sub.add_parser("validate", help="check a data directory against the codebook")
     v.add_argument("data_dir")

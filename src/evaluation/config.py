@@ -44,6 +44,7 @@ class RunSettings:
     blas_threads: int = 1
     processed_dir: str = "data/processed"
     min_cell_size: int = 10
+    verify_rel_tolerance: float = 1e-9
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,12 @@ def load_config(path: str | Path | None = None) -> Config:
             file=shown,
             rule="language is 'id' or 'en'",
             fix="use 'id' or 'en'",
+        )
+    if not 0 <= run.verify_rel_tolerance < 1:
+        raise UserError(
+            f"[run] verify_rel_tolerance = {run.verify_rel_tolerance} is outside [0, 1)",
+            file=shown,
+            fix="use e.g. 1e-9",
         )
     design = _build(DesignSettings, raw.get("design", {}), "design", shown)
     if not 0 < design.alpha < 1:

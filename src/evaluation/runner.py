@@ -23,6 +23,7 @@ import nbformat
 
 from evaluation.config import NATIONAL, Config, load_config
 from evaluation.errors import UserError
+from evaluation.manifest import build_manifest, write_manifest
 from evaluation.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
 from evaluation.record import merge_results, read_results, write_results
 
@@ -111,6 +112,8 @@ def render_html(executed: Path, out_html: Path) -> Path:
     nb = nbformat.read(executed, as_version=4)
     for cell in nb.cells:  # papermill's own bookkeeping cells carry nothing for the reader
         cell.get("metadata", {}).pop("papermill", None)
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id; the HTML must be byte-identical
     exporter = HTMLExporter(
         template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
@@ -247,6 +250,7 @@ def run(
         check_parameters(task)
     _kernel_environment(cfg)
     n_jobs = max(1, jobs or cfg.run.jobs)
+    manifest = build_manifest(cfg, tasks, data_dir or cfg.run.data_dir, rid, n_jobs)  # inputs hashed before any run
     partial.mkdir(parents=True)
     from tqdm import tqdm
 
@@ -278,6 +282,7 @@ def run(
         raise
     merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
     write_results(merged, partial / "results.json")
+    write_manifest(manifest, partial)
     partial.rename(final)
     _update_latest(reports, rid)
     return final
