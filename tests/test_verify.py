@@ -115,7 +115,11 @@ def test_manifest_of_a_run(fresh_runs):
     )
     assert m["environment"]["PYTHONHASHSEED"] == "0" and m["environment"]["SOURCE_DATE_EPOCH"] == "0"
     assert [n["scope"] for n in m["notebooks"]] == ["3402", "national"]
-    assert m["notebooks"][0]["parameters"]["data_dir"] == str(data.resolve())
+    # notebooks read the validated, pseudonymised tables; the raw exports they came from are hashed too
+    assert {Path(i["path"]).name for i in m["inputs"] if i["role"] == "raw"} >= {"survey.csv", "roster.csv"}
+    processed = Path(m["notebooks"][0]["parameters"]["data_dir"])
+    assert processed.name == data.name and processed != data.resolve()
+    assert m["raw_dir"] == str(data.resolve())
 
 
 @pytest.mark.slow

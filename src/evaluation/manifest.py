@@ -80,10 +80,20 @@ def _files_under(directory: Path) -> list[Path]:
     return sorted(out)
 
 
-def input_files(cfg: Config, data_dir: str, notebooks: Iterable[Path]) -> list[tuple[str, Path]]:
-    """Every input of a run as ``(role, path)``: data files, codebook, config, notebooks (each file once)."""
+def input_files(
+    cfg: Config, data_dir: str, notebooks: Iterable[Path], raw_dir: str | None = None
+) -> list[tuple[str, Path]]:
+    """Every input of a run as ``(role, path)``, each file once.
+
+    Raw export files (role ``raw``), the analysis-ready data files the notebooks read (``data``), codebook, config
+    and notebooks.
+    """
+    items: list[tuple[str, Path]] = []
+    raw = resolve(raw_dir) if raw_dir else None
+    if raw is not None and raw.is_dir() and raw != resolve(data_dir):
+        items += [("raw", p) for p in _files_under(raw)]
     data = resolve(data_dir)
-    items: list[tuple[str, Path]] = [("data", p) for p in _files_under(data)] if data.is_dir() else []
+    items += [("data", p) for p in _files_under(data)] if data.is_dir() else []
     items.append(("codebook", resolve(cfg.run.codebook)))
     items.append(("config", resolve(cfg.path)))
     items += [("notebook", Path(nb)) for nb in dict.fromkeys(notebooks)]
@@ -219,6 +229,7 @@ def build_manifest(
     run_id: str,
     jobs: int,
     created: dt.datetime | None = None,
+    raw_dir: str | None = None,
 ) -> dict[str, Any]:
     """The manifest of a run about to execute ``tasks`` (objects with ``scope``, ``notebook``, ``parameters``).
 
@@ -226,13 +237,14 @@ def build_manifest(
     inherit) and before any notebook runs (so that the hashes are those of the inputs the notebooks read).
     """
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    items = input_files(cfg, data_dir, [t.notebook for t in tasks])
+    items = input_files(cfg, data_dir, [t.notebook for t in tasks], raw_dir=raw_dir)
     return {
         "schema": SCHEMA_VERSION,
         "run_id": run_id,
         "created_utc": when.isoformat().replace("+00:00", "Z"),
         "config": display_path(cfg.path),
         "data_dir": display_path(data_dir),
+        "raw_dir": display_path(raw_dir) if raw_dir else None,
         "inputs": hash_inputs(items),
         "notebooks": [
             {

@@ -234,7 +234,8 @@ def run(
 
     cfg = load_config(config)
     # Validate + pseudonymise before any kernel starts; on any error nothing is written to processed or reports.
-    processed, _ = prepare(data_dir or cfg.run.data_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+    raw_dir = data_dir or cfg.run.data_dir
+    processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
     data_dir = _relative(processed)
     reports = resolve(cfg.run.reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
@@ -250,7 +251,7 @@ def run(
         check_parameters(task)
     _kernel_environment(cfg)
     n_jobs = max(1, jobs or cfg.run.jobs)
-    manifest = build_manifest(cfg, tasks, data_dir or cfg.run.data_dir, rid, n_jobs)  # inputs hashed before any run
+    manifest = build_manifest(cfg, tasks, data_dir, rid, n_jobs, raw_dir=raw_dir)  # inputs hashed before any run
     partial.mkdir(parents=True)
     from tqdm import tqdm
 
