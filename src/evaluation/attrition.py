@@ -189,6 +189,37 @@ def imbens_manski(
     return lower - c * se_lower, upper + c * se_upper
 
 
+def _trimmed_means(ys: np.ndarray, W: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`trimmed_mean` of sorted ``ys`` (trimming the end) with weights ``W`` (B, n), shares (B,)."""
+    cum = np.cumsum(W, axis=1)
+    keep = (1.0 - share) * cum[:, -1]
+    kept = np.clip(keep[:, None] - (cum - W), 0.0, W)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (kept @ ys) / kept.sum(axis=1)
+
+
+def _lee_bootstrap(y: np.ndarray, t: np.ndarray, obs: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lee_bounds` for every row of frequency weights ``W`` (B, n) at once; NaN where a cell is empty."""
+    tb, sb = t.astype(bool), obs.astype(bool)
+    wt, wc = W[:, tb].sum(axis=1), W[:, ~tb].sum(axis=1)
+    wto, wco = W[:, tb & sb].sum(axis=1), W[:, ~tb & sb].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_t, p_c = wto / wt, wco / wc
+        mean = {True: (W[:, tb & sb] @ y[tb & sb]) / wto, False: (W[:, ~tb & sb] @ y[~tb & sb]) / wco}
+    trim_t = p_t >= p_c
+    q = np.where(trim_t, (p_t - p_c) / p_t, (p_c - p_t) / p_c)
+    out = []
+    for grp in (True, False):
+        m = (tb == grp) & sb
+        order = np.argsort(y[m], kind="mergesort")
+        ys, Ws = y[m][order], W[:, m][:, order]
+        out.append((_trimmed_means(ys, Ws, q), _trimmed_means(ys[::-1], Ws[:, ::-1], q)))  # (drop top, drop bottom)
+    (t_top, t_bot), (c_top, c_bot) = out
+    lower = np.where(trim_t, t_top - mean[False], mean[True] - c_bot)
+    upper = np.where(trim_t, t_bot - mean[False], mean[True] - c_top)
+    return lower, upper
+
+
 def _lee_sample(panel: pd.DataFrame, outcome: str, design: DesignSettings) -> pd.DataFrame:
     base = panel.loc[panel[design.period] == design.before, [design.unit, outcome, "treated", design.cluster]]
     base = base[base[outcome].notna()].set_index(design.unit)
@@ -231,15 +262,8 @@ def lee_bounds_did(
         t, obs = s["treated"].to_numpy(int), s["observed"].to_numpy(bool)
         est = lee_bounds(y, t, obs)
         idx = np.searchsorted(clusters, s["cluster"].to_numpy())
-        lows, highs = [], []
-        for b in range(n_boot):
-            w = counts[b, idx].astype(float)
-            if min(w[(t == 1) & obs].sum(), w[(t == 0) & obs].sum()) == 0:
-                continue
-            bb = lee_bounds(y, t, obs, w)
-            lows.append(bb.lower)
-            highs.append(bb.upper)
-        se_l, se_u = float(np.std(lows, ddof=1)), float(np.std(highs, ddof=1))
+        lows, highs = _lee_bootstrap(y, t, obs, counts[:, idx].astype(float))
+        se_l, se_u = float(np.nanstd(lows, ddof=1)), float(np.nanstd(highs, ddof=1))
         ci_low, ci_high = imbens_manski(est.lower, est.upper, se_l, se_u, design.alpha)
         row = {
             "outcome": outcome,

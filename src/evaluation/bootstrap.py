@@ -141,16 +141,24 @@ class _Wild:
             self.parts.append((S, K))
         self.n_clusters = G
 
-    def boot(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(S0'V, S1'V, K0 V, K1 V)`` for weights ``v`` of shape ``(G, B)``."""
+    def boot(self, v: np.ndarray) -> tuple[np.ndarray, ...]:
+        r"""B-vectors from which :math:`t^*(r)` follows for any ``r``, for weights ``v`` of shape ``(G, B)``.
+
+        Numerator :math:`S_0'v - r S_1'v`; squared score norm
+        :math:`\|K_0 v - r K_1 v\|^2 = a - 2 r b + r^2 c` with :math:`a = \|K_0 v\|^2`, :math:`b = (K_0 v)'(K_1 v)`,
+        :math:`c = \|K_1 v\|^2`, so each further ``r`` costs O(B).
+        """
         (S0, K0), (S1, K1) = self.parts
-        return S0 @ v, S1 @ v, K0 @ v, K1 @ v
+        z0, z1 = K0 @ v, K1 @ v
+        a = np.einsum("gb,gb->b", z0, z0)
+        b = np.einsum("gb,gb->b", z0, z1)
+        c = np.einsum("gb,gb->b", z1, z1)
+        return S0 @ v, S1 @ v, a, b, c
 
     @staticmethod
     def tstar(pre: tuple[np.ndarray, ...], r: float, ssc: float) -> np.ndarray:
-        num0, num1, z0, z1 = pre
-        z = z0 - r * z1
-        den = np.sqrt(ssc * np.einsum("gb,gb->b", z, z))
+        num0, num1, a, b, c = pre
+        den = np.sqrt(ssc * np.maximum(a - 2 * r * b + r * r * c, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             return (num0 - r * num1) / den
 

@@ -108,24 +108,25 @@ def first_differences(
     :func:`evaluation.estimators.did` uses.
     """
     after = design.after if after is None else after
-    cols = list(dict.fromkeys([design.unit, outcome, "treated", design.cluster, *keep]))
-    base = panel.loc[panel[design.period] == design.before, cols].set_index(design.unit)
-    end = panel.loc[panel[design.period] == after, [design.unit, outcome]].set_index(design.unit)
-    wide = base.join(end, rsuffix="_after", how="inner")
-    y0 = wide[outcome].astype(float)
-    y1 = wide[f"{outcome}_after"].astype(float)
-    ok = y0.notna() & y1.notna()
+    period = panel[design.period].to_numpy()
+    base = panel[period == design.before]
+    end = panel[period == after]
+    pos = pd.Index(end[design.unit].to_numpy()).get_indexer(base[design.unit].to_numpy())
+    y0 = base[outcome].to_numpy(dtype=float, na_value=np.nan)
+    y1_all = end[outcome].to_numpy(dtype=float, na_value=np.nan)
+    y1 = np.where(pos >= 0, y1_all[np.maximum(pos, 0)] if y1_all.size else np.nan, np.nan)
+    ok = ~np.isnan(y0) & ~np.isnan(y1)
     out = pd.DataFrame(
         {
-            "unit": wide.index[ok].astype(str),
-            "y_before": y0[ok].to_numpy(),
-            "y_after": y1[ok].to_numpy(),
-            "treated": wide.loc[ok, "treated"].astype(int).to_numpy(),
-            "cluster": wide.loc[ok, design.cluster].astype(str).to_numpy(),
+            "unit": base[design.unit].to_numpy()[ok].astype(str),
+            "y_before": y0[ok],
+            "y_after": y1[ok],
+            "treated": base["treated"].to_numpy()[ok].astype(int),
+            "cluster": base[design.cluster].to_numpy()[ok].astype(str),
         }
     )
     out["d"] = out["y_after"] - out["y_before"]
     for c in keep:
         if c not in ("treated", design.cluster):
-            out[c] = wide.loc[ok, c].to_numpy()
-    return out.reset_index(drop=True)
+            out[c] = base[c].to_numpy()[ok]
+    return out
