@@ -25,14 +25,31 @@ from statsmodels.stats.multitest import multipletests
 from evaluation.bootstrap import _did_design, draw_weights, wild_tstats
 from evaluation.config import DesignSettings
 
-__all__ = ["adjust", "adjusted_table", "romano_wolf", "romano_wolf_did"]
+__all__ = ["adjust", "adjusted_table", "holm", "romano_wolf", "romano_wolf_did"]
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    r"""Holm step-down adjusted p-values: sorted ascending, :math:`\max_{j \le i} \min(1, (m - j + 1) p_{(j)})`.
+
+    The same numbers as ``multipletests(p, method="holm")``; written out because statsmodels' Holm branch calls
+    ``gc.collect()`` on every use, which costs a quarter of a second in a notebook kernel.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="mergesort")
+    adj = np.minimum(np.maximum.accumulate((m - np.arange(m)) * p[order]), 1.0)
+    out = np.empty(m)
+    out[order] = adj
+    return out
 
 
 def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
-    """Holm (``"holm"``) or Benjamini-Hochberg (``"fdr_bh"``) adjusted p-values (statsmodels ``multipletests``)."""
+    """Holm (``"holm"``, :func:`holm`) or Benjamini-Hochberg (``"fdr_bh"``, statsmodels ``multipletests``)."""
     p = np.asarray(pvalues, dtype=float)
     if p.size == 0:
         return p
+    if method == "holm":
+        return holm(p)
     return multipletests(p, method=method)[1]
 
 
