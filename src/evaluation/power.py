@@ -5,15 +5,18 @@ For :math:`n_t` treated and :math:`n_c` comparison families in :math:`G` village
 :math:`\rho` between a family's baseline and endline outcome,
 
 .. math:: \mathrm{MDE} = (t_{1-\alpha/2} + t_{\kappa})\,\sigma\,
-          \sqrt{\mathrm{deff}\cdot f \cdot (1/n_t + 1/n_c)}, \qquad \mathrm{deff} = 1 + (\bar m - 1)\rho_{icc},
+          \sqrt{\mathrm{deff}\cdot f \cdot (1/n_t + 1/n_c)}, \qquad
+          \mathrm{deff} = 1 + (\bar m - 1)\,\rho_{icc}\,\rho_{D},
 
 with :math:`t` quantiles on :math:`G - 2` degrees of freedom (normal when ``df=None``), :math:`\kappa` the power,
 and :math:`f = 1` for an endline comparison, :math:`f = 2(1-\rho)` for difference-in-differences and
 :math:`f = 1-\rho^2` for ANCOVA (McKenzie 2012, *J. Development Economics* 99(2), 210-221, eqs. 3-5; Bloom 1995,
-*Evaluation Review* 19(5) for the MDE; Donner and Klar 2000 for the design effect). The ICC is the one-way ANOVA
-estimator :math:`(MSB - MSW)/(MSB + (m_0 - 1)MSW)`, :math:`m_0 = (n - \sum_g m_g^2/n)/(G-1)` (Donner 1986), of the
-baseline outcome within villages, truncated at 0; :math:`\rho` is the Pearson correlation of baseline and endline
-values of the families observed in both waves.
+*Evaluation Review* 19(5) for the MDE). The design effect is Moulton's (1986, *J. Econometrics* 32(3)):
+:math:`\rho_D` is the intra-cluster correlation of the treatment indicator itself, 1 when whole villages are
+treated, near 0 when (as in ProKUS) treated and comparison families live in the same villages. The ICC is the
+one-way ANOVA estimator :math:`(MSB - MSW)/(MSB + (m_0 - 1)MSW)`, :math:`m_0 = (n - \sum_g m_g^2/n)/(G-1)`
+(Donner 1986), of the baseline outcome within villages, truncated at 0; :math:`\rho` is the Pearson correlation
+of baseline and endline values of the families observed in both waves.
 """
 
 from __future__ import annotations
@@ -56,10 +59,11 @@ def mde(
     alpha: float = 0.05,
     power: float = 0.8,
     df: int | None = -1,
+    treat_icc: float = 1.0,
 ) -> float:
     """Minimum detectable effect (see the module docstring). ``df=-1``: ``G - 2``; ``None``: normal quantiles."""
     m = (n_t + n_c) / n_clusters
-    deff = 1 + (m - 1) * icc
+    deff = 1 + (m - 1) * icc * treat_icc
     dof = n_clusters - 2 if df == -1 else df
     q = (lambda p: stats.norm.ppf(p)) if dof is None else (lambda p: stats.t.ppf(p, dof))
     mult = q(1 - alpha / 2) + q(power)
@@ -87,7 +91,9 @@ def power_table(
         n_t, n_c = int((fd["treated"] == 1).sum()), int((fd["treated"] == 0).sum())
         G = int(fd["cluster"].nunique())
         sd = float(y.std(ddof=1))
+        t_icc = icc_anova(fd["treated"].to_numpy(float), fd["cluster"].to_numpy())
         row = {
+            "treatment_icc": t_icc,
             "outcome": outcome,
             "sd": sd,
             "icc": icc,
@@ -97,7 +103,7 @@ def power_table(
             "n_clusters": G,
         }
         for d in DESIGN_FACTORS:
-            row[f"mde_{d}"] = mde(n_t, n_c, G, sd, icc, rho, d, design.alpha, power)
+            row[f"mde_{d}"] = mde(n_t, n_c, G, sd, icc, rho, d, design.alpha, power, treat_icc=t_icc)
         row["mde_did_sd"] = row["mde_did"] / sd
         row["mde_ancova_sd"] = row["mde_ancova"] / sd
         rows.append(row)
