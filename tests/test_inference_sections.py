@@ -52,7 +52,7 @@ def test_sections_record_keys(tmp_path, demo_dir, scope):
         f"{s}.cost_benefit.income_bcr",
         f"{s}.household_income.het_head_sex.interaction_p_value",
         f"{s}.household_income.dose.tksk_sessions_estimate",
-        f"{s}.truth_check.did_covered",
+        f"{s}.truth_intervals.did_covered",
     }
     if scope != "national":
         expected |= {f"{s}.household_income.did.wcr_p_value", f"{s}.household_income.did.wcr_webb_ci_low"}

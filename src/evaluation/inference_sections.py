@@ -309,7 +309,9 @@ class InferenceSections:
         if getattr(self, "_did_cache", None) is None:
             eff = difference_in_differences(self._index_panel(), self.scope, list(self.plan.families), self.design)
             self.recorder.update(eff.keys(self.scope))
-            base = difference_in_differences(self.panel, self.scope, self.outcomes, self.design)
+            base = getattr(self, "_did", None) or difference_in_differences(
+                self.panel, self.scope, self.outcomes, self.design
+            )
             self.recorder.update(base.keys(self.scope))
             self._did_cache = {**base.estimates, **eff.estimates}
         return self._did_cache
@@ -810,8 +812,8 @@ class InferenceSections:
                     }
                 )
         for m, (cov, tot) in counts.items():
-            self.recorder.add(f"{s}.truth_check.{m}_covered", cov)
-            self.recorder.add(f"{s}.truth_check.{m}_intervals", tot)
+            self.recorder.add(f"{s}.truth_intervals.{m}_covered", cov)
+            self.recorder.add(f"{s}.truth_intervals.{m}_intervals", tot)
         covered = sum(c for c, _ in counts.values())
         total = sum(n for _, n in counts.values())
         return self._section(
