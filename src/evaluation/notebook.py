@@ -20,6 +20,7 @@ from evaluation.codebook import Codebook, load_codebook
 from evaluation.config import NATIONAL, Config, load_config, with_overrides
 from evaluation.data import Dataset, analysis_table, load_dataset, load_truth
 from evaluation.formatting import format_number, format_percent, format_value
+from evaluation.inference_sections import InferenceSections
 from evaluation.intake import ensure_processed
 from evaluation.paths import REPORTS_DIR, resolve
 from evaluation.record import ResultsRecorder
@@ -72,7 +73,7 @@ class Banner:
         return f"{self.text}\n{self.title}" if self.text else self.title
 
 
-class Evaluation:
+class Evaluation(InferenceSections):
     """The evaluation of one scope (a region code or ``national``) for one notebook run."""
 
     def __init__(self, scope: str, cfg: Config, codebook: Codebook, dataset: Dataset, output_dir: Path) -> None:
