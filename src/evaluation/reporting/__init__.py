@@ -38,10 +38,10 @@ def render_run(
 ) -> Path:
     """Briefs (both languages, PDF + HTML) and workbook of every scope, then the landing page; returns its path.
 
-    With ``jobs > 1`` the briefs are drawn in that many forked processes (matplotlib is imported once, before the
-    fork); the files written are the same either way.
+    With ``jobs > 1`` the briefs are drawn in that many worker processes, forked from a fresh *forkserver* that
+    has imported matplotlib and typst once (plain ``fork`` of a process whose typst thread pool has run can
+    deadlock); the files written are the same either way.
     """
-    from evaluation.reporting import brief  # noqa: F401 - imports matplotlib and typst once, before any fork
     from evaluation.reporting.context import LANGUAGES, open_run
     from evaluation.reporting.landing import render_landing
 
@@ -49,7 +49,9 @@ def render_run(
     todo = [(scope, lang) for scope in (scopes or ctx.scopes()) for lang in (*LANGUAGES, None)]
     args = [(str(run_dir), cfg, ctx.run_id, scope, lang) for scope, lang in todo]
     if jobs > 1 and len(args) > 1:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        mp = multiprocessing.get_context("forkserver")
+        mp.set_forkserver_preload(["evaluation.reporting.brief", "evaluation.reporting.workbook"])
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
             list(pool.map(_render_one, *zip(*args, strict=True)))
     else:
         for a in args:
