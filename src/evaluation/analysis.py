@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evaluation import estimators
 from evaluation.config import NATIONAL, DesignSettings
@@ -129,6 +130,10 @@ def group_means(
                 sd = float(x.std(ddof=1)) if x.size > 1 else float("nan")
                 rows.append({"outcome": outcome, "group": tag, "wave": label, "mean": mean, "sd": sd, "n": int(x.size)})
                 keys[f"{scope}.{outcome}.means.{tag}_{label}"] = mean
+                if x.size > 1:  # t interval of the mean, drawn by the briefs' before/after chart
+                    half = float(stats.t.ppf(1 - design.alpha / 2, x.size - 1) * sd / np.sqrt(x.size))
+                    keys[f"{scope}.{outcome}.means.{tag}_{label}_ci_low"] = mean - half
+                    keys[f"{scope}.{outcome}.means.{tag}_{label}_ci_high"] = mean + half
                 keys[f"{scope}.{outcome}.means.{tag}_n"] = int(x.size)
     return pd.DataFrame(rows), keys
 

@@ -36,6 +36,7 @@ class RunSettings:
 
     data_dir: str = "data/raw/demo"
     codebook: str = "data/codebook.csv"
+    targets: str = "data/targets.toml"
     reports_dir: str = "reports"
     language: Language = "id"
     seed: int = 20201

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image
 
-from evaluation import analysis, disclosure, figures
+from evaluation import analysis, disclosure, figures, monitoring
+from evaluation import monitoring_text as mt
 from evaluation.codebook import Codebook, load_codebook
 from evaluation.config import NATIONAL, Config, load_config, with_overrides
 from evaluation.data import Dataset, analysis_table, load_dataset, load_truth
@@ -24,6 +25,7 @@ from evaluation.inference_sections import InferenceSections
 from evaluation.intake import ensure_processed
 from evaluation.paths import REPORTS_DIR, resolve
 from evaluation.record import ResultsRecorder
+from evaluation.targets import Targets, load_targets
 from evaluation.text import rule_text, t
 
 _SAMPLE_COLUMNS = ("enrolled", "villages", "baseline", "endline", "both_waves", "attrition")
@@ -93,6 +95,8 @@ class Evaluation(InferenceSections):
         self.recorder.add(f"{scope}.meta.synthetic", dataset.synthetic)
         self.recorder.add(f"{scope}.meta.seed", cfg.run.seed)
         self.recorder.add(f"{scope}.meta.language", self.lang)
+        self._record_period()
+        self._targets: Targets | None = None
         self._means: pd.DataFrame | None = None
         self._did: analysis.Effects | None = None
         self._pre_post: analysis.Effects | None = None
@@ -362,6 +366,99 @@ class Evaluation(InferenceSections):
             self.source,
         )
         return Image(filename=str(figures.save_png(fig, self._figure_path("effects"))))
+
+    # ----------------------------------------------------------------------------------------------- monitoring
+    def _record_period(self) -> None:
+        """First baseline and last endline interview dates (the briefs' period and COVID-19 caveat read them)."""
+        if "interview_date" not in self.panel:
+            return
+        for wave, name, pick in ((self.design.before, "period_start", min), (self.design.after, "period_end", max)):
+            dates = self.panel.loc[self.panel[self.design.period] == wave, "interview_date"].dropna()
+            if len(dates):
+                self.recorder.add(f"{self.scope}.meta.{name}", str(pick(dates)))
+
+    @property
+    def targets(self) -> Targets:
+        """The scorecard targets and risk rules (``[run] targets`` of the config)."""
+        if self._targets is None:
+            self._targets = load_targets(self.cfg.run.targets)
+        return self._targets
+
+    def _monitoring_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        prog = monitoring.programme_families(
+            self.dataset.roster, self.dataset.programme, self.scope, self.design.treated_value
+        )
+        return prog, self.panel[self.panel["treated"] == 1]
+
+    def _design_names(self) -> dict[str, str]:
+        d = self.design
+        return {"unit": d.unit, "period": d.period, "before": d.before, "after": d.after}
+
+    def scorecard(self) -> Section:
+        """M&E scorecard (PP 39/2006): input, output and outcome indicators against the targets file."""
+        prog, treated = self._monitoring_inputs()
+        table, keys = monitoring.scorecard(prog, treated, self.scope, self.targets, **self._design_names())
+        self.recorder.update(keys)
+        lang = self.lang
+        out = pd.DataFrame(
+            {
+                mt.label("col_component", lang): [mt.label(c, lang) for c in table["component"]],
+                mt.label("col_indicator", lang): [mt.label(i, lang) for i in table["indicator"]],
+                mt.label("col_target", lang): [
+                    mt.format_indicator(k, v, lang) for k, v in zip(table["kind"], table["target"], strict=True)
+                ],
+                mt.label("col_realisation", lang): [
+                    mt.format_indicator(k, v, lang) for k, v in zip(table["kind"], table["realisation"], strict=True)
+                ],
+                mt.label("col_ratio", lang): [mt.format_ratio(r, lang) for r in table["ratio"]],
+                mt.label("col_status", lang): [mt.status_text(s, lang) for s in table["status"]],
+                t("col_n", lang): [format_number(n, lang) for n in table["n"]],
+            }
+        )
+        return Section(mt.label("scorecard_title", lang), out, [mt.label("scorecard_note", lang)])
+
+    def risk_flags(self) -> Section:
+        """Risk flags (administrative, process, accountability): counts and rates; ids only in a restricted annex.
+
+        The pseudonymous ids of flagged families go to ``<output_dir>/restricted/risk_flags_<scope>.csv`` (for
+        programme staff, mode 0600), never into the notebook's output or a public report.
+        """
+        prog, treated = self._monitoring_inputs()
+        summary, flagged, keys = monitoring.risk_flags(
+            prog, treated, self.scope, self.targets, unit=self.design.unit, period=self.design.period,
+            before=self.design.before,
+        )
+        self.recorder.update(keys)
+        self._write_restricted_annex(flagged)
+        lang = self.lang
+        out = pd.DataFrame(
+            {
+                mt.label("col_risk_type", lang): [mt.label(x, lang) for x in summary["type"]],
+                mt.label("col_flag", lang): [
+                    mt.label("flag_any" if f == "any" else f, lang) for f in summary["flag"]
+                ],
+                mt.label("col_count", lang): [format_number(c, lang) for c in summary["count"]],
+                mt.label("col_rate", lang): [format_percent(r, lang) for r in summary["rate"]],
+            }
+        )
+        return Section(mt.label("risk_title", lang), out, [mt.label("risk_note", lang)])
+
+    def _write_restricted_annex(self, flagged: pd.DataFrame) -> Path:
+        folder = self.output_dir / "restricted"
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        path = folder / f"risk_flags_{self.scope}.csv"
+        tmp = folder / f".{path.name}.tmp"
+        flagged.to_csv(tmp, index=False, lineterminator="\n")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        (folder / "README.txt").write_text(
+            "TERBATAS / RESTRICTED: for ProKUS programme staff only. Pseudonymous ids of families with a risk flag\n"
+            "(rules: data/targets.toml [risk]; definitions: evaluation.monitoring.risk_flags). Do not publish,\n"
+            "do not attach to a brief, do not copy into a public report.\n",
+            encoding="utf-8",
+        )
+        return path
 
     # ----------------------------------------------------------------------------------------------- national
     def _region_effects(self) -> pd.DataFrame:

@@ -106,20 +106,10 @@ def _kernel_environment(cfg: Config) -> None:
 
 
 def render_html(executed: Path, out_html: Path) -> Path:
-    """Render an executed notebook to HTML with code hidden (nbconvert, lab template)."""
-    from nbconvert import HTMLExporter
+    """Render an executed notebook to HTML with code hidden, a table of contents and nothing loaded from the web."""
+    from evaluation.reporting.technical import render_technical_report
 
-    nb = nbformat.read(executed, as_version=4)
-    for cell in nb.cells:  # papermill's own bookkeeping cells carry nothing for the reader
-        cell.get("metadata", {}).pop("papermill", None)
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell["id"] = "injected-parameters"  # papermill draws a random id; the HTML must be byte-identical
-    exporter = HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
-    out_html.write_text(body, encoding="utf-8")
-    return out_html
+    return render_technical_report(executed, out_html)
 
 
 def execute(task: Task, out_dir: Path, timeout: int) -> Path:
@@ -212,6 +202,22 @@ def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_r
     return tasks
 
 
+def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: str, jobs: int) -> Path:
+    """Briefs, workbooks and the landing page of a finished set of notebooks (:mod:`evaluation.reporting`)."""
+    from evaluation.reporting import render_run
+
+    try:
+        return render_run(run_dir, cfg, scopes, run_id=run_id, jobs=jobs)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise RunError(
+            f"rendering the briefs failed: {type(exc).__name__}: {exc}. The unfinished run stays in "
+            f"{_relative(run_dir)} for inspection; it is not a run.",
+            fix="run `prokus-eval run` again; if it fails the same way, report it with this message",
+        ) from exc
+
+
 def _update_latest(reports: Path, run_id: str) -> None:
     link = reports / "latest"
     tmp = reports / f".latest-{os.getpid()}"
@@ -283,7 +289,9 @@ def run(
         raise
     merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
     write_results(merged, partial / "results.json")
-    write_manifest(manifest, partial)
+    write_manifest(manifest, partial)  # first, so that the landing page can link it
+    render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
+    write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
     partial.rename(final)
     _update_latest(reports, rid)
     return final

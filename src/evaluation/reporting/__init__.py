@@ -1,0 +1,59 @@
+"""Reports people read, rendered from a run's ``results.json`` (never from an estimator).
+
+Per scope (each region and ``national``): a policy brief in Bahasa Indonesia and English as PDF and HTML
+(:mod:`~evaluation.reporting.brief`) and an Excel workbook of the main tables (:mod:`~evaluation.reporting.workbook`);
+the technical report is the executed notebook as offline HTML with a table of contents
+(:mod:`~evaluation.reporting.technical`, called by the runner for each notebook). Per run: the landing page
+``index.html`` (:mod:`~evaluation.reporting.landing`). :func:`render_run` does the briefs, workbooks and landing
+page; the runner calls it once the notebooks have finished.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from evaluation.config import Config
+
+
+def _render_one(run_dir: str, cfg: Config, run_id: str | None, scope: str, lang: str | None) -> str:
+    from evaluation.reporting.brief import render_brief
+    from evaluation.reporting.context import open_run
+    from evaluation.reporting.workbook import write_workbook
+
+    ctx = open_run(run_dir, cfg, run_id)
+    if lang is None:
+        return str(write_workbook(ctx, scope, cfg.run.language))
+    return str(render_brief(ctx, scope, lang)["pdf"])
+
+
+def render_run(
+    run_dir: str | Path,
+    cfg: Config,
+    scopes: Sequence[str] | None = None,
+    run_id: str | None = None,
+    jobs: int = 1,
+) -> Path:
+    """Briefs (both languages, PDF + HTML) and workbook of every scope, then the landing page; returns its path.
+
+    With ``jobs > 1`` the briefs are drawn in that many worker processes, forked from a fresh *forkserver* that
+    has imported matplotlib and typst once (plain ``fork`` of a process whose typst thread pool has run can
+    deadlock); the files written are the same either way.
+    """
+    from evaluation.reporting.context import LANGUAGES, open_run
+    from evaluation.reporting.landing import render_landing
+
+    ctx = open_run(run_dir, cfg, run_id)
+    todo = [(scope, lang) for scope in (scopes or ctx.scopes()) for lang in (*LANGUAGES, None)]
+    args = [(str(run_dir), cfg, ctx.run_id, scope, lang) for scope, lang in todo]
+    if jobs > 1 and len(args) > 1:
+        mp = multiprocessing.get_context("forkserver")
+        mp.set_forkserver_preload(["evaluation.reporting.brief", "evaluation.reporting.workbook"])
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
+            list(pool.map(_render_one, *zip(*args, strict=True)))
+    else:
+        for a in args:
+            _render_one(*a)
+    return render_landing(ctx)

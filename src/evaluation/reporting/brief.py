@@ -1,0 +1,269 @@
+"""Policy brief of one scope (a region or the nation), in one language, as PDF (Typst) and HTML (Jinja2).
+
+Both formats are rendered from one content record (:func:`brief_content`), itself built from ``results.json``
+through :class:`~evaluation.reporting.context.RunContext`, so the PDF and the HTML cannot disagree with each other
+or with the notebook. Files, in ``<run>/<scope>/``: ``brief_<lang>.pdf``, ``brief_<lang>.html`` and the charts in
+``brief_files/<lang>_*.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from evaluation import monitoring_text as mt
+from evaluation.config import NATIONAL
+from evaluation.formatting import format_date, format_number, format_percent
+from evaluation.monitoring import INDICATORS, RISK_FLAGS
+from evaluation.reporting import charts
+from evaluation.reporting.context import RunContext
+from evaluation.reporting.findings import build_findings
+from evaluation.reporting.phrases import p
+from evaluation.text import t
+
+FIGURE_DIR = "brief_files"
+
+
+@cache
+def template_text(name: str) -> str:
+    """A template shipped as package data (``evaluation/reporting/templates/<name>``)."""
+    return resources.files("evaluation.reporting").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def _jinja_env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: template_text(name)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render a Jinja2 HTML template from the package data."""
+    return _jinja_env().get_template(name).render(**context)
+
+
+def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, Any]]:
+    card = ctx.view.nested(scope, "scorecard")
+    rows = []
+    for name, ind in INDICATORS.items():
+        if name not in card:
+            continue
+        c = card[name]
+        status = str(c.get("status", "no_data"))
+        rows.append(
+            {
+                "name": name,
+                "cells": [
+                    mt.label(ind.component, lang),
+                    mt.label(name, lang),
+                    mt.format_indicator(ind.kind, c.get("target"), lang),
+                    mt.format_indicator(ind.kind, c.get("realisation"), lang),
+                    mt.format_ratio(c.get("ratio"), lang),
+                ],
+                "ratio": c.get("ratio"),
+                "status": status,
+                "status_text": mt.status_text(status, lang),
+                "colour": mt.COLOURS[status],
+            }
+        )
+    return rows
+
+
+def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
+    risk = ctx.view.nested(scope, "risk")
+    rows = []
+    for name in [*RISK_FLAGS, "any"]:
+        if name not in risk:
+            continue
+        kind = RISK_FLAGS.get(name, "any")
+        rows.append(
+            [
+                mt.label(kind, lang),
+                mt.label("flag_any" if name == "any" else name, lang),
+                format_number(risk[name].get("count"), lang),
+                format_percent(risk[name].get("rate"), lang),
+            ]
+        )
+    return rows
+
+
+def _subgroup_scopes(ctx: RunContext) -> list[str]:
+    return [s for s in ctx.scopes() if any(ctx.view.interval(s, o, "did") for o in ctx.headline)]
+
+
+def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard_rows: list[dict]) -> list[dict]:
+    """Draw the brief's charts into ``out_dir`` and return ``[{file, caption}]`` (paths relative to the scope)."""
+    made = []
+    source = ctx.source(scope, lang)
+    headline = [o for o in ctx.headline if ctx.view.get(f"{scope}.{o}.means.prokus_before") is not None]
+    if headline:
+        fig = charts.before_after_chart(
+            ctx.view,
+            scope,
+            headline,
+            {o: ctx.codebook[o].label(lang) for o in headline},
+            {o: ctx.axis_unit(o, lang) for o in headline},
+            {w: p(w, lang) for w in ("before", "after", "prokus", "comparison")},
+            p("c_before_after", lang),
+            source,
+            lang,
+        )
+        charts.save(fig, out_dir / f"{lang}_before_after.png")
+        made.append({"file": f"{FIGURE_DIR}/{lang}_before_after.png", "caption": p("c_before_after_caption", lang)})
+    groups = _subgroup_scopes(ctx)
+    if groups:
+        outcomes = [o for o in ctx.headline if any(ctx.view.interval(s, o, "did") for s in groups)]
+        fig = charts.subgroup_chart(
+            ctx.view,
+            scope,
+            groups,
+            outcomes,
+            {o: ctx.codebook[o].label(lang) for o in outcomes},
+            {s: ctx.scope_label(s, lang) for s in groups},
+            p("c_subgroup", lang),
+            source,
+            {o: ctx.effect_unit(o, lang) for o in outcomes},
+            lang,
+        )
+        charts.save(fig, out_dir / f"{lang}_subgroups.png")
+        made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": p("c_subgroup_caption", lang)})
+    if scorecard_rows:
+        fig = charts.scorecard_chart(
+            [(mt.label(r["name"], lang), r["ratio"], r["status"]) for r in scorecard_rows],
+            p("c_scorecard", lang),
+            p("c_scorecard_x", lang),
+            source,
+        )
+        charts.save(fig, out_dir / f"{lang}_scorecard.png")
+        made.append({"file": f"{FIGURE_DIR}/{lang}_scorecard.png", "caption": p("c_scorecard_caption", lang)})
+    return made
+
+
+def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | None = None) -> dict[str, Any]:
+    """Everything the brief says, as plain JSON-able data (both templates render exactly this)."""
+    v = ctx.view
+    tg = ctx.targets
+    name = p("national", lang) if scope == NATIONAL else ctx.cfg.region(scope).name
+    findings = build_findings(
+        v,
+        scope,
+        ctx.headline,
+        {o: ctx.outcome_text(o, lang) for o in ctx.headline},
+        lang,
+        tg.risk.recommend_rate,
+        tg.risk.grant_late_days,
+    )
+    start, end = v.period(scope)
+    scorecard_rows = _scorecard_rows(ctx, scope, lang)
+    clusters = [v.interval(scope, o, "did") for o in ctx.headline]
+    n_clusters = next((c.n_clusters for c in clusters if c is not None and c.n_clusters), None)
+    methods = [p("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
+    if n_clusters:
+        methods.append(p("m_inference", lang, clusters=format_number(n_clusters, lang)))
+    methods.append(
+        p(
+            "m_scorecard",
+            lang,
+            on=ctx.percent(tg.status.on_track, lang),
+            attention=ctx.percent(tg.status.needs_attention, lang),
+        )
+    )
+    methods.append(p("m_risk", lang, days=tg.risk.grant_late_days, date=format_date(tg.plan.reference_date, lang)))
+    return {
+        "lang": lang,
+        "scope": scope,
+        "banner": t("banner_synthetic", lang) if v.synthetic(scope) else "",
+        "kind": p("brief_kind", lang),
+        "issuer": p("issuer", lang),
+        "title": p("brief_title", lang, name=name),
+        "date_line": p("date_line", lang, date=format_date(ctx.run_date, lang)),
+        "period_line": (
+            p("period_line", lang, start=format_date(start, lang), end=format_date(end, lang)) if start and end else ""
+        ),
+        "h": {
+            k: p(f"h_{k}", lang)
+            for k in ("findings", "effects", "scorecard", "charts", "risk", "recommendations", "methods", "source")
+        },
+        "findings": findings.sentences,
+        "effects": {
+            "columns": [p(c, lang) for c in ("col_outcome", "col_change", "col_effect", "col_ci", "col_reading")],
+            "rows": findings.headline_rows,
+        },
+        "scorecard": {
+            "columns": [
+                mt.label(c, lang)
+                for c in ("col_component", "col_indicator", "col_target", "col_realisation", "col_ratio", "col_status")
+            ],
+            "rows": scorecard_rows,
+        },
+        "scorecard_note": mt.label("scorecard_note", lang),
+        "figures": figures or [],
+        "risk": {
+            "columns": [mt.label(c, lang) for c in ("col_risk_type", "col_flag", "col_count", "col_rate")],
+            "rows": _risk_rows(ctx, scope, lang),
+        },
+        "risk_note": mt.label("risk_note", lang),
+        "recommendations": findings.recommendations,
+        "methods": methods,
+        "source": ctx.source_line(scope, lang),
+        "footer": f"{p('brief_kind', lang)} · {name} · {ctx.run_id}",
+    }
+
+
+@cache
+def _font_paths() -> tuple[str, ...]:
+    import matplotlib
+
+    return (str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"),)
+
+
+def render_pdf(content: dict[str, Any], root: Path, out: Path, when: dt.date | None = None) -> Path:
+    """Compile the Typst template with ``content`` (images relative to ``root``) into ``out``.
+
+    Fonts are DejaVu, shipped with matplotlib (the charts' font too), and system fonts are ignored, so the PDF
+    looks the same on every machine.
+    """
+    import typst
+
+    stamp = dt.datetime.combine(when, dt.time(12), tzinfo=dt.UTC) if when else None
+    pdf = typst.compile(
+        template_text("brief.typ").encode("utf-8"),
+        root=str(root),
+        font_paths=list(_font_paths()),
+        ignore_system_fonts=True,
+        sys_inputs={"data": json.dumps(content, ensure_ascii=False)},
+        timestamp=int(stamp.timestamp()) if stamp else None,
+    )
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(pdf)
+    tmp.replace(out)
+    return out
+
+
+def render_html(content: dict[str, Any], out: Path) -> Path:
+    """Render the HTML brief (self-contained CSS, images relative to the scope directory, nothing from the web)."""
+    html = render_template("brief.html.j2", d=content)
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:
+    """Charts, PDF and HTML brief of one scope in one language; returns the files written."""
+    scope_dir = ctx.run_dir / scope
+    fig_dir = scope_dir / FIGURE_DIR
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    rows = _scorecard_rows(ctx, scope, lang)
+    figs = draw_charts(ctx, scope, lang, fig_dir, rows)
+    content = brief_content(ctx, scope, lang, figs)
+    pdf = render_pdf(content, scope_dir, scope_dir / f"brief_{lang}.pdf", ctx.run_date)
+    html = render_html(content, scope_dir / f"brief_{lang}.html")
+    return {"pdf": pdf, "html": html}

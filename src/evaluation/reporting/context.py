@@ -1,0 +1,112 @@
+"""What every renderer of a run needs: the results view, the config, the codebook, the targets, the run's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluation.codebook import Codebook, load_codebook
+from evaluation.config import NATIONAL, Config
+from evaluation.formatting import format_number, format_percent, format_rupiah
+from evaluation.record import read_results
+from evaluation.reporting.findings import OutcomeText
+from evaluation.reporting.phrases import p
+from evaluation.reporting.view import ResultsView
+from evaluation.targets import Targets, load_targets
+from evaluation.text import t
+
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """A run directory's results plus the configuration that labels them."""
+
+    run_dir: Path
+    run_id: str
+    run_date: dt.date
+    view: ResultsView
+    cfg: Config
+    codebook: Codebook
+    targets: Targets
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """Headline outcomes (config), else the first four outcomes."""
+        return tuple(self.cfg.analysis.headline) or tuple(self.cfg.analysis.outcomes[:4])
+
+    def scopes(self) -> list[str]:
+        """Scopes of the run in config order, national last."""
+        present = set(self.view.scopes())
+        return [*(c for c in self.cfg.region_codes if c in present), *([NATIONAL] if NATIONAL in present else [])]
+
+    def scope_label(self, scope: str, lang: str) -> str:
+        """Region name, or 'Nasional'/'National'."""
+        return t("national", lang) if scope == NATIONAL else self.cfg.region(scope).name
+
+    def outcome_text(self, outcome: str, lang: str) -> OutcomeText:
+        """Label and difference format of an outcome (money in rupiah, 0/1 outcomes in percentage points)."""
+        var = self.codebook[outcome]
+        if var.type == "binary":
+            unit = "poin persen" if lang == "id" else "percentage points"
+
+            def fmt(x: float, signed: bool) -> str:
+                return f"{format_number(100 * x, lang, 1, signed=signed)} {unit}"
+
+            return OutcomeText(var.label(lang), fmt)
+        if var.is_money:
+            return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_rupiah(x, lang, signed=signed))
+        return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_number(x, lang, 2, signed=signed))
+
+    def axis_unit(self, outcome: str, lang: str) -> str:
+        """Axis label of an outcome's level."""
+        var = self.codebook[outcome]
+        if var.type == "binary":
+            return "proporsi keluarga (0–1)" if lang == "id" else "share of families (0–1)"
+        return var.unit(lang)
+
+    def effect_unit(self, outcome: str, lang: str) -> tuple[float, str]:
+        """Scale and axis label of an outcome's effects (0/1 outcomes in percentage points)."""
+        var = self.codebook[outcome]
+        if var.type == "binary":
+            return 100.0, ("poin persen" if lang == "id" else "percentage points")
+        return 1.0, var.unit(lang)
+
+    def source(self, scope: str, lang: str) -> str:
+        """Source line for captions."""
+        return t("source_synthetic" if self.view.synthetic(scope) else "source_survey", lang)
+
+    def source_line(self, scope: str, lang: str) -> str:
+        """Longer source statement for the brief's data-source box."""
+        return p("source_line", lang, source=self.source(scope, lang), run_id=self.run_id)
+
+    def percent(self, x: float, lang: str) -> str:
+        """A share as a percentage without decimals."""
+        return format_percent(x, lang, 0)
+
+
+def _run_date(run_id: str) -> dt.date:
+    m = re.match(r"^(\d{4})(\d{2})(\d{2})", run_id)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def open_run(run_dir: str | Path, cfg: Config, run_id: str | None = None) -> RunContext:
+    """Read ``<run_dir>/results.json`` and the labels; ``run_id`` defaults to the directory name."""
+    d = Path(run_dir)
+    rid = run_id or d.resolve().name.removesuffix(".partial")
+    return RunContext(
+        run_dir=d,
+        run_id=rid,
+        run_date=_run_date(rid),
+        view=ResultsView(read_results(d / "results.json")),
+        cfg=cfg,
+        codebook=load_codebook(cfg.run.codebook),
+        targets=load_targets(cfg.run.targets),
+    )

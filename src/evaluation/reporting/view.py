@@ -1,0 +1,97 @@
+"""Read access to a run's ``results.json`` by scope, outcome, method and field (DESIGN §5 key shape).
+
+The reports read numbers only through this view, so a brief, a workbook and the landing page read the same
+numbers the same way, and none of them computes a statistic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ESTIMATE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_obs", "n_units", "n_clusters")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its confidence interval (one method, one outcome, one scope)."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n_units: int | None = None
+    n_clusters: int | None = None
+    p_value: float | None = None
+
+    @property
+    def includes_zero(self) -> bool:
+        """True when the interval contains zero (the data cannot tell an effect from none)."""
+        return self.ci_low <= 0 <= self.ci_high
+
+
+class ResultsView:
+    """The flat results mapping, read by scope."""
+
+    def __init__(self, results: Mapping[str, Any]) -> None:
+        self.data = dict(results)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """One value, or ``default``."""
+        return self.data.get(key, default)
+
+    def scopes(self) -> list[str]:
+        """Scopes present (anything with a ``<scope>.meta.synthetic`` key), in key order."""
+        return sorted({k.split(".")[0] for k in self.data if k.endswith(".meta.synthetic")})
+
+    def interval(self, scope: str, outcome: str, method: str) -> Interval | None:
+        """The estimate of ``method`` for ``outcome`` in ``scope``, or None when it was not (or could not be) run."""
+        pre = f"{scope}.{outcome}.{method}."
+        try:
+            est, lo, hi = (float(self.data[pre + f]) for f in ("estimate", "ci_low", "ci_high"))
+        except KeyError:
+            return None
+        n_units = self.data.get(pre + "n_units")
+        n_clusters = self.data.get(pre + "n_clusters")
+        p_value = self.data.get(pre + "p_value")
+        return Interval(est, lo, hi, n_units, n_clusters, p_value)
+
+    def topic(self, scope: str, topic: str) -> dict[str, Any]:
+        """All ``<scope>.<topic>.<rest>`` keys as ``{rest: value}``."""
+        pre = f"{scope}.{topic}."
+        return {k[len(pre) :]: v for k, v in self.data.items() if k.startswith(pre)}
+
+    def nested(self, scope: str, topic: str) -> dict[str, dict[str, Any]]:
+        """``<scope>.<topic>.<name>.<field>`` keys as ``{name: {field: value}}``."""
+        out: dict[str, dict[str, Any]] = {}
+        for rest, v in self.topic(scope, topic).items():
+            if "." in rest:
+                name, fld = rest.rsplit(".", 1)
+                out.setdefault(name, {})[fld] = v
+        return out
+
+    def outcomes(self, scope: str, method: str) -> list[str]:
+        """Outcomes with an estimate of ``method`` in ``scope``."""
+        suffix = f".{method}.estimate"
+        pre = f"{scope}."
+        return sorted(k[len(pre) : -len(suffix)] for k in self.data if k.startswith(pre) and k.endswith(suffix))
+
+    def synthetic(self, scope: str) -> bool:
+        """True when the scope's numbers come from synthetic data (the reports then carry a banner)."""
+        return bool(self.data.get(f"{scope}.meta.synthetic", False))
+
+    def period(self, scope: str) -> tuple[dt.date | None, dt.date | None]:
+        """First baseline and last endline interview dates, when recorded."""
+        out = []
+        for name in ("period_start", "period_end"):
+            v = self.data.get(f"{scope}.meta.{name}")
+            out.append(dt.date.fromisoformat(v) if isinstance(v, str) else None)
+        return out[0], out[1]
+
+    def covers_2020(self, scope: str) -> bool:
+        """True when the data period overlaps 2020, the COVID-19 year (unknown period: True, the careful side)."""
+        start, end = self.period(scope)
+        if start is None or end is None:
+            return True
+        return start.year <= 2020 <= end.year

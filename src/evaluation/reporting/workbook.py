@@ -1,0 +1,141 @@
+"""The main tables of one scope as an Excel workbook (openpyxl), one sheet per table, from ``results.json``.
+
+Sheets (names in the run's language): notes, sample, baseline, before/after change, DiD effects, scorecard, risk
+flags. Cells hold numbers, not formatted text, so evaluators can compute with them; number formats show rupiah,
+percentages and decimals. Written to ``<run>/<scope>/tables_<scope>.xlsx``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evaluation import monitoring_text as mt
+from evaluation.monitoring import INDICATORS, RISK_FLAGS
+from evaluation.reporting.context import RunContext
+from evaluation.reporting.phrases import p
+from evaluation.text import t
+
+ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units", "n_obs", "n_clusters", "vcov")
+BASELINE_COLUMNS = (
+    "mean_prokus",
+    "sd_prokus",
+    "n_prokus",
+    "mean_comparison",
+    "sd_comparison",
+    "n_comparison",
+    "difference",
+    "normalised_difference",
+)
+SHARE_FORMAT = "0.0%"
+MONEY_FORMAT = "#,##0"
+DECIMAL_FORMAT = "0.000"
+
+
+def workbook_path(run_dir: Path, scope: str) -> Path:
+    """Where the workbook of ``scope`` is written."""
+    return run_dir / scope / f"tables_{scope}.xlsx"
+
+
+def _sheet(
+    wb: Any, title: str, header: list[str], rows: list[list[Any]], formats: dict[int, str] | None = None
+) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF2F6")
+    for r in rows:
+        ws.append(r)
+    for col, fmt in (formats or {}).items():
+        for row in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
+            for cell in row:
+                cell.number_format = fmt
+    for i, name in enumerate(header, start=1):
+        width = max([len(str(name)), *(len(str(r[i - 1])) for r in rows if i - 1 < len(r))] or [8])
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(10, width + 2), 60)
+    ws.freeze_panes = "A2"
+
+
+def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
+    """Write the workbook of one scope and return its path."""
+    from openpyxl import Workbook
+
+    v = ctx.view
+    wb = Workbook()
+    wb.remove(wb.active)
+    outcomes = list(ctx.cfg.analysis.outcomes)
+    label = {o: ctx.codebook[o].label_with_unit(lang) for o in outcomes}
+    notes = [
+        [t("banner_synthetic", lang) if v.synthetic(scope) else ""],
+        [ctx.scope_label(scope, lang)],
+        [ctx.source_line(scope, lang)],
+        [mt.label("scorecard_note", lang)],
+        [mt.label("risk_note", lang)],
+    ]
+    _sheet(
+        wb, p("s_notes", lang), [p("brief_title", lang, name=ctx.scope_label(scope, lang))], [n for n in notes if n[0]]
+    )
+    sample = v.topic(scope, "sample")
+    _sheet(wb, p("s_sample", lang), ["key", "value"], [[k, sample[k]] for k in sorted(sample)])
+    rows = []
+    for o in outcomes:
+        b = v.topic(scope, f"{o}.baseline")
+        if b:
+            rows.append([o, label[o], *(b.get(c) for c in BASELINE_COLUMNS)])
+    _sheet(
+        wb, p("s_baseline", lang), ["outcome", "label", *BASELINE_COLUMNS], rows, {8: DECIMAL_FORMAT, 9: DECIMAL_FORMAT}
+    )
+    for method, sheet in (("pre_post", "s_pre_post"), ("did", "s_did")):
+        rows = []
+        for o in outcomes:
+            e = v.topic(scope, f"{o}.{method}")
+            if e:
+                rows.append([o, label[o], *(e.get(c) for c in ESTIMATE_COLUMNS), e.get("status", "")])
+        _sheet(wb, p(sheet, lang), ["outcome", "label", *ESTIMATE_COLUMNS, "status"], rows, {6: DECIMAL_FORMAT})
+    card = v.nested(scope, "scorecard")
+    rows = []
+    for name, ind in INDICATORS.items():
+        c = card.get(name)
+        if c:
+            rows.append(
+                [
+                    ind.component,
+                    name,
+                    mt.label(name, lang),
+                    ind.direction,
+                    c.get("target"),
+                    c.get("realisation"),
+                    c.get("ratio"),
+                    mt.status_text(str(c.get("status")), lang),
+                    c.get("n"),
+                ]
+            )
+    _sheet(
+        wb,
+        p("s_scorecard", lang),
+        ["component", "indicator", "label", "direction", "target", "realisation", "ratio", "status", "n"],
+        rows,
+        {6: SHARE_FORMAT},
+    )
+    risk = v.nested(scope, "risk")
+    rows = [
+        [
+            RISK_FLAGS.get(f, "any"),
+            f,
+            mt.label("flag_any" if f == "any" else f, lang),
+            risk[f].get("count"),
+            risk[f].get("rate"),
+        ]
+        for f in [*RISK_FLAGS, "any"]
+        if f in risk
+    ]
+    _sheet(wb, p("s_risk", lang), ["type", "flag", "label", "count", "rate"], rows, {4: SHARE_FORMAT})
+    out = workbook_path(ctx.run_dir, scope)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,164 @@
+"""End to end: every scope gets briefs, technical report and workbook, linked from the landing page (issue 5).
+
+Pages open in headless Chromium without errors; the PDF text carries the headline numbers of results.json; no
+pseudonymous id reaches a public file.
+
+Chromium: Debian's ``chromium`` + ``chromium-driver`` (no browser download). When they are missing the fixture
+installs them with apt-get if it runs as root, and otherwise skips with a message saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from evaluation.config import load_config
+from evaluation.record import read_results
+from evaluation.reporting.context import open_run
+from evaluation.runner import run
+
+from .conftest import write_config
+
+REGIONS = ("3217", "3210", "3322", "3402", "31")
+SCOPES = (*REGIONS, "national")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+MIN_PAGES, MAX_PAGES = 2, 4
+SHEETS = ("Catatan", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko")
+FAMILY_ID = re.compile(r"F(3217|3210|3322|3402|31)-\d{4}")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, demo_dir) -> Path:
+    root = tmp_path_factory.mktemp("reports")
+    cfg = write_config(root / "config.toml", demo_dir, root / "reports")
+    return run(config=str(cfg), jobs=2, run_id="20261128-090000", progress=False)
+
+
+def _pdf_text(path: Path) -> tuple[str, int]:
+    reader = pypdf.PdfReader(path)
+    return " ".join(p.extract_text() for p in reader.pages), len(reader.pages)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_scope_has_briefs_technical_report_and_workbook(finished):
+    from openpyxl import load_workbook
+
+    index = (finished / "index.html").read_text(encoding="utf-8")
+    for scope in SCOPES:
+        files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html")]
+        files += [f"{scope}/report.html", f"{scope}/tables_{scope}.xlsx", f"{scope}/notebook.ipynb"]
+        for rel in files:
+            assert (finished / rel).is_file(), rel
+            assert f'href="{rel}"' in index, rel
+        sheets = load_workbook(finished / scope / f"tables_{scope}.xlsx", read_only=True).sheetnames
+        assert sheets == list(SHEETS)
+        report = (finished / scope / "report.html").read_text(encoding="utf-8")
+        assert 'class="prokus-toc"' in report and "Kartu kinerja M&amp;E" in report
+        assert not re.search(r"<script[^>]+src=\"https?:", report), scope  # offline: nothing from a CDN
+        assert not re.search(r"<link[^>]+href=\"https?:", report), scope
+    assert 'href="results.json"' in index and "restricted" not in index.split("<p class=\"note\">")[0]
+
+
+def test_brief_pdfs_carry_the_headline_numbers_of_results_json(finished):
+    results = read_results(finished / "results.json")
+    ctx = open_run(finished, load_config())
+    pages = {}
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            text, n = _pdf_text(finished / scope / f"brief_{lang}.pdf")
+            pages[f"{scope}/{lang}"] = n
+            assert MIN_PAGES <= n <= MAX_PAGES, (scope, lang, n)
+            flat = _squash(text)
+            for outcome in ctx.headline:
+                fmt = ctx.outcome_text(outcome, lang).fmt
+                for field, signed in (("estimate", True), ("ci_low", False), ("ci_high", False)):
+                    shown = fmt(results[f"{scope}.{outcome}.did.{field}"], signed)
+                    assert _squash(shown) in flat, (scope, lang, outcome, field, shown)
+            assert ("DATA SINTETIS" if lang == "id" else "SYNTHETIC DEMONSTRATION DATA") in text
+            assert "COVID-19" in text
+    print("brief page counts:", pages)
+
+
+def test_no_family_id_in_any_public_output(finished):
+    public = [p for p in finished.rglob("*") if p.is_file() and "restricted" not in p.parts]
+    for path in public:
+        if path.suffix in (".html", ".json", ".ipynb", ".log"):
+            assert not FAMILY_ID.search(path.read_text(encoding="utf-8", errors="replace")), path
+        elif path.suffix == ".pdf":
+            assert not FAMILY_ID.search(_pdf_text(path)[0]), path
+        elif path.suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True)
+            for ws in wb.worksheets:
+                for row in ws.iter_rows(values_only=True):
+                    assert not any(FAMILY_ID.search(str(v)) for v in row if v is not None), path
+    annex = finished / "3402" / "restricted" / "risk_flags_3402.csv"
+    assert FAMILY_ID.search(annex.read_text()) and (annex.stat().st_mode & 0o077) == 0
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium + chromedriver, installed with apt-get when missing and running as root."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            subprocess.run(["apt-get", "update"], check=False, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "chromium", "chromium-driver"], check=True, capture_output=True)
+        else:
+            pytest.skip("install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument("--window-size=1280,1800")
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    yield driver
+    driver.quit()
+
+
+def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(finished, chromium, tmp_path_factory):
+    shots = Path(os.environ.get("PROKUS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = [finished / "index.html"] + [finished / s / f"brief_{lang}.html" for s in SCOPES for lang in ("id", "en")]
+    for page in pages:
+        chromium.get(page.as_uri())
+        images = chromium.execute_script(
+            "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0]);"
+        )
+        if page.name != "index.html":
+            assert len(images) == 3, page
+        assert all(ok for _, ok in images), [src for src, ok in images if not ok]
+        resources = chromium.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name);"
+        )
+        assert all(r.startswith(("file:", "data:")) for r in resources), resources  # nothing from the network
+        errors = [e for e in chromium.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, (page, errors)
+        name = "_".join(page.relative_to(finished).with_suffix(".png").parts)
+        assert chromium.save_screenshot(str(shots / name))
+    print(f"screenshots: {shots}")
