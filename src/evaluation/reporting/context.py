@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,15 @@ class RunContext:
         return format_percent(x, lang, 0)
 
 
-def _run_date(run_id: str) -> dt.date:
+def _run_date(run_dir: Path, run_id: str) -> dt.date:
+    """The report date: the manifest's ``created_utc`` (the one documented run date), else the run id's date."""
+    manifest = run_dir / "manifest.json"
+    if manifest.is_file():
+        try:
+            created = json.loads(manifest.read_text(encoding="utf-8")).get("created_utc", "")
+            return dt.date.fromisoformat(str(created)[:10])
+        except ValueError:
+            pass
     m = re.match(r"^(\d{4})(\d{2})(\d{2})", run_id)
     if m:
         try:
@@ -104,7 +113,7 @@ def open_run(run_dir: str | Path, cfg: Config, run_id: str | None = None) -> Run
     return RunContext(
         run_dir=d,
         run_id=rid,
-        run_date=_run_date(rid),
+        run_date=_run_date(d, rid),
         view=ResultsView(read_results(d / "results.json")),
         cfg=cfg,
         codebook=load_codebook(cfg.run.codebook),
