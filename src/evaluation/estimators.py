@@ -343,7 +343,8 @@ def _panel(
         else:
             c_b = np.where(has_b, c[gb], -1)
             c_a = np.where(has_a, c[ga], -1)
-        complete = c.size == 0 or c.min() >= 0  # no missing cluster value at all: skip the masks
+        # Pair layout without any missing cluster value: every unit has both codes, skip the masks.
+        complete = pairs is not None and (c.size == 0 or c.min() >= 0)
         bad = (c_b != c_a) if complete else (c_b >= 0) & (c_a >= 0) & (c_b != c_a)
         if bad.any():
             raise ValueError(
