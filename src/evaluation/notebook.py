@@ -375,7 +375,12 @@ def open_evaluation(
     if scope != NATIONAL:
         cfg.region(scope)  # a clear error for an unknown region
     codebook = load_codebook(cfg.run.codebook)
-    dataset = load_dataset(cfg.run.data_dir, codebook)
+    from evaluation.district_data import is_partitioned, load_district
+
+    if scope != NATIONAL and is_partitioned(cfg.run.data_dir):  # read only this district's partition
+        dataset = load_district(cfg.run.data_dir, scope)
+    else:
+        dataset = load_dataset(cfg.run.data_dir, codebook)
     out = resolve(output_dir) if output_dir else REPORTS_DIR / "interactive" / scope
     out.mkdir(parents=True, exist_ok=True)
     return Evaluation(scope, cfg, codebook, dataset, out)

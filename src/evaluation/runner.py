@@ -28,6 +28,7 @@ from evaluation.record import merge_results, read_results, write_results
 
 REGION_NOTEBOOK = "region_evaluation.ipynb"
 NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
+NATIONAL_SCALE_NOTEBOOK = "national_scale.ipynb"
 REGION_PARAMETERS = ("region", "data_dir", "config", "language", "output_dir")
 NATIONAL_PARAMETERS = ("data_dir", "config", "language", "output_dir")
 KERNEL = "python3"
@@ -203,9 +204,11 @@ def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_r
         )
         for code in codes
     ]
-    tasks.append(
-        Task(NATIONAL, NOTEBOOKS_DIR / NATIONAL_NOTEBOOK, {**common, "output_dir": _relative(out_root / NATIONAL)})
-    )
+    from evaluation.district_data import is_partitioned
+
+    # District-partitioned (national-scale) data: the national synthesis reads compact arrays of every district.
+    national = NATIONAL_SCALE_NOTEBOOK if is_partitioned(data) else NATIONAL_NOTEBOOK
+    tasks.append(Task(NATIONAL, NOTEBOOKS_DIR / national, {**common, "output_dir": _relative(out_root / NATIONAL)}))
     return tasks
 
 
@@ -232,7 +235,12 @@ def run(
     cfg = load_config(config)
     reports = resolve(cfg.run.reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
-    load_dataset(data_dir or cfg.run.data_dir)  # fail before any kernel starts when the data cannot be read
+    from evaluation.district_data import check_partitioned, is_partitioned
+
+    if is_partitioned(data_dir or cfg.run.data_dir):
+        check_partitioned(data_dir or cfg.run.data_dir, regions or cfg.region_codes)
+    else:
+        load_dataset(data_dir or cfg.run.data_dir)  # fail before any kernel starts when the data cannot be read
     rid = run_id or _new_run_id(reports)
     final = reports / rid
     if final.exists():
