@@ -69,6 +69,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         run_id=args.run_id,
         progress=not args.quiet,
+        scheduler=args.scheduler,
     )
     try:
         shown = final.relative_to(PROJ_ROOT)
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data-dir", default=None, help="data directory (default from config)")
     r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)"
+    )
     r.set_defaults(func=_cmd_run)
 
     v = sub.add_parser("validate", help="check a data directory against the codebook")
