@@ -22,9 +22,34 @@ __all__ = ["call_with_environment", "dask_client", "run_all"]
 
 
 def call_with_environment(env: Mapping[str, str], fn: Callable[..., Any], *args: Any) -> Any:
-    """Set ``env`` in the worker's process (kernels inherit it), then call ``fn(*args)``."""
+    """Set ``env`` in the worker's process (kernels inherit it), then call ``fn(*args)`` in a fresh thread.
+
+    papermill drives the kernel through an asyncio loop per thread (``jupyter_core.utils.run_sync``); a Dask
+    thread worker's thread may already be tied to a loop, so each notebook gets its own thread and new loop.
+    """
+    import asyncio
+    import threading
+
     os.environ.update(env)
-    return fn(*args)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    thread = threading.Thread(target=target, name=f"prokus-notebook-{threading.get_ident()}-{id(box)}")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 @contextmanager
