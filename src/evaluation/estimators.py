@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluation.group_sums import column_codes, paired_mean, two_group_difference
 from evaluation.inference import ols, t_inference, vcov_crv1, vcov_hc1
 from evaluation.results import Estimate
 
@@ -173,6 +174,62 @@ def _cluster_codes(series: pd.Series) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _adjacent_pairs(unit_codes: np.ndarray, is_before: np.ndarray) -> tuple[slice, slice] | None:
+    """Row slices of the `before` and `after` rows when the rows come in adjacent unit pairs, else ``None``.
+
+    The layout is: an even number of rows, rows ``2j`` and ``2j + 1`` of the same unit, one in each period (in
+    the same order for every pair), and unit codes strictly increasing from pair to pair, so no unit has two
+    rows in a period. Checking it costs a few passes over small integer arrays; when it holds, the panel is
+    the two strided views and needs no scatter, gather or duplicate count.
+    """
+    n = unit_codes.size
+    if n < 2 or n % 2:
+        return None
+    first, second = slice(0, None, 2), slice(1, None, 2)
+    if bool(is_before[0]):
+        if not (is_before[first].all() and not is_before[second].any()):
+            return None
+        sel_b, sel_a = first, second
+    else:
+        if not (is_before[second].all() and not is_before[first].any()):
+            return None
+        sel_b, sel_a = second, first
+    codes = unit_codes[first]
+    if not np.array_equal(codes, unit_codes[second]):
+        return None
+    if codes.size > 1 and not (codes[1:] > codes[:-1]).all():
+        return None
+    return sel_b, sel_a
+
+
+class _LazyLabels:
+    """Unit labels of the pair layout, looked up only when an error message needs them."""
+
+    def __init__(self, labels: pd.Index, codes: np.ndarray) -> None:
+        self._labels = labels
+        self._codes = codes
+
+    def __getitem__(self, idx: np.ndarray) -> object:
+        return self._labels[self._codes[idx]]
+
+
+def _treated_indicator(series: pd.Series) -> np.ndarray:
+    """The 0/1 treatment indicator of every row, checked as :func:`_treated_values` checks it.
+
+    Integer and boolean columns without missing values are checked by their minimum and maximum and returned
+    in their own (small) dtype, without a float copy of millions of rows; other columns go through
+    :func:`_treated_values`.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        values = series.to_numpy()
+        if dtype.kind == "b" or values.size == 0:
+            return values
+        if values.min() >= 0 and values.max() <= 1:
+            return values
+    return _treated_values(series)
+
+
 @dataclass(frozen=True, slots=True)
 class _Panel:
     """Unit-level arrays for the units kept (present with a valid value in both periods)."""
@@ -183,6 +240,7 @@ class _Panel:
     cluster: np.ndarray | None
     covariates: np.ndarray  # (n_units, n_covariates), values of the `before` row
     n_dropped: int
+    n_levels: int | None = None  # number of possible cluster codes (codes may be sparse)
 
 
 def _panel(
@@ -206,47 +264,65 @@ def _panel(
     is_before, is_after = _period_masks(df, period, before, after)
     in_window = is_before | is_after
     cols = list(dict.fromkeys([c for c in (unit, period, outcome, treated, cluster, *covariates) if c]))
-    sub = df.loc[in_window, cols]
-    is_before = is_before[in_window]
+    if in_window.all():  # no copy of a large frame when every row is in one of the two periods
+        sub = df
+    else:
+        sub = df.loc[in_window, cols]
+        is_before = is_before[in_window]
 
-    unit_codes, unit_labels = pd.factorize(sub[unit], use_na_sentinel=True)
+    # Categorical ids (dictionary-encoded Parquet) are used through their codes: no string hashing.
+    unit_codes, unit_labels = column_codes(sub[unit])
     if (unit_codes < 0).any():
         raise ValueError(
             f"unit column {unit!r} has {int((unit_codes < 0).sum())} missing value(s) in the "
             "`before`/`after` rows; every row needs a unit identifier (drop those rows first)"
         )
     n_all = len(unit_labels)
-    rows = np.arange(len(sub))
 
-    positions = []
-    for mask, label in ((is_before, before), (~is_before, after)):
-        counts = np.bincount(unit_codes[mask], minlength=n_all)
-        if (counts > 1).any():
-            dup = np.flatnonzero(counts > 1)
-            raise ValueError(
-                f"duplicate ({unit!r}, {period!r}) rows: {dup.size} unit(s) have more than one row in period "
-                f"{label!r}, e.g. {_listed(unit_labels[dup])}; keep one row per unit and period (e.g. "
-                f"df.drop_duplicates([{unit!r}, {period!r}]) after checking which row is right)"
-            )
-        pos = np.full(n_all, -1, dtype=np.intp)
-        pos[unit_codes[mask]] = rows[mask]
-        positions.append(pos)
-    pos_b, pos_a = positions
-    has_b = pos_b >= 0
-    has_a = pos_a >= 0
-    both = has_b & has_a
-    # Safe gather indices (row 0 where absent; those entries are masked out below).
-    gb = np.where(has_b, pos_b, 0)
-    ga = np.where(has_a, pos_a, 0)
+    pairs = _adjacent_pairs(unit_codes, is_before)
+    if pairs is not None:
+        # Fast layout (rows ordered unit by unit, before then after, as the generator and most exports write
+        # them): strided views, every unit present in both periods, no scatter or gather.
+        gb, ga = pairs
+        pair_codes = unit_codes[gb]
+        unit_labels = _LazyLabels(unit_labels, pair_codes)
+        n_all = n_present = pair_codes.size
+        has_b = has_a = both = np.ones(n_all, dtype=bool)
+    else:
+        positions = []
+        for mask, label in ((is_before, before), (~is_before, after)):
+            counts = np.bincount(unit_codes[mask], minlength=n_all)
+            if (counts > 1).any():
+                dup = np.flatnonzero(counts > 1)
+                raise ValueError(
+                    f"duplicate ({unit!r}, {period!r}) rows: {dup.size} unit(s) have more than one row in period "
+                    f"{label!r}, e.g. {_listed(unit_labels[dup])}; keep one row per unit and period (e.g. "
+                    f"df.drop_duplicates([{unit!r}, {period!r}]) after checking which row is right)"
+                )
+            pos = np.full(n_all, -1, dtype=np.intp)
+            pos[unit_codes[mask]] = np.flatnonzero(mask)
+            positions.append(pos)
+        pos_b, pos_a = positions
+        has_b = pos_b >= 0
+        has_a = pos_a >= 0
+        both = has_b & has_a
+        n_present = int(np.count_nonzero(has_b | has_a))  # categories that never occur are not units
+        # Safe gather indices (row 0 where absent; those entries are masked out below).
+        gb = np.where(has_b, pos_b, 0)
+        ga = np.where(has_a, pos_a, 0)
 
     y = _float_values(sub[outcome], "outcome")
-    y_b = np.where(has_b, y[gb], np.nan)
-    y_a = np.where(has_a, y[ga], np.nan)
-    keep = both & ~np.isnan(y_b) & ~np.isnan(y_a)
+    if pairs is not None:
+        y_b, y_a = y[gb], y[ga]
+        keep = ~(np.isnan(y_b) | np.isnan(y_a))
+    else:
+        y_b = np.where(has_b, y[gb], np.nan)
+        y_a = np.where(has_a, y[ga], np.nan)
+        keep = both & ~np.isnan(y_b) & ~np.isnan(y_a)
 
     t_unit = None
     if treated is not None:
-        t = _treated_values(sub[treated])
+        t = _treated_indicator(sub[treated])
         t_b, t_a = t[gb], t[ga]
         bad = both & (t_b != t_a)
         if bad.any():
@@ -255,21 +331,29 @@ def _panel(
                 f"{before!r} and {after!r} for unit(s) {_listed(unit_labels[np.flatnonzero(bad)])}; fix the "
                 "treatment status or use the repeated cross-section estimator (unit=None)"
             )
-        t_unit = np.where(has_b, t_b, t_a)
+        t_unit = t_b if pairs is not None else np.where(has_b, t_b, t_a)
 
     c_unit = None
+    n_cluster_levels = 0
     if cluster is not None:
-        c = _cluster_codes(sub[cluster])
-        c_b = np.where(has_b, c[gb], -1)
-        c_a = np.where(has_a, c[ga], -1)
-        bad = (c_b >= 0) & (c_a >= 0) & (c_b != c_a)
+        c, cluster_labels = column_codes(sub[cluster])
+        n_cluster_levels = len(cluster_labels)
+        if pairs is not None:
+            c_b, c_a = c[gb], c[ga]
+        else:
+            c_b = np.where(has_b, c[gb], -1)
+            c_a = np.where(has_a, c[ga], -1)
+        # Pair layout without any missing cluster value: every unit has both codes, skip the masks.
+        complete = pairs is not None and (c.size == 0 or c.min() >= 0)
+        bad = (c_b != c_a) if complete else (c_b >= 0) & (c_a >= 0) & (c_b != c_a)
         if bad.any():
             raise ValueError(
                 f"cluster column {cluster!r} must be constant within unit {unit!r}, but it changes between "
                 f"{before!r} and {after!r} for unit(s) {_listed(unit_labels[np.flatnonzero(bad)])}; assign "
                 "each unit to one cluster (e.g. its baseline village)"
             )
-        keep &= (c_b >= 0) & (c_a >= 0)
+        if not complete:
+            keep &= (c_b >= 0) & (c_a >= 0)
         c_unit = c_b
 
     if covariates:
@@ -279,13 +363,16 @@ def _panel(
     else:
         x_b = np.empty((n_all, 0))
 
+    if keep.all():  # nothing to drop: keep the arrays (or strided views) as they are
+        keep = slice(None)
     return _Panel(
         y_before=y_b[keep],
         y_after=y_a[keep],
         treated=None if t_unit is None else t_unit[keep],
         cluster=None if c_unit is None else c_unit[keep],
         covariates=x_b[keep],
-        n_dropped=int(n_all - np.count_nonzero(keep)),
+        n_dropped=int(n_present - (n_all if isinstance(keep, slice) else np.count_nonzero(keep))),
+        n_levels=None if cluster is None else n_cluster_levels,
     )
 
 
@@ -352,6 +439,64 @@ def _fit(
         alpha=float(alpha),
         n_dropped=int(n_dropped),
         design=design,
+    )
+
+
+def _fit_group_sums(
+    d: np.ndarray,
+    treated_unit: np.ndarray | None,
+    panel: _Panel,
+    *,
+    cluster: str | None,
+    alpha: float,
+    method: str,
+    outcome: str,
+    names: Sequence[str],
+) -> Estimate:
+    """The :func:`_fit` of a panel without covariates, by the O(N) group-sum closed forms.
+
+    OLS of ``d`` on a constant (``treated_unit`` None) or on ``[1, treated]``, reported exactly as :func:`_fit`
+    reports it (same checks and messages); :mod:`evaluation.group_sums` states the formulas.
+    """
+    n = d.size
+    k = len(names)
+    if n <= k:
+        raise ValueError(
+            f"too few observations for {method}: {n} observation(s) left after dropping missing values, "
+            f"but the regression has {k} parameters ({', '.join(names)}); it needs more than {k} "
+            "(add data or remove covariates)"
+        )
+    try:
+        if treated_unit is None:
+            fit = paired_mean(d, panel.cluster, panel.n_levels)
+        else:
+            fit = two_group_difference(d, treated_unit, panel.cluster, panel.n_levels)
+    except ValueError as exc:
+        if panel.cluster is None or "clusters" not in str(exc):
+            raise
+        n_clusters = int(np.unique(panel.cluster).size)
+        raise ValueError(
+            f"cluster column {cluster!r} has {n_clusters} distinct value(s) in the estimation sample; "
+            "cluster-robust (CRV1) standard errors need at least 2 clusters (and should have many more); "
+            "use cluster=None for HC1 standard errors"
+        ) from None
+    ci_low, ci_high, p_value = t_inference(fit.estimate, fit.se, fit.df_resid, alpha)
+    return Estimate(
+        estimate=fit.estimate,
+        se=fit.se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n_obs=int(2 * n),
+        n_units=int(n),
+        n_clusters=fit.n_clusters,
+        method=method,
+        outcome=str(outcome),
+        vcov="HC1" if fit.n_clusters is None else "CRV1",
+        df_resid=int(fit.df_resid),
+        alpha=float(alpha),
+        n_dropped=int(panel.n_dropped),
+        design="panel",
     )
 
 
@@ -423,22 +568,8 @@ def pre_post(
     _require_columns(df, [("outcome", outcome), ("unit", unit), ("period", period), ("cluster", cluster)])
     panel = _panel(df, outcome=outcome, unit=unit, period=period, before=before, after=after, cluster=cluster)
     d = panel.y_after - panel.y_before
-    n = d.size
-    X = np.ones((n, 1))
-    return _fit(
-        d,
-        X,
-        0,
-        panel.cluster,
-        cluster=cluster,
-        alpha=alpha,
-        method="pre_post",
-        outcome=outcome,
-        design="panel",
-        n_obs=2 * n,
-        n_units=n,
-        n_dropped=panel.n_dropped,
-        names=["const"],
+    return _fit_group_sums(
+        d, None, panel, cluster=cluster, alpha=alpha, method="pre_post", outcome=outcome, names=["const"]
     )
 
 
@@ -546,6 +677,10 @@ def did(
         assert panel.treated is not None
         _check_groups(panel.treated, treated, "units")
         d = panel.y_after - panel.y_before
+        if not covs:  # O(N) closed form: difference of mean changes, CRV1 from cluster sums
+            return _fit_group_sums(
+                d, panel.treated, panel, cluster=cluster, alpha=alpha, method="did", outcome=outcome, names=names
+            )
         n = d.size
         X = np.column_stack([np.ones(n), panel.treated, panel.covariates])
         return _fit(

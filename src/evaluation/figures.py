@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 plt.rcParams.update(
     {
@@ -48,7 +48,7 @@ def save_png(fig: plt.Figure, path: str | Path, dpi: int = 110) -> Path:
 def _mean_ci(mean: float, sd: float, n: int, alpha: float = 0.05) -> float:
     if n < 2 or not np.isfinite(sd):
         return 0.0
-    return float(stats.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n))
+    return float(special.stdtrit(n - 1, 1 - alpha / 2) * sd / np.sqrt(n))
 
 
 def before_after_figure(

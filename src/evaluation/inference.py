@@ -20,7 +20,7 @@ Cameron, A. C. and Miller, D. L. (2015). "A Practitioner's Guide to Cluster-Robu
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special  # stdtr/stdtrit: what scipy.stats.t calls, without importing scipy.stats (~0.7 s)
 
 __all__ = ["ols", "t_inference", "vcov_crv1", "vcov_hc1"]
 
@@ -232,7 +232,8 @@ def t_inference(estimate: float, se: float, df: int, alpha: float = 0.05) -> tup
     """Confidence interval and two-sided p-value from a t reference distribution.
 
     ``ci = estimate -/+ t_{1-alpha/2, df} * se`` and ``p = 2 * P(T_df > |estimate / se|)``, computed with
-    ``scipy.stats.t`` (survival function, accurate for small p). This matches Stata's ``regress`` output
+    ``scipy.special.stdtrit`` / ``stdtr`` (the functions behind ``scipy.stats.t.ppf`` and ``t.sf``; the
+    survival function is accurate for small p). This matches Stata's ``regress`` output
     and statsmodels' ``use_t=True`` inference.
 
     Parameters
@@ -257,9 +258,9 @@ def t_inference(estimate: float, se: float, df: int, alpha: float = 0.05) -> tup
         raise ValueError(f"degrees of freedom must be at least 1, got {df}")
     estimate = float(estimate)
     se = float(se)
-    crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
+    crit = float(special.stdtrit(df, 1.0 - alpha / 2.0))  # = scipy.stats.t.ppf
     half = crit * se
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = np.float64(estimate) / np.float64(se)
-    p_value = float(2.0 * stats.t.sf(np.abs(tstat), df))
+    p_value = float(2.0 * special.stdtr(df, -np.abs(tstat)))  # = 2 scipy.stats.t.sf(|t|, df)
     return estimate - half, estimate + half, p_value

@@ -576,8 +576,15 @@ def open_evaluation(
     if scope != NATIONAL:
         cfg.region(scope)  # a clear error for an unknown region
     codebook = load_codebook(cfg.run.codebook)
-    processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
-    dataset = load_dataset(processed, codebook)
+    from evaluation.district_data import is_partitioned, load_district
+
+    if is_partitioned(cfg.run.data_dir):  # national-scale synthetic Parquet: read only this district's partition
+        dataset = (
+            load_district(cfg.run.data_dir, scope) if scope != NATIONAL else load_dataset(cfg.run.data_dir, codebook)
+        )
+    else:
+        processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
+        dataset = load_dataset(processed, codebook)
     out = resolve(output_dir) if output_dir else REPORTS_DIR / "interactive" / scope
     out.mkdir(parents=True, exist_ok=True)
     return Evaluation(scope, cfg, codebook, dataset, out)

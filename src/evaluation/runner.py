@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from evaluation.record import merge_results, read_results, write_results
 
 REGION_NOTEBOOK = "region_evaluation.ipynb"
 NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
+NATIONAL_SCALE_NOTEBOOK = "national_scale.ipynb"
 REGION_PARAMETERS = ("region", "data_dir", "config", "language", "output_dir")
 NATIONAL_PARAMETERS = ("data_dir", "config", "language", "output_dir")
 KERNEL = "python3"
@@ -91,6 +91,12 @@ def check_parameters(task: Task) -> None:
             rule=f"the parameters cell declares exactly {', '.join(sorted(declared))}",
             fix="keep the notebook's parameters cell and the runner in step",
         )
+
+
+_KERNEL_ENV = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "PYTHONHASHSEED",
+    "MPLBACKEND", "SOURCE_DATE_EPOCH", "PROKUS_ROOT", "PYDEVD_DISABLE_FILE_VALIDATION", "PYTHONPATH",
+)  # fmt: skip  # sent to every worker, local or remote, before its kernels start
 
 
 def _kernel_environment(cfg: Config) -> None:
@@ -196,9 +202,11 @@ def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_r
         )
         for code in codes
     ]
-    tasks.append(
-        Task(NATIONAL, NOTEBOOKS_DIR / NATIONAL_NOTEBOOK, {**common, "output_dir": _relative(out_root / NATIONAL)})
-    )
+    from evaluation.district_data import is_partitioned
+
+    # District-partitioned (national-scale) data: the national synthesis reads compact arrays of every district.
+    national = NATIONAL_SCALE_NOTEBOOK if is_partitioned(data) else NATIONAL_NOTEBOOK
+    tasks.append(Task(NATIONAL, NOTEBOOKS_DIR / national, {**common, "output_dir": _relative(out_root / NATIONAL)}))
     return tasks
 
 
@@ -234,15 +242,25 @@ def run(
     data_dir: str | None = None,
     run_id: str | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> Path:
-    """Execute every notebook of a run and return the finished run directory."""
+    """Execute every notebook of a run and return the finished run directory.
+
+    Notebooks run on a local Dask cluster of ``jobs`` workers, or on the existing Dask cluster at ``scheduler``
+    (``tcp://host:port``); see :mod:`evaluation.executor`.
+    """
+    from evaluation.district_data import check_partitioned, is_partitioned
     from evaluation.intake import prepare
 
     cfg = load_config(config)
     # Validate + pseudonymise before any kernel starts; on any error nothing is written to processed or reports.
     raw_dir = data_dir or cfg.run.data_dir
-    processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
-    data_dir = _relative(processed)
+    if is_partitioned(raw_dir):  # national-scale synthetic Parquet by district: no personal data, no intake step
+        check_partitioned(raw_dir, regions or cfg.region_codes)
+        data_dir = raw_dir
+    else:
+        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+        data_dir = _relative(processed)
     reports = resolve(cfg.run.reports_dir)
     reports.mkdir(parents=True, exist_ok=True)
     rid = run_id or _new_run_id(reports)
@@ -262,22 +280,18 @@ def run(
     from tqdm import tqdm
 
     try:
-        with _kernel_stderr(partial / "kernels.log") as console, ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        from evaluation.executor import dask_client, run_all
+
+        env = {k: os.environ[k] for k in _KERNEL_ENV if k in os.environ}
+        with _kernel_stderr(partial / "kernels.log") as console, dask_client(n_jobs, scheduler) as client:
             bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", disable=not progress, file=console)
-            futures: dict[Future, Task] = {
-                pool.submit(execute, t, partial / t.scope, cfg.run.cell_timeout_seconds): t for t in tasks
-            }
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    exc = f.exception()
-                    if exc is not None:
-                        for p in pending:
-                            p.cancel()
-                        raise exc
-                    bar.update(1)
-                    bar.set_postfix_str(futures[f].scope)
+
+            def done(scope: str) -> None:
+                bar.update(1)
+                bar.set_postfix_str(scope)
+
+            items = [(t.scope, (t, partial / t.scope, cfg.run.cell_timeout_seconds)) for t in tasks]
+            run_all(client, execute, items, env, on_done=done, prefix=f"prokus-{rid}")
             bar.close()
     except BaseException as exc:
         if isinstance(exc, UserError):
