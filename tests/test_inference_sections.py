@@ -60,3 +60,31 @@ def test_sections_record_keys(tmp_path, demo_dir, scope):
     else:
         assert res[f"{s}.inference.wild_bootstrap"] is False
     assert expected <= set(res), sorted(expected - set(res))
+
+
+def test_sections_fail_soft_on_thin_data(tmp_path):
+    """Reference: a region of 15 + 15 families, too thin for the attrition regressions.
+
+    The section says why and records a status; a bug would still raise (only ValueError/LinAlgError are caught).
+    """
+    from evaluation.inference_sections import degrades
+    from evaluation.notebook import open_evaluation
+    from evaluation.synthetic import generate
+
+    raw = generate(families_per_region=15, comparison_per_region=15, seed=5).write(tmp_path / "raw")
+    ev = open_evaluation("3402", data_dir=str(raw), output_dir=str(tmp_path / "out"))
+    ev.did()
+    shown = repr(ev.attrition_analysis())
+    status = ev.recorder.as_dict().get("3402.attrition_analysis.status", "")
+    assert status.startswith("not estimable: ") and "rank deficient" in status
+    assert "tidak dapat dihitung" in shown and "rank deficient" in shown
+
+    class Broken:
+        scope, lang = "3402", "en"
+
+        @degrades("x")
+        def section(self):
+            raise KeyError("a bug")
+
+    with pytest.raises(KeyError):
+        Broken().section()

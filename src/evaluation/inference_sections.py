@@ -9,6 +9,8 @@ table says whether a row was pre-specified or is exploratory.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PHRASES", "InferenceSections", "Sections"]
 
 PHRASES: dict[str, dict[str, str]] = {
+    "not_estimable_title": {"id": "{topic}: tidak dapat dihitung", "en": "{topic}: not estimable"},
+    "not_estimable": {
+        "id": "Data wilayah ini terlalu sedikit atau tidak seimbang untuk bagian ini ({reason}). Bagian lain tetap "
+        "berlaku.",
+        "en": "The data of this scope are too thin or unbalanced for this section ({reason}). The other sections "
+        "stand.",
+    },
     "plan_title": {"id": "Rencana analisis (pra-spesifikasi)", "en": "Pre-specified analysis plan"},
     "plan_note": {
         "id": "Rencana ini ({path}, ditetapkan {date}) menyatakan indikator utama dan sekunder, keluarga indikator "
@@ -237,6 +246,30 @@ def _t(key: str, language: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def degrades(topic: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a section fail soft on data too thin to estimate it (a small or unbalanced sample).
+
+    ``ValueError`` (rank-deficient design, empty group, too few clusters) and ``LinAlgError`` become a section that
+    says why, and ``<scope>.<topic>.status = "not estimable: ..."`` in results.json; any other error (a bug) still
+    stops the notebook.
+    """
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                reason = str(exc).split("\n")[0]
+                self.recorder.add(f"{self.scope}.{topic}.status", f"not estimable: {reason}")
+                note = _t("not_estimable", self.lang, reason=reason)
+                return self._section(_t("not_estimable_title", self.lang, topic=topic.replace("_", " ")), None, [note])
+
+        return run
+
+    return wrap
+
+
 @dataclass
 class Sections:
     """Several sections displayed one after the other."""
@@ -339,6 +372,7 @@ class InferenceSections:
         note = self._x("plan_note", path=p.path, date=p.registered)
         return self._section(self._x("plan_title"), table, [note])
 
+    @degrades("balance_table")
     def balance_table(self) -> Section:
         """Baseline balance (iebaltab style) with the joint test; national: pooled with region fixed effects."""
         table, keys = balance.balance_table(
@@ -374,6 +408,7 @@ class InferenceSections:
         )
         return self._section(self._x("balance_title"), out, [note])
 
+    @degrades("few_clusters")
     def few_clusters(self) -> Section:
         """WCR p-values and intervals of every DiD effect when the scope has fewer clusters than the plan's limit."""
         g, k = self._n_clusters(), self.plan.inference.few_clusters
@@ -421,6 +456,7 @@ class InferenceSections:
 
         return t(key, self.lang)
 
+    @degrades("summary_indices")
     def summary_indices(self) -> Section:
         """DiD effects on the pre-specified family indices (Anderson 2008), in SD units."""
         did = self._did_all()
@@ -450,6 +486,7 @@ class InferenceSections:
                 self.recorder.add(f"{self.scope}.{f}.weights.{o}", v)
         return self._section(self._x("index_title"), pd.DataFrame(rows), [self._x("index_note", weights=w)])
 
+    @degrades("multiple_testing")
     def multiple_testing(self) -> Section:
         """Holm, BH and Romano-Wolf adjusted DiD p-values within primary, secondary and index groups."""
         did = self._did_all()
@@ -503,6 +540,7 @@ class InferenceSections:
         )
         return self._section(self._x("multiple_title"), pd.DataFrame(rows), [note])
 
+    @degrades("attrition_analysis")
     def attrition_analysis(self) -> Sections:
         """Attrition rates, differential and selective attrition tests, Lee bounds and the IPW DiD."""
         rates, keys = attrition.attrition_rates(
@@ -561,6 +599,7 @@ class InferenceSections:
             ]
         )
 
+    @degrades("heterogeneity")
     def heterogeneity(self) -> Section:
         """Effects of the primary outcomes by subgroup, interaction tests, Holm over all of them."""
         table, keys = heterogeneity.heterogeneity(
@@ -586,6 +625,7 @@ class InferenceSections:
             )
         return self._section(self._x("het_title"), pd.DataFrame(rows), [self._x("het_note", n=len(tests))])
 
+    @degrades("dose_response")
     def dose_response(self) -> Section:
         """Dose-response among ProKUS families (mentoring sessions, grant), with the not-randomised caveat."""
         table, keys = dose.dose_response(self.panel, self.scope, self.plan.primary, self.design, self.plan.doses)
@@ -604,6 +644,7 @@ class InferenceSections:
         ]
         return self._section(self._x("dose_title"), pd.DataFrame(rows), [self._x("dose_note")])
 
+    @degrades("ancova_did")
     def ancova_did(self) -> Sections:
         """ANCOVA beside DiD (McKenzie 2012) and, when the data have a midline, the event study."""
         table, keys = designs.ancova_vs_did(self.panel, self.scope, self.outcomes, self.design)
@@ -647,6 +688,7 @@ class InferenceSections:
             )
         return Sections([self._section(self._x("ancova_title"), pd.DataFrame(rows), [self._x("ancova_note")]), event])
 
+    @degrades("power")
     def power(self) -> Section:
         """MDE table for the design at hand (ICC and autocorrelation from the data) and a sentence."""
         pw = self.plan.inference.power
@@ -685,6 +727,7 @@ class InferenceSections:
             )
         return self._section(self._x("power_title"), pd.DataFrame(rows), notes)
 
+    @degrades("cost_benefit")
     def cost_benefit(self) -> Sections:
         """Cost per family, benefit-cost ratio and IRR with intervals, and a sensitivity table."""
         c = self.plan.cost

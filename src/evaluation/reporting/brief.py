@@ -215,7 +215,7 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         "recommendations": findings.recommendations,
         "methods": methods,
         "source": ctx.source_line(scope, lang),
-        "footer": f"{p('brief_kind', lang)} · {name} · {ctx.run_id}",
+        "footer": f"{p('brief_kind', lang)} · {name} · results.json {ctx.results_id}",
     }
 
 

@@ -34,6 +34,17 @@ class RunContext:
     targets: Targets
 
     @property
+    def results_id(self) -> str:
+        """First 12 hex digits of the SHA-256 of ``results.json``.
+
+        It ties a brief to its numbers and gives the same bytes for the same results (a run id or clock time would
+        make identical reports differ).
+        """
+        import hashlib
+
+        return hashlib.sha256((self.run_dir / "results.json").read_bytes()).hexdigest()[:12]
+
+    @property
     def headline(self) -> tuple[str, ...]:
         """Headline outcomes (config), else the first four outcomes."""
         return tuple(self.cfg.analysis.headline) or tuple(self.cfg.analysis.outcomes[:4])
@@ -81,7 +92,7 @@ class RunContext:
 
     def source_line(self, scope: str, lang: str) -> str:
         """Longer source statement for the brief's data-source box."""
-        return p("source_line", lang, source=self.source(scope, lang), run_id=self.run_id)
+        return p("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
 
     def percent(self, x: float, lang: str) -> str:
         """A share as a percentage without decimals."""

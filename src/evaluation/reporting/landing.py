@@ -91,7 +91,7 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
     headline_label = ctx.outcome_text(first, lang).label if first else ""
     return {
         "lang": lang,
-        "title": p("landing_title", lang, run_id=ctx.run_id),
+        "title": p("landing_title", lang, run_id=ctx.results_id),
         "intro": p("landing_intro", lang),
         "date_line": p("date_line", lang, date=format_date(ctx.run_date, lang)),
         "banner": t("banner_synthetic", lang) if synthetic else "",

@@ -175,8 +175,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "{date}). The list of flagged family ids is only in a restricted annex for programme staff.",
     },
     "source_line": {
-        "id": "{source} Semua angka dari results.json proses {run_id}; kode: paket evaluation (ProKUS Evaluation).",
-        "en": "{source} Every number comes from results.json of run {run_id}; code: the evaluation package "
+        "id": "{source} Semua angka dari results.json (SHA-256 {run_id}…); kode: paket evaluation (ProKUS Evaluation).",
+        "en": "{source} Every number comes from results.json (SHA-256 {run_id}…); code: the evaluation package "
         "(ProKUS Evaluation).",
     },
     # charts
@@ -214,8 +214,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "comparison": {"id": "Pembanding", "en": "Comparison"},
     # landing page
     "landing_title": {
-        "id": "Evaluasi ProKUS 2020 — hasil proses {run_id}",
-        "en": "ProKUS 2020 evaluation — run {run_id}",
+        "id": "Evaluasi ProKUS 2020 — hasil (results.json {run_id}…)",
+        "en": "ProKUS 2020 evaluation — results (results.json {run_id}…)",
     },
     "landing_intro": {
         "id": "Ringkasan kebijakan (PDF dan HTML, Bahasa Indonesia dan English), laporan teknis, buku kerja Excel "

@@ -7,6 +7,7 @@ percentages and decimals. Written to ``<run>/<scope>/tables_<scope>.xlsx``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,35 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
     out = workbook_path(ctx.run_dir, scope)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
+    wb.properties.creator = "ProKUS Evaluation"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(tmp)
+    _normalise_zip(tmp)
     tmp.replace(out)
     return out
+
+
+FIXED_TIME = dt.datetime(2020, 1, 1)  # workbook properties and zip entries: no clock time in an output file
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite the XLSX zip with fixed entry times, so the same tables give the same bytes.
+
+    openpyxl stamps each zip entry with the clock time and docProps/core.xml with the save time (the latter is
+    overwritten above, but openpyxl sets ``modified`` to now on save, so it is rewritten here too).
+    """
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2020-01-01T00:00:00Z\g<2>", data
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            zout.writestr(fixed, data)
