@@ -17,6 +17,7 @@ from typing import Any
 
 from evaluation import monitoring_text as mt
 from evaluation.config import NATIONAL
+from evaluation.disclosure import MARK
 from evaluation.formatting import format_date, format_number, format_percent
 from evaluation.monitoring import INDICATORS, RISK_FLAGS
 from evaluation.reporting import charts
@@ -58,6 +59,25 @@ def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, An
         if name not in card:
             continue
         c = card[name]
+        if c.get("suppressed"):  # fewer than k families: only the target (a plan figure) is shown
+            rows.append(
+                {
+                    "name": name,
+                    "cells": [
+                        mt.label(ind.component, lang),
+                        mt.label(name, lang),
+                        mt.format_indicator(ind.kind, c.get("target"), lang),
+                        MARK,
+                        MARK,
+                    ],
+                    "ratio": None,
+                    "status": "no_data",
+                    "status_text": MARK,
+                    "colour": mt.COLOURS["no_data"],
+                    "suppressed": True,
+                }
+            )
+            continue
         status = str(c.get("status", "no_data"))
         rows.append(
             {
@@ -85,12 +105,13 @@ def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
         if name not in risk:
             continue
         kind = RISK_FLAGS.get(name, "any")
+        hide = bool(risk[name].get("suppressed"))
         rows.append(
             [
                 mt.label(kind, lang),
                 mt.label("flag_any" if name == "any" else name, lang),
-                format_number(risk[name].get("count"), lang),
-                format_percent(risk[name].get("rate"), lang),
+                MARK if hide else format_number(risk[name].get("count"), lang),
+                MARK if hide else format_percent(risk[name].get("rate"), lang),
             ]
         )
     return rows
@@ -138,7 +159,10 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": p("c_subgroup_caption", lang)})
     if scorecard_rows:
         fig = charts.scorecard_chart(
-            [(mt.label(r["name"], lang), r["ratio"], r["status"]) for r in scorecard_rows],
+            [
+                (mt.label(r["name"], lang) + (f" {MARK}" if r.get("suppressed") else ""), r["ratio"], r["status"])
+                for r in scorecard_rows
+            ],
             p("c_scorecard", lang),
             p("c_scorecard_x", lang),
             source,
@@ -164,6 +188,9 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     )
     start, end = v.period(scope)
     scorecard_rows = _scorecard_rows(ctx, scope, lang)
+    risk_rows = _risk_rows(ctx, scope, lang)
+    k = v.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
+    small = " " + t("disclosure_note", lang, mark=MARK, k=k)
     clusters = [v.interval(scope, o, "did") for o in ctx.headline]
     n_clusters = next((c.n_clusters for c in clusters if c is not None and c.n_clusters), None)
     methods = [p("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
@@ -205,13 +232,14 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
             ],
             "rows": scorecard_rows,
         },
-        "scorecard_note": mt.label("scorecard_note", lang),
+        "scorecard_note": mt.label("scorecard_note", lang)
+        + (small if any(r.get("suppressed") for r in scorecard_rows) else ""),
         "figures": figures or [],
         "risk": {
             "columns": [mt.label(c, lang) for c in ("col_risk_type", "col_flag", "col_count", "col_rate")],
-            "rows": _risk_rows(ctx, scope, lang),
+            "rows": risk_rows,
         },
-        "risk_note": mt.label("risk_note", lang),
+        "risk_note": mt.label("risk_note", lang) + (small if any(MARK in r for r in risk_rows) else ""),
         "recommendations": findings.recommendations,
         "methods": methods,
         "source": ctx.source_line(scope, lang),

@@ -170,9 +170,9 @@ def build_findings(
             )
         )
     risk = view.nested(scope, "risk")
-    if "any" in risk:
+    if "any" in risk and not risk["any"].get("suppressed"):  # suppressed: fewer than k families, say nothing
         if risk["any"].get("count", 0) > 0:
-            counts = {k: risk[k]["count"] for k in RISK_ORDER if k in risk}
+            counts = {k: risk[k]["count"] for k in RISK_ORDER if "count" in risk.get(k, {})}
             top = max(counts, key=lambda k: (counts[k], -RISK_ORDER.index(k)))
             f.sentences.append(
                 p(
