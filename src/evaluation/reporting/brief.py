@@ -121,6 +121,53 @@ def _subgroup_scopes(ctx: RunContext) -> list[str]:
     return [s for s in ctx.scopes() if any(ctx.view.interval(s, o, "did") for o in ctx.headline)]
 
 
+HOUSEHOLD_SUBGROUPS = ("head_sex", "business_type", "income_tercile")
+TERCILES = ("T1", "T2", "T3")
+
+
+def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str) -> tuple[list, list[str]]:
+    """Rows of the family-subgroup chart (headings and levels with an estimate) and the suppressed groups' names.
+
+    Levels are read from the results keys ``<scope>.<outcome>.het_<subgroup>.<level>_estimate``; a subgroup with
+    ``suppressed_levels`` > 0 is named in the caption (its hidden levels have no keys, so they cannot be drawn).
+    """
+    v = ctx.view
+    rows: list[tuple[str, str | None, str]] = []
+    hidden: list[str] = []
+    for sg in HOUSEHOLD_SUBGROUPS:
+        levels = sorted(
+            {
+                rest.removesuffix("_estimate")
+                for o in outcomes
+                for rest in v.topic(scope, f"{o}.het_{sg}")
+                if rest.endswith("_estimate")
+            }
+        )
+        if sg == "income_tercile":
+            levels = [t_ for t_ in TERCILES if t_ in levels]
+        elif sg in ctx.codebook:
+            order = [c.code for c in ctx.codebook[sg].categories]
+            levels = sorted(levels, key=lambda x: order.index(x) if x in order else len(order))
+        n_hidden = max((int(v.get(f"{scope}.{o}.het_{sg}.suppressed_levels", 0)) for o in outcomes), default=0)
+        if n_hidden:
+            hidden.append(p("c_household_levels", lang, group=p(f"g_{sg}", lang).lower(), n=n_hidden))
+        if not levels:
+            continue
+        rows.append((sg, None, p(f"g_{sg}", lang)))
+        for lv in levels:
+            if sg == "income_tercile":
+                text = p(lv, lang)
+            elif sg in ctx.codebook:
+                try:
+                    text = ctx.codebook[sg].category(lv).label(lang)
+                except (KeyError, ValueError):
+                    text = lv
+            else:
+                text = lv
+            rows.append((sg, lv, f"  {text}"))
+    return rows, hidden
+
+
 def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard_rows: list[dict]) -> list[dict]:
     """Draw the brief's charts into ``out_dir`` and return ``[{file, caption}]`` (paths relative to the scope)."""
     made = []
@@ -157,6 +204,26 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         )
         charts.save(fig, out_dir / f"{lang}_subgroups.png")
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": p("c_subgroup_caption", lang)})
+    het = [o for o in ctx.headline if any(ctx.view.topic(scope, f"{o}.het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
+    rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
+    if any(lv is not None for _, lv, _ in rows):
+        fig = charts.household_subgroup_chart(
+            ctx.view,
+            scope,
+            het,
+            {o: ctx.codebook[o].label(lang) for o in het},
+            rows,
+            p("c_household", lang),
+            source,
+            {o: ctx.effect_unit(o, lang) for o in het},
+            lang,
+        )
+        charts.save(fig, out_dir / f"{lang}_household.png")
+        caption = p("c_household_caption", lang)
+        if hidden:
+            k = ctx.view.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
+            caption += p("c_household_hidden", lang, mark=MARK, groups="; ".join(hidden), k=k)
+        made.append({"file": f"{FIGURE_DIR}/{lang}_household.png", "caption": caption})
     if scorecard_rows:
         fig = charts.scorecard_chart(
             [
