@@ -360,7 +360,8 @@ class InferenceSections:
         table, keys = balance.balance_table(
             self.panel, self.scope, self.design, self.plan.balance, self.outcomes, self.plan.primary
         )
-        mask, keys = small_cells.balance_suppression(table, self.scope, keys, self.k)
+        cats = small_cells.balance_categories(self.panel, tuple(self.plan.balance), table)
+        mask, keys = small_cells.balance_suppression(table, self.scope, keys, self.k, cats)
         self.recorder.update(keys)
         j = table.attrs["joint"]
         is_outcome = table["variable"].isin(self.outcomes)

@@ -31,6 +31,7 @@ from evaluation.regression import first_differences
 __all__ = [
     "HET_FIELDS",
     "attrition_suppression",
+    "balance_categories",
     "balance_suppression",
     "dose_suppression",
     "heterogeneity_suppression",
@@ -136,26 +137,67 @@ def attrition_suppression(
     return mask, kept
 
 
+def _binary(table: pd.DataFrame, group: str) -> np.ndarray:
+    """Rows whose ``group`` column is a 0/1 variable: its SD is that of a share, ``sqrt(m (1 - m) n / (n - 1))``."""
+    m = table[f"mean_{group}"].astype(float).to_numpy()
+    sd = table[f"sd_{group}"].astype(float).to_numpy()
+    n = table[f"n_{group}"].astype(float).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.sqrt(np.clip(m * (1 - m), 0, None) * n / (n - 1))
+    return (m >= 0) & (m <= 1) & np.isclose(sd, expected, rtol=1e-6, atol=1e-9)
+
+
 def balance_suppression(
-    table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
+    table: pd.DataFrame,
+    scope: str,
+    keys: Mapping[str, object],
+    k: int,
+    categories: Mapping[str, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Mask of the balance table's cells (columns of :data:`BALANCE_PROKUS` etc.) describing fewer than ``k``.
 
     Each group's N, mean and SD describe that group; the difference, normalised difference and p-value describe
-    both (``min``). Any two of the two means and the difference give the third (a row relation).
+    both (``min``). Any two of the two means and the difference give the third (a row relation). A 0/1 variable
+    (a category dummy such as ``business_type_crafts``, or a binary outcome) is a count in disguise: its mean
+    times N is the number of families with (and without) the attribute, so its cells describe
+    ``min(count, N - count)`` families, and the dummies of one categorical variable (``categories``: variable ->
+    dummy names) add up to 1, a relation per column. A hidden share hides its SD (the SD of a share gives the
+    share back) and the row's between-group statistics.
     """
     cols = [*BALANCE_PROKUS, *BALANCE_COMPARISON, *BALANCE_BOTH]
     if table.empty:
         return pd.DataFrame(columns=cols, dtype=bool), {**keys, f"{scope}.disclosure.balance_suppressed": 0}
     n = pd.DataFrame(index=table.index)
+    cells = {}
+    for g in ("prokus", "comparison"):
+        size = table[f"n_{g}"].astype(float)
+        count = (table[f"mean_{g}"].astype(float) * size).round()
+        rest = np.minimum(count, size - count)
+        cells[g] = size.where(~(_binary(table, g) & (rest > 0)), np.minimum(size, rest))
     for c in BALANCE_PROKUS:
-        n[c] = table["n_prokus"].astype(float)
+        n[c] = cells["prokus"] if c != "n_prokus" else table["n_prokus"].astype(float)
     for c in BALANCE_COMPARISON:
-        n[c] = table["n_comparison"].astype(float)
+        n[c] = cells["comparison"] if c != "n_comparison" else table["n_comparison"].astype(float)
     for c in BALANCE_BOTH:
-        n[c] = table[["n_prokus", "n_comparison"]].min(axis=1).astype(float)
+        n[c] = np.minimum(cells["prokus"], cells["comparison"])
     rel = disclosure.row_relations(table.index, ["mean_prokus", "mean_comparison", "difference"])
+    where = {v: i for i, v in table["variable"].items()}
+    for dummies in (categories or {}).values():
+        rows = [where[d] for d in dummies if d in where]
+        if len(rows) > 1:
+            rel += [[(r, c) for r in rows] for c in ("mean_prokus", "mean_comparison", "difference")]
+    binary = {g: _binary(table, g) for g in ("prokus", "comparison")}
     mask = disclosure.suppression_mask(n, k, rel)
+    while True:
+        spread = mask.copy()
+        for pos, i in enumerate(table.index):
+            for g in ("prokus", "comparison"):
+                own = [f"mean_{g}", f"sd_{g}"]
+                if binary[g][pos] and mask.loc[i, own].any():
+                    spread.loc[i, [*own, *BALANCE_BOTH]] = True
+        if spread.equals(mask):
+            break
+        mask = disclosure.suppression_mask(n, k, rel, spread)
     kept = dict(keys)
     for i in table.index:
         for c in cols:
@@ -163,6 +205,15 @@ def balance_suppression(
                 kept.pop(f"{scope}.balance.{table.at[i, 'variable']}.{c}", None)
     kept[f"{scope}.disclosure.balance_suppressed"] = int(mask.to_numpy().sum())
     return mask, kept
+
+
+def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, ...], table: pd.DataFrame) -> dict:
+    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``)."""
+    out = {}
+    for var in covariates:
+        if var in panel and not pd.api.types.is_numeric_dtype(panel[var]):
+            out[var] = [v for v in table["variable"] if str(v).startswith(f"{var}_")]
+    return out
 
 
 def dose_suppression(

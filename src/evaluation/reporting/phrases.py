@@ -92,6 +92,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "keluarga).",
         "en": "{count} families ({rate}) carry at least one risk flag; most common: {top} ({top_count} families).",
     },
+    "f_risk_only": {
+        "id": "{count} keluarga ({rate}) memiliki setidaknya satu tanda risiko.",
+        "en": "{count} families ({rate}) carry at least one risk flag.",
+    },
     "f_risk_none": {
         "id": "Tidak ada keluarga dengan tanda risiko.",
         "en": "No family carries a risk flag.",
