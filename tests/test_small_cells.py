@@ -288,3 +288,16 @@ def test_balance_dummy_is_a_count(count, hidden):
         for c in ("mean_prokus", "sd_prokus", "difference", "normalised_difference", "p_value"):
             assert bool(mask.at[i, c]) is hidden, (i, c)
         assert not mask.at[i, "n_prokus"]  # N: families with a business type, not a count of crafts
+
+
+@pytest.mark.parametrize("n", [K - 1, K, K + 1])
+def test_arm_sizes_count_families_with_both_waves(n):
+    """Hand count: n comparison families in both waves, 2 more only at baseline; 25 ProKUS in both waves."""
+    panel = _panel(n)
+    panel = panel[panel["business_type"] == "small"]
+    extra = pd.DataFrame(
+        [{"family_id": f"x{i}", "wave": "baseline", "treated": 0, "village": "v0", "region_code": "3402",
+          "business_type": "small", "household_income": 1.0} for i in range(2)]
+    )
+    assert small_cells.arm_sizes(pd.concat([panel, extra]), DESIGN) == (20, n)
+    assert (min(small_cells.arm_sizes(panel, DESIGN)) < K) is (n < K)

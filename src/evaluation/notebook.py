@@ -477,7 +477,12 @@ class Evaluation(InferenceSections):
             self.dataset.roster, self.dataset.programme, self.dataset.survey, self.design.treated_value
         )
         present = set(full[analysis.REGION_COLUMN].unique())
+        hidden = 0
         for code in [*(c for c in self.cfg.region_codes if c in present), NATIONAL]:
+            part = full if code == NATIONAL else analysis.select_scope(full, code)
+            if min(small_cells.arm_sizes(part, self.design)) < self.k:  # a region too small to publish
+                hidden += 1
+                continue
             eff = (
                 self._did
                 if code == NATIONAL and self._did is not None
@@ -496,6 +501,7 @@ class Evaluation(InferenceSections):
                         "n_units": e.n_units,
                     }
                 )
+        self.recorder.add(f"{self.scope}.disclosure.regions_suppressed", hidden)
         return pd.DataFrame(rows)
 
     def _scope_label(self, code: str) -> str:

@@ -280,6 +280,14 @@ def risk_suppression(
     return out, kept
 
 
+def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
+    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares)."""
+    waves = panel[panel[design.period].isin([design.before, design.after])]
+    per = waves.groupby(design.unit, sort=False).agg(t=("treated", "first"), w=(design.period, "nunique"))
+    both = per[per["w"] == 2]
+    return int((both["t"] == 1).sum()), int((both["t"] == 0).sum())
+
+
 def is_small(n: float | None, k: int) -> bool:
     """True for a count describing some but fewer than ``k`` families."""
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
