@@ -292,7 +292,7 @@ def test_balance_dummy_is_a_count(count, hidden):
 
 @pytest.mark.parametrize("n", [K - 1, K, K + 1])
 def test_arm_sizes_count_families_with_both_waves(n):
-    """Hand count: n comparison families in both waves, 2 more only at baseline; 25 ProKUS in both waves."""
+    """Hand count: n comparison families in both waves, 2 more only at baseline; 20 ProKUS in both waves."""
     panel = _panel(n)
     panel = panel[panel["business_type"] == "small"]
     extra = pd.DataFrame(
