@@ -47,13 +47,16 @@ BALANCE_COMPARISON = ("n_comparison", "mean_comparison", "sd_comparison")
 BALANCE_BOTH = ("difference", "normalised_difference", "p_value")
 
 
-def level_counts(panel: pd.DataFrame, outcome: str, design: DesignSettings, subgroup: str) -> pd.DataFrame:
+def level_counts(
+    panel: pd.DataFrame, outcome: str, design: DesignSettings, subgroup: str, fd: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Families per level of ``subgroup`` among those the DiD of ``outcome`` uses (both waves observed).
 
     Columns ``level``, ``n_prokus``, ``n_comparison``; every level present in the data, also those too small
-    to estimate.
+    to estimate. ``fd``: the outcome's first differences keeping ``subgroup``, when already computed.
     """
-    fd = first_differences(panel, outcome, design, keep=(subgroup,))
+    if fd is None:
+        fd = first_differences(panel, outcome, design, keep=(subgroup,))
     fd = fd[fd[subgroup].notna()]
     lv = fd[subgroup].astype(str)
     t = (fd["treated"] == 1).to_numpy()
@@ -90,8 +93,12 @@ def heterogeneity_suppression(
     if INCOME_TERCILE in set(table["subgroup"]) and INCOME_TERCILE not in panel:
         panel = add_income_tercile(panel, design)
     hidden_rows = 0
+    subgroups = tuple(dict.fromkeys(table["subgroup"]))
+    diffs: dict[str, pd.DataFrame] = {}
     for (outcome, sg), rows in table.groupby(["outcome", "subgroup"], sort=False):
-        counts = level_counts(panel, outcome, design, sg).set_index("level")
+        if outcome not in diffs:  # one pass per outcome for all subgroups
+            diffs[outcome] = first_differences(panel, outcome, design, keep=subgroups)
+        counts = level_counts(panel, outcome, design, sg, diffs[outcome]).set_index("level")
         estimated = set(rows["level"].astype(str))
         n = pd.DataFrame({"row": counts[["n_prokus", "n_comparison"]].min(axis=1).astype(float)})
         withheld = pd.DataFrame({"row": [lv not in estimated for lv in counts.index]}, index=counts.index)
