@@ -152,7 +152,7 @@ def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(f
             "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0]);"
         )
         if page.name != "index.html":
-            assert len(images) == 3, page
+            assert len(images) == 4, page  # before/after, by region, by family group, scorecard
         assert all(ok for _, ok in images), [src for src, ok in images if not ok]
         resources = chromium.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name);"

@@ -26,15 +26,24 @@ DEFAULT_K = 10
 Cell = tuple[Hashable, Hashable]  # (row label, column name)
 
 
-def suppression_mask(n: pd.DataFrame, k: int = DEFAULT_K, relations: Sequence[Sequence[Cell]] = ()) -> pd.DataFrame:
+def suppression_mask(
+    n: pd.DataFrame,
+    k: int = DEFAULT_K,
+    relations: Sequence[Sequence[Cell]] = (),
+    withheld: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Which cells to suppress, given the number of families ``n`` each cell describes (NaN: not a count cell).
 
-    Primary: ``0 < n < k``. Complementary: see the module docstring. Returns a boolean frame shaped like ``n``.
+    Primary: ``0 < n < k``, plus the cells in ``withheld`` (not published for another reason, e.g. too few
+    families to estimate at all: they count as hidden when complementary suppression looks at a relation).
+    Complementary: see the module docstring. Returns a boolean frame shaped like ``n``.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     counts = n.astype(float)
     mask = ((counts > 0) & (counts < k)).fillna(False).astype(bool)
+    if withheld is not None:
+        mask = mask | withheld.reindex_like(mask).fillna(False).astype(bool)
     changed = True
     while changed:
         changed = False

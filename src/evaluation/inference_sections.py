@@ -17,11 +17,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from evaluation import attrition, balance, bootstrap, costbenefit, designs, dose, heterogeneity, indices, multiple
+from evaluation import (
+    attrition,
+    balance,
+    bootstrap,
+    costbenefit,
+    designs,
+    dose,
+    heterogeneity,
+    indices,
+    multiple,
+    small_cells,
+)
 from evaluation import power as power_mod
 from evaluation.analysis import difference_in_differences
 from evaluation.config import NATIONAL
 from evaluation.data import load_truth
+from evaluation.disclosure import MARK
 from evaluation.formatting import format_number, format_percent, format_rupiah
 from evaluation.plan import AnalysisPlan, load_plan
 
@@ -318,6 +330,10 @@ class InferenceSections:
     def _interval(self, outcome: str, lo: float, hi: float) -> str:
         return f"[{self._val(outcome, lo)}; {self._val(outcome, hi)}]"
 
+    def _small_note(self, hidden: bool) -> list[str]:
+        """The disclosure footnote (``[c]``: fewer than k families) when a table hides a cell."""
+        return [self.t("disclosure_note").format(mark=MARK, k=self.k)] if hidden else []
+
     def _role(self, outcome: str) -> str:
         return self._x(f"role_{self.plan.status(outcome)}")
 
@@ -378,6 +394,8 @@ class InferenceSections:
         table, keys = balance.balance_table(
             self.panel, self.scope, self.design, self.plan.balance, self.outcomes, self.plan.primary
         )
+        cats = small_cells.balance_categories(self.panel, tuple(self.plan.balance), table)
+        mask, keys = small_cells.balance_suppression(table, self.scope, keys, self.k, cats)
         self.recorder.update(keys)
         j = table.attrs["joint"]
         is_outcome = table["variable"].isin(self.outcomes)
@@ -397,6 +415,9 @@ class InferenceSections:
                 "p": [self._p(x) if np.isfinite(x) else "–" for x in table["p_value"]],
             }
         )
+        shown = dict(zip(out.columns[1:], mask.columns, strict=True))
+        for col, src in shown.items():
+            out[col] = out[col].where(~mask[src].to_numpy(), MARK)
         note = self._x(
             "balance_note",
             fe=self._x("fe_note") if self.scope == NATIONAL else "",
@@ -406,7 +427,7 @@ class InferenceSections:
             df=j["df_den"],
             n=format_number(j["n_obs"], self.lang),
         )
-        return self._section(self._x("balance_title"), out, [note])
+        return self._section(self._x("balance_title"), out, [note, *self._small_note(bool(mask.to_numpy().any()))])
 
     @degrades("few_clusters")
     def few_clusters(self) -> Section:
@@ -546,6 +567,7 @@ class InferenceSections:
         rates, keys = attrition.attrition_rates(
             self.panel, self.scope, self.design, ["region_code", "head_sex", "head_age", "business_type"]
         )
+        amask, keys = small_cells.attrition_suppression(rates, self.scope, keys, self.k)
         self.recorder.update(keys)
         dk = attrition.differential_attrition(self.panel, self.scope, self.design, self.plan.balance)
         self.recorder.update(dk)
@@ -560,8 +582,14 @@ class InferenceSections:
             {
                 self._x("col_characteristic"): rates["characteristic"],
                 self._x("col_level"): rates["level"],
-                self._x("col_rate_prokus"): [format_percent(x, self.lang) for x in rates["rate_prokus"]],
-                self._x("col_rate_comparison"): [format_percent(x, self.lang) for x in rates["rate_comparison"]],
+                self._x("col_rate_prokus"): [
+                    MARK if h else format_percent(x, self.lang)
+                    for x, h in zip(rates["rate_prokus"], amask["rate_prokus"], strict=True)
+                ],
+                self._x("col_rate_comparison"): [
+                    MARK if h else format_percent(x, self.lang)
+                    for x, h in zip(rates["rate_comparison"], amask["rate_comparison"], strict=True)
+                ],
             }
         )
         lee, lk = attrition.lee_bounds_did(
@@ -592,7 +620,9 @@ class InferenceSections:
             )
         return Sections(
             [
-                self._section(self._x("attrition_title"), rates_out, [note]),
+                self._section(
+                    self._x("attrition_title"), rates_out, [note, *self._small_note(bool(amask.to_numpy().any()))]
+                ),
                 self._section(
                     "Lee (2009) & IPW", pd.DataFrame(rows), [self._x("lee_note", b=self.plan.inference.lee_draws)]
                 ),
@@ -605,31 +635,36 @@ class InferenceSections:
         table, keys = heterogeneity.heterogeneity(
             self.panel, self.scope, self.plan.primary, self.design, self.plan.subgroups
         )
-        self.recorder.update(keys)
         tests = table.attrs["tests"].set_index(["outcome", "subgroup"])
+        table, keys = small_cells.heterogeneity_suppression(self.panel, self.scope, self.design, table, keys, self.k)
+        self.recorder.update(keys)
         rows = []
         for _, r in table.iterrows():
             o, sg = r["outcome"], r["subgroup"]
             key = (o, sg)
+            hide = bool(r["suppressed"])
             rows.append(
                 {
                     self.t("col_outcome"): self.label(o),
                     self._x("col_subgroup"): sg,
                     self._x("col_level"): r["level"],
-                    self.t("col_effect"): self._val(o, r["estimate"], signed=True),
-                    self.t("col_ci"): self._interval(o, r["ci_low"], r["ci_high"]),
-                    "N": f"{r['n_prokus']:.0f} / {r['n_comparison']:.0f}",
+                    self.t("col_effect"): MARK if hide else self._val(o, r["estimate"], signed=True),
+                    self.t("col_ci"): MARK if hide else self._interval(o, r["ci_low"], r["ci_high"]),
+                    "N": MARK if hide else f"{r['n_prokus']:.0f} / {r['n_comparison']:.0f}",
                     self._x("col_p_inter"): self._p(tests.loc[key, "p_value"]) if key in tests.index else "–",
                     self._x("col_p_inter_holm"): self._p(tests.loc[key, "holm_p_value"]) if key in tests.index else "–",
                 }
             )
-        return self._section(self._x("het_title"), pd.DataFrame(rows), [self._x("het_note", n=len(tests))])
+        notes = [self._x("het_note", n=len(tests)), *self._small_note(bool(table["suppressed"].any()))]
+        return self._section(self._x("het_title"), pd.DataFrame(rows), notes)
 
     @degrades("dose_response")
     def dose_response(self) -> Section:
         """Dose-response among ProKUS families (mentoring sessions, grant), with the not-randomised caveat."""
         table, keys = dose.dose_response(self.panel, self.scope, self.plan.primary, self.design, self.plan.doses)
+        table, keys = small_cells.dose_suppression(table, self.scope, keys, self.k)
         self.recorder.update(keys)
+        table = table[~table["suppressed"]] if not table.empty else table
         rows = [
             {
                 self.t("col_outcome"): self.label(r["outcome"]),
@@ -642,7 +677,9 @@ class InferenceSections:
             }
             for _, r in table.iterrows()
         ]
-        return self._section(self._x("dose_title"), pd.DataFrame(rows), [self._x("dose_note")])
+        hidden = bool(keys.get(f"{self.scope}.disclosure.dose_suppressed"))
+        notes = [self._x("dose_note"), *self._small_note(hidden)]
+        return self._section(self._x("dose_title"), pd.DataFrame(rows), notes)
 
     @degrades("ancova_did")
     def ancova_did(self) -> Sections:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image
 
-from evaluation import analysis, disclosure, figures, monitoring
+from evaluation import analysis, disclosure, figures, monitoring, small_cells
 from evaluation import monitoring_text as mt
 from evaluation.codebook import Codebook, load_codebook
 from evaluation.config import NATIONAL, Config, load_config, with_overrides
@@ -398,6 +398,7 @@ class Evaluation(InferenceSections):
         """M&E scorecard (PP 39/2006): input, output and outcome indicators against the targets file."""
         prog, treated = self._monitoring_inputs()
         table, keys = monitoring.scorecard(prog, treated, self.scope, self.targets, **self._design_names())
+        table, keys = small_cells.scorecard_suppression(table, self.scope, keys, self.k)
         self.recorder.update(keys)
         lang = self.lang
         out = pd.DataFrame(
@@ -415,7 +416,11 @@ class Evaluation(InferenceSections):
                 t("col_n", lang): [format_number(n, lang) for n in table["n"]],
             }
         )
-        return Section(mt.label("scorecard_title", lang), out, [mt.label("scorecard_note", lang)])
+        hide = table["suppressed"].to_numpy()
+        for col in out.columns[3:]:
+            out[col] = out[col].where(~hide, disclosure.MARK)
+        notes = [mt.label("scorecard_note", lang), *self._disclosure_notes(pd.DataFrame({"x": hide}))]
+        return Section(mt.label("scorecard_title", lang), out, notes)
 
     def risk_flags(self) -> Section:
         """Risk flags (administrative, process, accountability): counts and rates; ids only in a restricted annex.
@@ -428,6 +433,7 @@ class Evaluation(InferenceSections):
             prog, treated, self.scope, self.targets, unit=self.design.unit, period=self.design.period,
             before=self.design.before,
         )
+        summary, keys = small_cells.risk_suppression(summary, self.scope, keys, self.k)
         self.recorder.update(keys)
         self._write_restricted_annex(flagged)
         lang = self.lang
@@ -441,7 +447,11 @@ class Evaluation(InferenceSections):
                 mt.label("col_rate", lang): [format_percent(r, lang) for r in summary["rate"]],
             }
         )
-        return Section(mt.label("risk_title", lang), out, [mt.label("risk_note", lang)])
+        hide = summary["suppressed"].to_numpy()
+        for col in out.columns[2:]:
+            out[col] = out[col].where(~hide, disclosure.MARK)
+        notes = [mt.label("risk_note", lang), *self._disclosure_notes(pd.DataFrame({"x": hide}))]
+        return Section(mt.label("risk_title", lang), out, notes)
 
     def _write_restricted_annex(self, flagged: pd.DataFrame) -> Path:
         folder = self.output_dir / "restricted"
@@ -467,7 +477,12 @@ class Evaluation(InferenceSections):
             self.dataset.roster, self.dataset.programme, self.dataset.survey, self.design.treated_value
         )
         present = set(full[analysis.REGION_COLUMN].unique())
+        hidden = 0
         for code in [*(c for c in self.cfg.region_codes if c in present), NATIONAL]:
+            part = full if code == NATIONAL else analysis.select_scope(full, code)
+            if min(small_cells.arm_sizes(part, self.design)) < self.k:  # a region too small to publish
+                hidden += 1
+                continue
             eff = (
                 self._did
                 if code == NATIONAL and self._did is not None
@@ -486,6 +501,7 @@ class Evaluation(InferenceSections):
                         "n_units": e.n_units,
                     }
                 )
+        self.recorder.add(f"{self.scope}.disclosure.regions_suppressed", hidden)
         return pd.DataFrame(rows)
 
     def _scope_label(self, code: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from evaluation import monitoring_text as mt
 from evaluation.config import NATIONAL
+from evaluation.disclosure import MARK
 from evaluation.formatting import format_date, format_number, format_percent
 from evaluation.monitoring import INDICATORS, RISK_FLAGS
 from evaluation.reporting import charts
@@ -58,6 +59,25 @@ def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, An
         if name not in card:
             continue
         c = card[name]
+        if c.get("suppressed"):  # fewer than k families: only the target (a plan figure) is shown
+            rows.append(
+                {
+                    "name": name,
+                    "cells": [
+                        mt.label(ind.component, lang),
+                        mt.label(name, lang),
+                        mt.format_indicator(ind.kind, c.get("target"), lang),
+                        MARK,
+                        MARK,
+                    ],
+                    "ratio": None,
+                    "status": "no_data",
+                    "status_text": MARK,
+                    "colour": mt.COLOURS["no_data"],
+                    "suppressed": True,
+                }
+            )
+            continue
         status = str(c.get("status", "no_data"))
         rows.append(
             {
@@ -85,12 +105,13 @@ def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
         if name not in risk:
             continue
         kind = RISK_FLAGS.get(name, "any")
+        hide = bool(risk[name].get("suppressed"))
         rows.append(
             [
                 mt.label(kind, lang),
                 mt.label("flag_any" if name == "any" else name, lang),
-                format_number(risk[name].get("count"), lang),
-                format_percent(risk[name].get("rate"), lang),
+                MARK if hide else format_number(risk[name].get("count"), lang),
+                MARK if hide else format_percent(risk[name].get("rate"), lang),
             ]
         )
     return rows
@@ -98,6 +119,53 @@ def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
 
 def _subgroup_scopes(ctx: RunContext) -> list[str]:
     return [s for s in ctx.scopes() if any(ctx.view.interval(s, o, "did") for o in ctx.headline)]
+
+
+HOUSEHOLD_SUBGROUPS = ("head_sex", "business_type", "income_tercile")
+TERCILES = ("T1", "T2", "T3")
+
+
+def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str) -> tuple[list, list[str]]:
+    """Rows of the family-subgroup chart (headings and levels with an estimate) and the suppressed groups' names.
+
+    Levels are read from the results keys ``<scope>.<outcome>.het_<subgroup>.<level>_estimate``; a subgroup with
+    ``suppressed_levels`` > 0 is named in the caption (its hidden levels have no keys, so they cannot be drawn).
+    """
+    v = ctx.view
+    rows: list[tuple[str, str | None, str]] = []
+    hidden: list[str] = []
+    for sg in HOUSEHOLD_SUBGROUPS:
+        levels = sorted(
+            {
+                rest.removesuffix("_estimate")
+                for o in outcomes
+                for rest in v.topic(scope, f"{o}.het_{sg}")
+                if rest.endswith("_estimate")
+            }
+        )
+        if sg == "income_tercile":
+            levels = [t_ for t_ in TERCILES if t_ in levels]
+        elif sg in ctx.codebook:
+            order = [c.code for c in ctx.codebook[sg].categories]
+            levels = sorted(levels, key=lambda x: order.index(x) if x in order else len(order))
+        n_hidden = max((int(v.get(f"{scope}.{o}.het_{sg}.suppressed_levels", 0)) for o in outcomes), default=0)
+        if n_hidden:
+            hidden.append(p("c_household_levels", lang, group=p(f"g_{sg}", lang).lower(), n=n_hidden))
+        if not levels:
+            continue
+        rows.append((sg, None, p(f"g_{sg}", lang)))
+        for lv in levels:
+            if sg == "income_tercile":
+                text = p(lv, lang)
+            elif sg in ctx.codebook:
+                try:
+                    text = ctx.codebook[sg].category(lv).label(lang)
+                except (KeyError, ValueError):
+                    text = lv
+            else:
+                text = lv
+            rows.append((sg, lv, f"  {text}"))
+    return rows, hidden
 
 
 def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard_rows: list[dict]) -> list[dict]:
@@ -136,9 +204,32 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         )
         charts.save(fig, out_dir / f"{lang}_subgroups.png")
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": p("c_subgroup_caption", lang)})
+    het = [o for o in ctx.headline if any(ctx.view.topic(scope, f"{o}.het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
+    rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
+    if any(lv is not None for _, lv, _ in rows):
+        fig = charts.household_subgroup_chart(
+            ctx.view,
+            scope,
+            het,
+            {o: ctx.codebook[o].label(lang) for o in het},
+            rows,
+            p("c_household", lang),
+            source,
+            {o: ctx.effect_unit(o, lang) for o in het},
+            lang,
+        )
+        charts.save(fig, out_dir / f"{lang}_household.png")
+        caption = p("c_household_caption", lang)
+        if hidden:
+            k = ctx.view.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
+            caption += p("c_household_hidden", lang, mark=MARK, groups="; ".join(hidden), k=k)
+        made.append({"file": f"{FIGURE_DIR}/{lang}_household.png", "caption": caption})
     if scorecard_rows:
         fig = charts.scorecard_chart(
-            [(mt.label(r["name"], lang), r["ratio"], r["status"]) for r in scorecard_rows],
+            [
+                (mt.label(r["name"], lang) + (f" {MARK}" if r.get("suppressed") else ""), r["ratio"], r["status"])
+                for r in scorecard_rows
+            ],
             p("c_scorecard", lang),
             p("c_scorecard_x", lang),
             source,
@@ -164,6 +255,9 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     )
     start, end = v.period(scope)
     scorecard_rows = _scorecard_rows(ctx, scope, lang)
+    risk_rows = _risk_rows(ctx, scope, lang)
+    k = v.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
+    small = " " + t("disclosure_note", lang, mark=MARK, k=k)
     clusters = [v.interval(scope, o, "did") for o in ctx.headline]
     n_clusters = next((c.n_clusters for c in clusters if c is not None and c.n_clusters), None)
     methods = [p("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
@@ -205,13 +299,14 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
             ],
             "rows": scorecard_rows,
         },
-        "scorecard_note": mt.label("scorecard_note", lang),
+        "scorecard_note": mt.label("scorecard_note", lang)
+        + (small if any(r.get("suppressed") for r in scorecard_rows) else ""),
         "figures": figures or [],
         "risk": {
             "columns": [mt.label(c, lang) for c in ("col_risk_type", "col_flag", "col_count", "col_rate")],
-            "rows": _risk_rows(ctx, scope, lang),
+            "rows": risk_rows,
         },
-        "risk_note": mt.label("risk_note", lang),
+        "risk_note": mt.label("risk_note", lang) + (small if any(MARK in r for r in risk_rows) else ""),
         "recommendations": findings.recommendations,
         "methods": methods,
         "source": ctx.source_line(scope, lang),

@@ -6,6 +6,7 @@ titles and axis labels in the brief's language; units on the axes; the data sour
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -153,6 +154,60 @@ def subgroup_chart(
     fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
     _source(fig, source)
     _fixed_layout(fig, left=0.24, wspace=0.1)
+    return fig
+
+
+def household_subgroup_chart(
+    view: ResultsView,
+    scope: str,
+    outcomes: Sequence[str],
+    labels: Mapping[str, str],
+    rows: Sequence[tuple[str, str | None, str]],
+    title: str,
+    source: str,
+    units: Mapping[str, tuple[float, str]] | None = None,
+    lang: str = "id",
+) -> plt.Figure:
+    """Forest plot of the DiD effect within family subgroups (sex of head, business type, income tercile).
+
+    ``rows``: ``(subgroup, level, label)`` top to bottom; ``level`` None marks a group heading (bold, no point).
+    Points come from ``<scope>.<outcome>.het_<subgroup>.<level>_{estimate,ci_low,ci_high}``; a level without
+    those keys (suppressed: fewer than k families, or not estimable) is left empty. One panel per outcome, side
+    by side, sharing the row labels; hollow circles and grey lines print the same in greyscale.
+    """
+    units = units or {}
+    ncols = max(len(outcomes), 1)
+    fig, axes = plt.subplots(1, ncols, figsize=(7.0, 0.18 * len(rows) + 1.3), squeeze=False, sharey=True)
+    y = np.arange(len(rows))[::-1]
+    for i, (ax, outcome) in enumerate(zip(axes.flat, outcomes, strict=False)):
+        scale, unit = units.get(outcome, (1.0, ""))
+        for yi, (sg, lv, _) in zip(y, rows, strict=True):
+            if lv is None:
+                continue
+            pre = f"{scope}.{outcome}.het_{sg}.{lv}_"
+            vals = [view.get(pre + f) for f in ("estimate", "ci_low", "ci_high")]
+            if any(v is None for v in vals):
+                continue
+            est, lo, hi = (scale * float(v) for v in vals)
+            ax.plot([lo, hi], [yi, yi], color="#444444", linewidth=1.3)
+            ax.plot([est], [yi], marker="o", markersize=5, color="black", markerfacecolor="white", linestyle="none")
+        ax.axvline(0, color="black", linewidth=0.7, linestyle=":")
+        ax.set_title(textwrap.fill(labels[outcome], 26), fontsize=8)
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        ax.xaxis.set_major_formatter(_ticks(lang))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(3))
+        ax.tick_params(axis="x", labelsize=7)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(unit, fontsize=7.5)
+        if i == 0:
+            ax.set_yticks(y, [r[2] for r in rows], fontsize=7.5)
+            for tick, (_, lv, _) in zip(ax.get_yticklabels(), rows, strict=True):
+                if lv is None:
+                    tick.set_fontweight("bold")
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+    fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
+    _source(fig, source)
+    _fixed_layout(fig, left=0.22, wspace=0.12)
     return fig
 
 

@@ -170,19 +170,24 @@ def build_findings(
             )
         )
     risk = view.nested(scope, "risk")
-    if "any" in risk:
-        if risk["any"].get("count", 0) > 0:
-            counts = {k: risk[k]["count"] for k in RISK_ORDER if k in risk}
+    if "any" in risk and not risk["any"].get("suppressed"):  # suppressed: fewer than k families, say nothing
+        n_any = risk["any"].get("count", 0)
+        counts = {k: risk[k]["count"] for k in RISK_ORDER if "count" in risk.get(k, {})}
+        if n_any > 0 and counts and max(counts.values()) > 0:
             top = max(counts, key=lambda k: (counts[k], -RISK_ORDER.index(k)))
             f.sentences.append(
                 p(
                     "f_risk",
                     lang,
-                    count=format_number(risk["any"]["count"], lang),
+                    count=format_number(n_any, lang),
                     rate=format_percent(risk["any"]["rate"], lang),
                     top=mlabel(top, lang),
                     top_count=format_number(counts[top], lang),
                 )
+            )
+        elif n_any > 0:  # every flag behind "any" is suppressed (< k families): no "most common"
+            f.sentences.append(
+                p("f_risk_only", lang, count=format_number(n_any, lang), rate=format_percent(risk["any"]["rate"], lang))
             )
         else:
             f.sentences.append(p("f_risk_none", lang))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import monitoring_text as mt
+from evaluation.disclosure import MARK
 from evaluation.formatting import format_date, format_number
 from evaluation.reporting.brief import render_template
 from evaluation.reporting.context import LANGUAGES, RunContext
@@ -74,7 +75,9 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
             {
                 "scope": scope,
                 "name": ctx.scope_label(scope, lang),
-                "n": format_number(v.get(f"{scope}.sample.n_families"), lang),
+                "n": format_number(v.get(f"{scope}.sample.n_families"), lang)
+                if v.get(f"{scope}.sample.n_families") is not None or not v.get(f"{scope}.disclosure.sample_suppressed")
+                else MARK,
                 "effect": effect,
                 "ci": ci,
                 "reading": read,

@@ -92,6 +92,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "keluarga).",
         "en": "{count} families ({rate}) carry at least one risk flag; most common: {top} ({top_count} families).",
     },
+    "f_risk_only": {
+        "id": "{count} keluarga ({rate}) memiliki setidaknya satu tanda risiko.",
+        "en": "{count} families ({rate}) carry at least one risk flag.",
+    },
     "f_risk_none": {
         "id": "Tidak ada keluarga dengan tanda risiko.",
         "en": "No family carries a risk flag.",
@@ -203,11 +207,36 @@ PHRASES: dict[str, dict[str, str]] = {
     "c_scorecard": {"id": "Kartu kinerja: realisasi sebagai % target", "en": "Scorecard: realisation as % of target"},
     "c_scorecard_x": {"id": "Realisasi / target (%)", "en": "Realisation / target (%)"},
     "c_scorecard_caption": {
-        "id": "Grafik 3. Rasio realisasi terhadap target per indikator; simbol dan arsiran menunjukkan status "
+        "id": "Grafik 4. Rasio realisasi terhadap target per indikator; simbol dan arsiran menunjukkan status "
         "(✔ sesuai, ▲ perlu perhatian, ✖ tidak sesuai); garis putus = 100% target.",
-        "en": "Chart 3. Ratio of realisation to target per indicator; symbol and hatching show the status "
+        "en": "Chart 4. Ratio of realisation to target per indicator; symbol and hatching show the status "
         "(✔ on track, ▲ needs attention, ✖ off track); dashed line = 100% of target.",
     },
+    "c_household": {
+        "id": "Efek program menurut kelompok keluarga (DiD, interval 95%)",
+        "en": "Programme effect by family group (DiD, 95% interval)",
+    },
+    "c_household_caption": {
+        "id": "Grafik 3. Efek program (DiD) menurut jenis kelamin kepala keluarga, jenis usaha dan tersepertiga "
+        "pendapatan awal; garis = interval 95%. Perbedaan antarkelompok bersifat eksploratif: dengan banyak "
+        "perbandingan, sebagian perbedaan muncul karena kebetulan (lihat uji interaksi di laporan teknis).",
+        "en": "Chart 3. Programme effect (DiD) by sex of the household head, business type and baseline income "
+        "tercile; lines = 95% intervals. Differences between groups are exploratory: with many comparisons some "
+        "differences appear by chance (see the interaction tests in the technical report).",
+    },
+    "c_household_hidden": {
+        "id": " {mark} Tidak ditampilkan: {groups}, karena kurang dari {k} keluarga atau dapat dihitung kembali "
+        "(kontrol pengungkapan statistik).",
+        "en": " {mark} Not shown: {groups}, describing fewer than {k} families or allowing one to be recomputed "
+        "(statistical disclosure control).",
+    },
+    "c_household_levels": {"id": "{n} kelompok {group}", "en": "{n} {group} group(s)"},
+    "g_head_sex": {"id": "Kepala keluarga", "en": "Household head"},
+    "g_business_type": {"id": "Jenis usaha", "en": "Business type"},
+    "g_income_tercile": {"id": "Pendapatan awal", "en": "Baseline income"},
+    "T1": {"id": "sepertiga terbawah", "en": "lowest third"},
+    "T2": {"id": "sepertiga tengah", "en": "middle third"},
+    "T3": {"id": "sepertiga teratas", "en": "top third"},
     "before": {"id": "Sebelum", "en": "Before"},
     "after": {"id": "Sesudah", "en": "After"},
     "prokus": {"id": "ProKUS", "en": "ProKUS"},

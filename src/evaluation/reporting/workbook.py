@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import monitoring_text as mt
+from evaluation.disclosure import MARK
 from evaluation.monitoring import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
 from evaluation.reporting.phrases import p
@@ -108,10 +109,16 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
                     mt.label(name, lang),
                     ind.direction,
                     c.get("target"),
-                    c.get("realisation"),
-                    c.get("ratio"),
-                    mt.status_text(str(c.get("status")), lang),
-                    c.get("n"),
+                    *(
+                        [MARK, MARK, MARK, MARK]
+                        if c.get("suppressed")
+                        else [
+                            c.get("realisation"),
+                            c.get("ratio"),
+                            mt.status_text(str(c.get("status")), lang),
+                            c.get("n"),
+                        ]
+                    ),
                 ]
             )
     _sheet(
@@ -127,8 +134,8 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
             RISK_FLAGS.get(f, "any"),
             f,
             mt.label("flag_any" if f == "any" else f, lang),
-            risk[f].get("count"),
-            risk[f].get("rate"),
+            MARK if risk[f].get("suppressed") else risk[f].get("count"),
+            MARK if risk[f].get("suppressed") else risk[f].get("rate"),
         ]
         for f in [*RISK_FLAGS, "any"]
         if f in risk
