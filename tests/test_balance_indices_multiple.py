@@ -175,6 +175,16 @@ def test_holm_matches_statsmodels():
         np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], atol=1e-15)
 
 
+def test_bh_matches_statsmodels():
+    """Library: Benjamini-Hochberg equals statsmodels multipletests(method='fdr_bh'), ties and ones included."""
+    rng = np.random.default_rng(6)
+    cases = [rng.random(9) ** 2 for _ in range(20)] + [np.array([0.2, 0.2, 0.01, 1.0, 0.04])]
+    for p in cases:
+        np.testing.assert_allclose(adjust(p, "fdr_bh"), multipletests(p, method="fdr_bh")[1], atol=1e-15)
+    with pytest.raises(ValueError, match="unknown multiple-testing method"):
+        adjust([0.1], "bonferonni")
+
+
 def test_romano_wolf_hand_example_and_pyfixest():
     """Hand example (2 hypotheses, 4 draws) and library (pyfixest's rwolf routine) on random statistics."""
     t = np.array([3.0, 1.0])

@@ -20,12 +20,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from evaluation.bootstrap import _did_design, draw_weights, wild_tstats
 from evaluation.config import DesignSettings
 
-__all__ = ["adjust", "adjusted_table", "holm", "romano_wolf", "romano_wolf_did"]
+__all__ = ["adjust", "adjusted_table", "benjamini_hochberg", "holm", "romano_wolf", "romano_wolf_did"]
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
@@ -43,14 +42,32 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     return out
 
 
+def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
+    r"""Benjamini-Hochberg (1995) adjusted p-values: sorted ascending, :math:`\min_{j \ge i} \min(1, m p_{(j)} / j)`.
+
+    The same numbers as statsmodels ``multipletests(p, method="fdr_bh")`` (tested); written out so that a notebook
+    kernel need not import statsmodels (about 0.6 s).
+    """
+    p = np.asarray(pvalues, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="mergesort")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adj = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
 def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
-    """Holm (``"holm"``, :func:`holm`) or Benjamini-Hochberg (``"fdr_bh"``, statsmodels ``multipletests``)."""
+    """Holm (``"holm"``, :func:`holm`) or Benjamini-Hochberg (``"fdr_bh"``, :func:`benjamini_hochberg`)."""
     p = np.asarray(pvalues, dtype=float)
     if p.size == 0:
         return p
     if method == "holm":
         return holm(p)
-    return multipletests(p, method=method)[1]
+    if method == "fdr_bh":
+        return benjamini_hochberg(p)
+    raise ValueError(f"unknown multiple-testing method {method!r}; use 'holm' or 'fdr_bh'")
 
 
 def romano_wolf(t_stats: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
