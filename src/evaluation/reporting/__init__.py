@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evaluation.config import Config
+from evaluation.config import NATIONAL, Config
 
 if TYPE_CHECKING:
     from evaluation.reporting.context import RunContext
@@ -64,7 +64,13 @@ def render_run(
     from evaluation.reporting.landing import render_landing
 
     ctx = open_run(run_dir, cfg, run_id)
-    todo = [(scope, lang) for scope in (scopes or ctx.scopes()) for lang in (*LANGUAGES, None)]
+    # [run] briefs = "national": districts keep their technical report and workbook, only the nation gets briefs
+    every = cfg.run.briefs == "all"
+    todo = [
+        (scope, lang)
+        for scope in (scopes or ctx.scopes())
+        for lang in ((*LANGUAGES, None) if every or scope == NATIONAL else (None,))
+    ]
     args = [(str(run_dir), cfg, ctx.run_id, scope, lang) for scope, lang in todo]
     if jobs > 1 and len(args) > 1:
         mp = multiprocessing.get_context("forkserver")
