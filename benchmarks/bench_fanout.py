@@ -6,7 +6,17 @@
    ``--processes``).
 
 Prints, per configuration: wall seconds, seconds per report, overhead per report relative to the bare papermill
-run, and the speed-up of 2 workers over 1. Usage::
+run, and the speed-up of 2 workers over 1. Then where the time of one district report goes (from the 1-worker
+run; each part measured alone, medians of ``REPEATS``):
+
+* kernel start/shutdown and papermill: the executed notebook's papermill duration minus its cells' durations;
+* imports: ``import evaluation.notebook`` in a fresh interpreter (the first cell's import, without the data);
+* data load: the first cell's duration minus the imports;
+* analysis and figures: the other cells' durations (cells calling ``figure_*`` count as figures);
+* HTML export: the technical report (``evaluation.reporting.technical``) of the executed notebook;
+* briefs: the two policy briefs (PDF + HTML, charts) and the workbook of that scope (``evaluation.reporting``).
+
+Usage::
 
     python benchmarks/bench_fanout.py --districts 8
 """
@@ -38,6 +48,62 @@ def bare_papermill(tmp: Path, repeats: int = 3) -> float:
         papermill.execute_notebook(str(src), str(tmp / "out.ipynb"), kernel_name="python3", progress_bar=False)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+REPEATS = 3
+
+
+def _median_seconds(fn, repeats: int = REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def breakdown(run_dir: Path, cfg_path: Path, scope: str) -> dict[str, float]:
+    """Seconds of each part of one report (see the module docstring)."""
+    import subprocess
+
+    import nbformat
+
+    from evaluation.config import load_config
+    from evaluation.reporting import _render_one
+    from evaluation.reporting.technical import render_technical_report
+
+    nb = nbformat.read(run_dir / scope / "notebook.ipynb", as_version=4)
+    total = float(nb.metadata["papermill"]["duration"])
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    dur = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in cells]
+    first = next(i for i, c in enumerate(cells) if "import" in c.source)
+    figures = sum(d for c, d in zip(cells, dur, strict=True) if "figure_" in c.source)
+    analysis = sum(dur[first + 1 :]) - figures
+    code = "import time; t = time.perf_counter(); import evaluation.notebook; print(time.perf_counter() - t)"
+    imports = statistics.median(
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(REPEATS)
+    )
+    executed = run_dir / scope / "notebook.ipynb"
+    with tempfile.TemporaryDirectory() as out:
+        render_technical_report(executed, Path(out) / "r.html")  # warm: nbconvert imported, exporter ready
+        html = _median_seconds(lambda: render_technical_report(executed, Path(out) / "r.html"))
+    cfg = load_config(cfg_path)
+    rid = run_dir.name
+    _render_one(str(run_dir), cfg, rid, scope, None)  # warm: imports, the run's results read once per process
+    briefs = _median_seconds(lambda: [_render_one(str(run_dir), cfg, rid, scope, lang) for lang in ("id", "en", None)])
+    return {
+        "kernel_and_papermill": total - sum(dur),
+        "imports": imports,
+        "data_load": max(0.0, dur[first] - imports),
+        "analysis": analysis,
+        "figures": figures,
+        "html_export": html,
+        "briefs_and_workbook": briefs,
+        "total": total + html + briefs,
+        # fixed cost of a report whatever its data: kernel, imports, HTML and brief rendering (the issue's goal)
+        "overhead": total - sum(dur) + imports + html + briefs,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                 "overhead_vs_bare": wall * jobs / n_reports / bare,
             }
         ex.dask_client = original
+        scope = district_codes(args.districts)[0]
+        out["breakdown"] = {"scope": scope, **breakdown(tmp / "reports" / "threads-1", cfg, scope)}
         for kind in ("threads", "processes"):
             if f"{kind}_2" in out:
                 out[f"{kind}_speedup_2_over_1"] = out[f"{kind}_1"]["wall_seconds"] / out[f"{kind}_2"]["wall_seconds"]
@@ -98,12 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bare papermill run (trivial notebook): {bare:.2f} s; {n_reports} reports per run")
     print(f"{'config':<14}{'wall s':>8}{'s/report':>10}{'worker s/report':>17}{'x bare':>8}")
     for key, r in out.items():
-        if isinstance(r, dict):
+        if isinstance(r, dict) and "wall_seconds" in r:
             print(f"{key:<14}{r['wall_seconds']:>8.1f}{r['seconds_per_report']:>10.2f}"
                   f"{r['worker_seconds_per_report']:>17.2f}{r['overhead_vs_bare']:>8.2f}")  # fmt: skip
     for key, v in out.items():
         if key.endswith("speedup_2_over_1"):
             print(f"{key}: {v:.2f}x")
+    b = out["breakdown"]
+    print(f"one district report ({b['scope']}), seconds by part (each measured alone):")
+    for k, v in b.items():
+        if k != "scope":
+            print(f"  {k:<22}{v:>7.2f}" + (f"  ({v / bare:.2f}x bare papermill)" if k in ("total", "overhead") else ""))
     return 0
 
 

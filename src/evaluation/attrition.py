@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
+from statsmodels.discrete.discrete_model import Logit
 
 from evaluation.balance import baseline_covariates
 from evaluation.config import NATIONAL, DesignSettings
@@ -287,7 +287,7 @@ def _logit_probability(obs: np.ndarray, X: np.ndarray) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            res = sm.Logit(obs, X).fit(disp=0, maxiter=100, method="newton")
+            res = Logit(obs, X).fit(disp=0, maxiter=100, method="newton")
         p = np.asarray(res.predict(X))
         if not np.all(np.isfinite(p)):
             raise ValueError("non-finite fitted probabilities")

@@ -19,6 +19,7 @@ from evaluation.paths import DEFAULT_CONFIG, resolve
 Language = Literal["id", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 NATIONAL = "national"
+BRIEF_SCOPES = ("all", "national")  # [run] briefs: which scopes get policy briefs (the rest keep report + workbook)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class RunSettings:
     processed_dir: str = "data/processed"
     min_cell_size: int = 10
     verify_rel_tolerance: float = 1e-9
+    briefs: str = "all"  # scopes that get policy briefs: "all", or "national" (district-scale runs)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,13 @@ def load_config(path: str | Path | None = None) -> Config:
             f"[run] verify_rel_tolerance = {run.verify_rel_tolerance} is outside [0, 1)",
             file=shown,
             fix="use e.g. 1e-9",
+        )
+    if run.briefs not in BRIEF_SCOPES:
+        raise UserError(
+            f"[run] briefs = {run.briefs!r} is not supported",
+            file=shown,
+            rule=f"briefs is one of {', '.join(BRIEF_SCOPES)}",
+            fix='use "all" (every scope) or "national" (only the national brief; districts keep their reports)',
         )
     design = _build(DesignSettings, raw.get("design", {}), "design", shown)
     if not 0 < design.alpha < 1:

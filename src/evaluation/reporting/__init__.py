@@ -14,16 +14,34 @@ import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from evaluation.config import Config
+from evaluation.config import NATIONAL, Config
+
+if TYPE_CHECKING:
+    from evaluation.reporting.context import RunContext
+
+
+_CONTEXTS: dict[tuple, RunContext] = {}  # one open run per process (a worker renders many scopes of the same run)
+
+
+def _context(run_dir: str, cfg: Config, run_id: str | None) -> RunContext:
+    """``open_run`` once per process and run: results.json of 514 districts is ~50 MB, read once, not per brief."""
+    from evaluation.reporting.context import open_run
+
+    stat = (Path(run_dir) / "results.json").stat()
+    key = (str(Path(run_dir).resolve()), run_id, stat.st_mtime_ns, stat.st_size, repr(cfg))
+    if key not in _CONTEXTS:
+        _CONTEXTS.clear()
+        _CONTEXTS[key] = open_run(run_dir, cfg, run_id)
+    return _CONTEXTS[key]
 
 
 def _render_one(run_dir: str, cfg: Config, run_id: str | None, scope: str, lang: str | None) -> str:
     from evaluation.reporting.brief import render_brief
-    from evaluation.reporting.context import open_run
     from evaluation.reporting.workbook import write_workbook
 
-    ctx = open_run(run_dir, cfg, run_id)
+    ctx = _context(run_dir, cfg, run_id)
     if lang is None:
         return str(write_workbook(ctx, scope, cfg.run.language))
     return str(render_brief(ctx, scope, lang)["pdf"])
@@ -46,7 +64,13 @@ def render_run(
     from evaluation.reporting.landing import render_landing
 
     ctx = open_run(run_dir, cfg, run_id)
-    todo = [(scope, lang) for scope in (scopes or ctx.scopes()) for lang in (*LANGUAGES, None)]
+    # [run] briefs = "national": districts keep their technical report and workbook, only the nation gets briefs
+    every = cfg.run.briefs == "all"
+    todo = [
+        (scope, lang)
+        for scope in (scopes or ctx.scopes())
+        for lang in ((*LANGUAGES, None) if every or scope == NATIONAL else (None,))
+    ]
     args = [(str(run_dir), cfg, ctx.run_id, scope, lang) for scope, lang in todo]
     if jobs > 1 and len(args) > 1:
         mp = multiprocessing.get_context("forkserver")

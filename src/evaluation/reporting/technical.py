@@ -12,8 +12,12 @@ import html
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 HEADING_RE = re.compile(r"<h([23])(?P<attrs>[^>]*)>(?P<body>.*?)</h\1>", re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
@@ -63,8 +67,6 @@ def render_technical_report(executed: Path, out_html: Path, language: str | None
 
     ``language`` (of the table of contents' title) defaults to the notebook's papermill parameter ``language``.
     """
-    from nbconvert import HTMLExporter
-
     nb = nbformat.read(executed, as_version=4)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     language = language or str(params.get("language") or "id")
@@ -72,13 +74,30 @@ def render_technical_report(executed: Path, out_html: Path, language: str | None
         cell.get("metadata", {}).pop("papermill", None)
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"  # papermill draws a random id; the HTML must be byte-identical
-    exporter = HTMLExporter(
+    try:
+        exporter = _EXPORTERS.pop()
+    except IndexError:
+        exporter = _new_exporter()
+    try:
+        body, _ = exporter.from_notebook_node(nb)
+    finally:
+        _EXPORTERS.append(exporter)
+    out_html.write_text(add_toc(body, language), encoding="utf-8")
+    return out_html
+
+
+# Idle exporters for reuse: an exporter compiles its Jinja templates on first use (about a third of a second),
+# and a run renders one report per notebook, from several worker threads (each takes its own from the list).
+_EXPORTERS: list[HTMLExporter] = []
+
+
+def _new_exporter() -> HTMLExporter:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
         template_name="technical",
         extra_template_basedirs=[_template_dir()],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nb)
-    out_html.write_text(add_toc(body, language), encoding="utf-8")
-    return out_html

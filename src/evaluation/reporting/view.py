@@ -36,6 +36,14 @@ class ResultsView:
 
     def __init__(self, results: Mapping[str, Any]) -> None:
         self.data = dict(results)
+        # Keys by scope (first dotted part), in the same order: a scope's lookups scan only its own keys, so a
+        # run of hundreds of districts costs each brief the same as a run of five regions.
+        self._by_scope: dict[str, dict[str, Any]] = {}
+        for k, v in self.data.items():
+            self._by_scope.setdefault(k.split(".", 1)[0], {})[k] = v
+
+    def _scope_items(self, scope: str) -> dict[str, Any]:
+        return self._by_scope.get(scope.split(".", 1)[0], {})
 
     def get(self, key: str, default: Any = None) -> Any:
         """One value, or ``default``."""
@@ -60,7 +68,7 @@ class ResultsView:
     def topic(self, scope: str, topic: str) -> dict[str, Any]:
         """All ``<scope>.<topic>.<rest>`` keys as ``{rest: value}``."""
         pre = f"{scope}.{topic}."
-        return {k[len(pre) :]: v for k, v in self.data.items() if k.startswith(pre)}
+        return {k[len(pre) :]: v for k, v in self._scope_items(scope).items() if k.startswith(pre)}
 
     def nested(self, scope: str, topic: str) -> dict[str, dict[str, Any]]:
         """``<scope>.<topic>.<name>.<field>`` keys as ``{name: {field: value}}``."""
@@ -75,7 +83,8 @@ class ResultsView:
         """Outcomes with an estimate of ``method`` in ``scope``."""
         suffix = f".{method}.estimate"
         pre = f"{scope}."
-        return sorted(k[len(pre) : -len(suffix)] for k in self.data if k.startswith(pre) and k.endswith(suffix))
+        keys = self._scope_items(scope)
+        return sorted(k[len(pre) : -len(suffix)] for k in keys if k.startswith(pre) and k.endswith(suffix))
 
     def synthetic(self, scope: str) -> bool:
         """True when the scope's numbers come from synthetic data (the reports then carry a banner)."""

@@ -1,0 +1,89 @@
+"""Reporting at district scale: the scope index of ResultsView, one open run per process, ``[run] briefs``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+import evaluation.reporting as reporting
+from evaluation.config import NATIONAL, load_config
+from evaluation.errors import UserError
+from evaluation.paths import DEFAULT_CONFIG
+from evaluation.reporting.view import ResultsView
+
+RESULTS = {
+    "3210.household_income.did.estimate": 1.0,
+    "3210.household_income.did.ci_low": 0.5,
+    "3210.household_income.did.ci_high": 1.5,
+    "3210.savings.did.estimate": 2.0,
+    "3210.scorecard.summary.on_track": 3,
+    "3210.scorecard.grant.ratio": 0.9,
+    "3217.household_income.did.estimate": 7.0,
+    "3217.scorecard.summary.on_track": 1,
+    "national.household_income.did.estimate": 4.0,
+    "national.meta.synthetic": True,
+}
+
+
+def _scan_topic(data: dict, scope: str, topic: str) -> dict:
+    pre = f"{scope}.{topic}."
+    return {k[len(pre) :]: v for k, v in data.items() if k.startswith(pre)}
+
+
+def test_scope_index_gives_the_same_lookups_as_a_full_scan():
+    """Hand example: topic/nested/outcomes per scope equal a scan of every key, in the same order."""
+    v = ResultsView(RESULTS)
+    assert v.topic("3210", "scorecard.summary") == {"on_track": 3}
+    assert v.nested("3210", "scorecard") == {"summary": {"on_track": 3}, "grant": {"ratio": 0.9}}
+    assert v.outcomes("3210", "did") == ["household_income", "savings"]
+    assert v.outcomes("3217", "did") == ["household_income"]
+    assert v.outcomes("9999", "did") == [] and v.topic("9999", "scorecard") == {}
+    for scope in ("3210", "3217", NATIONAL):
+        for topic in ("scorecard", "scorecard.summary", "household_income.did", "meta"):
+            assert list(v.topic(scope, topic).items()) == list(_scan_topic(RESULTS, scope, topic).items())
+
+
+def test_briefs_setting_is_checked(tmp_path):
+    assert load_config().run.briefs == "all"
+    p = tmp_path / "c.toml"
+    p.write_text(DEFAULT_CONFIG.read_text().replace('briefs = "all"', 'briefs = "national"'))
+    assert load_config(p).run.briefs == "national"
+    p.write_text(DEFAULT_CONFIG.read_text().replace('briefs = "all"', 'briefs = "some"'))
+    with pytest.raises(UserError, match=r"\[run\] briefs = 'some'"):
+        load_config(p)
+
+
+@pytest.mark.parametrize("briefs", ["all", "national"])
+def test_render_run_briefs_only_for_the_configured_scopes(tmp_path, monkeypatch, briefs):
+    """``briefs = "national"``: every scope keeps its workbook, only the nation gets the two briefs."""
+    (tmp_path / "results.json").write_text(json.dumps(RESULTS))
+    cfg = load_config()
+    cfg = dataclasses.replace(cfg, run=dataclasses.replace(cfg.run, briefs=briefs))
+    calls = []
+    monkeypatch.setattr(reporting, "_render_one", lambda *a: calls.append((a[3], a[4])))
+    monkeypatch.setattr("evaluation.reporting.landing.render_landing", lambda ctx: tmp_path / "index.html")
+    reporting.render_run(tmp_path, cfg, ["3210", "3217", NATIONAL], run_id="r", jobs=1)
+    briefed = {s for s, lang in calls if lang is not None}
+    assert {s for s, lang in calls if lang is None} == {"3210", "3217", NATIONAL}  # workbooks everywhere
+    assert briefed == ({"3210", "3217", NATIONAL} if briefs == "all" else {NATIONAL})
+    assert sorted(lang for s, lang in calls if s == NATIONAL and lang) == ["en", "id"]
+
+
+def test_open_run_once_per_process_and_again_when_results_change(tmp_path, monkeypatch):
+    (tmp_path / "results.json").write_text(json.dumps(RESULTS))
+    cfg = load_config()
+    opened = []
+    import evaluation.reporting.context as context
+
+    real = context.open_run
+    monkeypatch.setattr(context, "open_run", lambda *a: opened.append(a) or real(*a))
+    reporting._CONTEXTS.clear()
+    a = reporting._context(str(tmp_path), cfg, "r")
+    b = reporting._context(str(tmp_path), cfg, "r")
+    assert a is b and len(opened) == 1
+    (tmp_path / "results.json").write_text(json.dumps({**RESULTS, "3210.extra.x": 1}))
+    c = reporting._context(str(tmp_path), cfg, "r")
+    assert c is not a and len(opened) == 2 and c.view.get("3210.extra.x") == 1
+    reporting._CONTEXTS.clear()
