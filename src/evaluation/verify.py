@@ -285,10 +285,21 @@ def reexecute(
     blas_threads: int | None = None,
     progress: bool = False,
 ) -> tuple[dict[str, Any], int]:
-    """Re-execute every notebook of ``manifest`` into ``out_root``; return the merged results and BLAS threads."""
+    """Re-execute every notebook of ``manifest`` into ``out_root``; return the merged results and BLAS threads.
+
+    The reports (briefs, workbooks, landing page) are rendered as the run rendered them, so they are compared too.
+    """
     from tqdm import tqdm
 
-    from evaluation.runner import Task, _kernel_environment, _kernel_stderr, check_parameters, execute
+    from evaluation.manifest import write_manifest
+    from evaluation.runner import (
+        Task,
+        _kernel_environment,
+        _kernel_stderr,
+        check_parameters,
+        execute,
+        render_reports,
+    )
 
     cfg = load_config(manifest["config"])
     threads = blas_threads if blas_threads is not None else manifest.get("threads", {}).get("blas_threads")
@@ -319,6 +330,8 @@ def reexecute(
             bar.close()
     merged = merge_results(read_results(out_root / t.scope / "results.json") for t in tasks)
     write_results(merged, out_root / "results.json")
+    write_manifest(manifest, out_root)  # the briefs' report date is the recorded run's created_utc
+    render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
     return merged, cfg.run.blas_threads
 
 
