@@ -28,10 +28,8 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +50,7 @@ from evaluation.parsing import (
     parse_number,
     parse_text,
 )
-from evaluation.paths import PROJ_ROOT, resolve
+from evaluation.paths import PROJ_ROOT, replacing_dir, resolve
 from evaluation.pseudonymise import Key, load_key, mask, pseudonym
 from evaluation.validation import (
     Problem,
@@ -603,9 +601,7 @@ def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
 
 def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path) -> Path:
     """Write the processed directory whole (temporary directory, then rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with replacing_dir(out) as tmp:
         for table, df in tables.items():
             df.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
         intake.report.data_quality().to_csv(tmp / QUALITY_FILE, index=False, lineterminator="\n")
@@ -622,16 +618,6 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
             "normalised_values": sum(p.count for p in intake.report.notes),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

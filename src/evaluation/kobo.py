@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -31,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.codebook import Codebook, load_codebook
+from evaluation.paths import replacing_dir
 from evaluation.synthetic import SyntheticData
 from evaluation.validation import not_relevant_mask
 
@@ -101,9 +99,7 @@ def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook
 
     cb = codebook or load_codebook()
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with replacing_dir(out) as tmp:
         data.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
         _monitoring(data, cb).to_csv(tmp / "monitoring.csv", index=False, lineterminator="\n")
 
@@ -151,14 +147,4 @@ def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook
         (tmp / "truth.json").write_text(
             json.dumps(data.truth, sort_keys=True, indent=1, allow_nan=False) + "\n", encoding="utf-8"
         )
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -47,14 +47,13 @@ attriters included), and ``<scope>.<outcome>.change`` the mean of ``Y(1)_endline
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from evaluation.paths import replacing_dir
 
 GENERATOR_VERSION = "1"
 PLANNED_GRANT = 3_500_000
@@ -121,24 +120,12 @@ class SyntheticData:
     def write(self, out_dir: str | Path) -> Path:
         """Write CSVs, ``truth.json`` and ``dataset.json`` into ``out_dir`` (replaced whole, never half-written)."""
         out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        with replacing_dir(out) as tmp:
             self.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
             self.programme.to_csv(tmp / "programme.csv", index=False, lineterminator="\n")
             self.survey.to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
             (tmp / "truth.json").write_text(_dumps(self.truth), encoding="utf-8")
             (tmp / "dataset.json").write_text(_dumps(self.metadata), encoding="utf-8")
-            old = None
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                out.rename(old)
-            tmp.rename(out)
-            if old is not None:
-                shutil.rmtree(old)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return out
 
 

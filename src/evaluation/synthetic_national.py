@@ -29,15 +29,13 @@ dictionary (same order) as its roster, so a reader can join the two by codes.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evaluation.paths import replacing_dir
 from evaluation.synthetic import (
     OUTCOMES,
     PLANNED_BUSINESS_MENTORING,
@@ -273,11 +271,9 @@ def generate_national(
         raise ValueError(f"need at least 4 families per district: {families} families for {districts} districts")
     codes = district_codes(districts)
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     truth_sums = {o: np.zeros(2) for o in OUTCOMES}
     n_treated_total = 0
-    try:
+    with replacing_dir(out) as tmp:
         from tqdm import tqdm
 
         for k, code in enumerate(tqdm(codes, desc="districts", unit="district", disable=not progress)):
@@ -321,14 +317,4 @@ def generate_national(
         (tmp / "dataset.json").write_text(_dumps(metadata), encoding="utf-8")
         cfg_dir = config_data_dir if config_data_dir is not None else str(out_dir)
         (tmp / "config.toml").write_text(_config_text(cfg_dir, codes, base_config), encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return metadata
