@@ -141,25 +141,38 @@ def _build(cls: type, table: dict[str, Any], where: str, path: str) -> Any:
         raise UserError(f"[{where}] is incomplete: {exc}", file=path, fix="add the missing key") from None
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read and check the TOML configuration (default ``data/config.toml``)."""
-    p = resolve(path) if path is not None else DEFAULT_CONFIG
-    shown = str(path) if path is not None else str(DEFAULT_CONFIG)
+def read_toml(
+    path: str | Path | None, default: Path, what: str, sections: set[str], missing_fix: str
+) -> tuple[dict[str, Any], str]:
+    """Read one of the project's TOML files and refuse unknown sections; returns the table and the path as shown.
+
+    Shared by the config, the analysis plan and the targets file, so that all three fail the same clear way.
+    """
+    p = resolve(path) if path else default
+    shown = str(path) if path else str(default)
     if not p.is_file():
-        raise UserError("the configuration file does not exist", file=shown, fix="pass --config with an existing file")
+        raise UserError(f"the {what} does not exist", file=shown, fix=missing_fix)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"the configuration is not valid TOML ({exc})", file=shown, fix="fix the TOML syntax") from None
-    allowed = {"run", "design", "analysis", "regions"}
-    unknown = sorted(set(raw) - allowed)
+        raise UserError(f"the {what} is not valid TOML ({exc})", file=shown, fix="fix the TOML syntax") from None
+    unknown = sorted(set(raw) - sections)
     if unknown:
         raise UserError(
             f"unknown section(s) {', '.join(unknown)}",
             file=shown,
-            rule=f"sections are {', '.join(sorted(allowed))}",
+            rule=f"sections are {', '.join(sorted(sections))}",
             fix="correct the section name",
         )
+    return raw, shown
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and check the TOML configuration (default ``data/config.toml``)."""
+    raw, shown = read_toml(
+        path, DEFAULT_CONFIG, "configuration file", {"run", "design", "analysis", "regions"},
+        "pass --config with an existing file",
+    )
     run = _build(RunSettings, raw.get("run", {}), "run", shown)
     if run.language not in LANGUAGES:
         raise UserError(

@@ -8,14 +8,14 @@ Glennerster and Miguel 2012, QJE 127(4); Olken 2015, JEP 29(3)). The notebooks r
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluation.config import read_toml
 from evaluation.errors import UserError
-from evaluation.paths import DATA_DIR, resolve
+from evaluation.paths import DATA_DIR
 
 __all__ = ["DEFAULT_PLAN", "AnalysisPlan", "CostSettings", "InferenceSettings", "load_plan"]
 
@@ -141,23 +141,10 @@ def _settings(cls: type, raw: dict[str, Any], where: str, path: str) -> Any:
 
 def load_plan(path: str | Path | None = None) -> AnalysisPlan:
     """Read and check the analysis plan (default ``data/analysis_plan.toml``)."""
-    p = resolve(path) if path is not None else DEFAULT_PLAN
-    shown = str(path) if path is not None else str(DEFAULT_PLAN)
-    if not p.is_file():
-        raise UserError("the analysis plan does not exist", file=shown, fix="create it from data/analysis_plan.toml")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"the analysis plan is not valid TOML ({exc})", file=shown, fix="fix the TOML syntax") from None
-    allowed = {"plan", "families", "inference", "cost"}
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise UserError(
-            f"unknown section(s) {', '.join(unknown)}",
-            file=shown,
-            rule=f"sections are {', '.join(sorted(allowed))}",
-            fix="correct the section name",
-        )
+    raw, shown = read_toml(
+        path, DEFAULT_PLAN, "analysis plan", {"plan", "families", "inference", "cost"},
+        "create it from data/analysis_plan.toml",
+    )
     plan = raw.get("plan", {})
     keys = {"title", "registered", "primary", "secondary", "negative", "subgroups", "balance", "doses", "corrections"}
     extra = sorted(set(plan) - keys)

@@ -9,15 +9,14 @@ file and key. The meaning of every indicator is in :data:`evaluation.monitoring.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluation.config import _build, read_toml
 from evaluation.errors import UserError
-from evaluation.paths import DATA_DIR, resolve
+from evaluation.paths import DATA_DIR
 
 DEFAULT_TARGETS: Path = DATA_DIR / "targets.toml"
 NATIONAL = "national"
@@ -73,32 +72,6 @@ class Targets:
         return {**self.default, **self.regions.get(str(scope), {})}
 
 
-def _build(cls: type, table: dict[str, Any], where: str, path: str) -> Any:
-    names = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(table) - set(names))
-    if unknown:
-        raise UserError(
-            f"unknown key(s) {', '.join(unknown)} in [{where}]",
-            file=path,
-            rule=f"[{where}] accepts {', '.join(sorted(names))}",
-            fix="correct the spelling or remove the key",
-        )
-    kwargs: dict[str, Any] = {}
-    for name, value in table.items():
-        expected = type(names[name].default)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise UserError(
-                f"[{where}] {name} = {value!r} has the wrong type",
-                file=path,
-                rule=f"{name} must be a {expected.__name__}",
-                fix=f"write a {expected.__name__}, e.g. {names[name].default!r}",
-            )
-        kwargs[name] = value
-    return cls(**kwargs)
-
-
 def _numbers(table: Any, where: str, path: str, allowed: tuple[str, ...] | None = None) -> dict[str, float]:
     if not isinstance(table, dict):
         raise UserError(f"[{where}] must be a table of numbers", file=path, fix="write key = number lines")
@@ -121,23 +94,10 @@ def load_targets(path: str | Path | None = None) -> Targets:
     """Read and check the targets file (default ``data/targets.toml``)."""
     from evaluation.monitoring import INDICATORS
 
-    p = resolve(path) if path else DEFAULT_TARGETS
-    shown = str(path) if path else str(DEFAULT_TARGETS)
-    if not p.is_file():
-        raise UserError("the targets file does not exist", file=shown, fix="set [run] targets to an existing file")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"the targets file is not valid TOML ({exc})", file=shown, fix="fix the TOML syntax") from None
-    allowed = {"plan", "poverty_lines", "status", "targets", "risk"}
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise UserError(
-            f"unknown section(s) {', '.join(unknown)}",
-            file=shown,
-            rule=f"sections are {', '.join(sorted(allowed))}",
-            fix="correct the section name",
-        )
+    raw, shown = read_toml(
+        path, DEFAULT_TARGETS, "targets file", {"plan", "poverty_lines", "status", "targets", "risk"},
+        "set [run] targets to an existing file",
+    )
     plan = _build(Plan, raw.get("plan", {}), "plan", shown)
     try:
         plan.reference_date  # noqa: B018 - parse once here so a bad date fails at the boundary
