@@ -76,6 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         run_id=args.run_id,
         progress=not args.quiet,
         scheduler=args.scheduler,
+        kernels=args.kernels,
     )
     try:
         shown = final.relative_to(PROJ_ROOT)
@@ -154,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument(
         "--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)"
+    )
+    r.add_argument(
+        "--kernels",
+        choices=("warm", "fresh"),
+        default=None,
+        help="warm: one reused kernel per worker, reset between notebooks; fresh: a new kernel per notebook "
+        "(default from config)",
     )
     r.set_defaults(func=_cmd_run)
 

@@ -19,6 +19,7 @@ from evaluation.paths import DEFAULT_CONFIG, resolve
 Language = Literal["id", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 NATIONAL = "national"
+KERNEL_MODES = ("warm", "fresh")  # [run] kernels: reuse one kernel per worker, or start one per notebook
 BRIEF_SCOPES = ("all", "national")  # [run] briefs: which scopes get policy briefs (the rest keep report + workbook)
 
 
@@ -48,6 +49,7 @@ class RunSettings:
     min_cell_size: int = 10
     verify_rel_tolerance: float = 1e-9
     briefs: str = "all"  # scopes that get policy briefs: "all", or "national" (district-scale runs)
+    kernels: str = "warm"  # "warm": one reused kernel per worker (evaluation.warm_kernels); "fresh": one per notebook
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,13 @@ def load_config(path: str | Path | None = None) -> Config:
             file=shown,
             rule=f"briefs is one of {', '.join(BRIEF_SCOPES)}",
             fix='use "all" (every scope) or "national" (only the national brief; districts keep their reports)',
+        )
+    if run.kernels not in KERNEL_MODES:
+        raise UserError(
+            f"[run] kernels = {run.kernels!r} is not supported",
+            file=shown,
+            rule=f"kernels is one of {', '.join(KERNEL_MODES)}",
+            fix='use "warm" (one reused kernel per worker, reset between notebooks) or "fresh" (one per notebook)',
         )
     design = _build(DesignSettings, raw.get("design", {}), "design", shown)
     if not 0 < design.alpha < 1:

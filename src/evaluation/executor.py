@@ -14,42 +14,62 @@ workers take about a second each (``benchmarks/bench_fanout.py`` measures both).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["call_with_environment", "dask_client", "run_all"]
+__all__ = ["call_with_environment", "dask_client", "run_all", "shutdown_notebook_threads"]
+
+_threads: dict[str, ThreadPoolExecutor] = {}
+_threads_lock = threading.Lock()
+
+
+def _notebook_thread() -> ThreadPoolExecutor:
+    """The calling thread's persistent notebook thread (created on first use), with its own asyncio event loop."""
+    import asyncio
+
+    key = threading.current_thread().name
+    with _threads_lock:
+        pool = _threads.get(key)
+        if pool is None:
+            pool = ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix=f"prokus-notebook-{len(_threads)}",
+                initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()),
+            )
+            _threads[key] = pool
+    return pool
 
 
 def call_with_environment(env: Mapping[str, str], fn: Callable[..., Any], *args: Any) -> Any:
-    """Set ``env`` in the worker's process (kernels inherit it), then call ``fn(*args)`` in a fresh thread.
+    """Set ``env`` in the worker's process (kernels inherit it), then call ``fn(*args)`` in a notebook thread.
 
     papermill drives the kernel through an asyncio loop per thread (``jupyter_core.utils.run_sync``); a Dask
-    thread worker's thread may already be tied to a loop, so each notebook gets its own thread and new loop.
+    thread worker's thread may already be tied to a loop, so each worker thread hands its notebooks to one
+    persistent thread of its own with its own loop. That thread also owns the worker's warm kernel
+    (:mod:`evaluation.warm_kernels`), which must always be driven from the same thread and loop.
     """
-    import asyncio
-    import threading
-
     os.environ.update(env)
-    box: dict[str, Any] = {}
+    return _notebook_thread().submit(fn, *args).result()
 
-    def target() -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
 
-    thread = threading.Thread(target=target, name=f"prokus-notebook-{threading.get_ident()}-{id(box)}")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+def shutdown_notebook_threads() -> None:
+    """Stop the warm kernels and the notebook threads of this process (end of a run, or after a failure).
+
+    The kernels are killed first, so that a notebook still running in one of them fails at once instead of
+    keeping the run waiting.
+    """
+    import sys
+
+    if "evaluation.warm_kernels" in sys.modules:
+        sys.modules["evaluation.warm_kernels"].shutdown_all()
+    with _threads_lock:
+        pools = list(_threads.values())
+        _threads.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
@@ -62,6 +82,7 @@ def dask_client(jobs: int, scheduler: str | None = None, processes: bool = False
         try:
             yield client
         finally:
+            _stop_workers_kernels(client)
             client.close()
         return
     with (
@@ -75,7 +96,19 @@ def dask_client(jobs: int, scheduler: str | None = None, processes: bool = False
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
-        yield client
+        try:
+            yield client
+        finally:
+            _stop_workers_kernels(client)
+    shutdown_notebook_threads()  # thread workers: their notebook threads and kernels live in this process
+
+
+def _stop_workers_kernels(client: Any) -> None:
+    """Stop the warm kernels and notebook threads on every worker of ``client`` (best effort)."""
+    try:
+        client.run(shutdown_notebook_threads)
+    except Exception:  # a worker already gone has no kernels left; its kernels exit with their parent
+        pass
 
 
 def run_all(

@@ -118,13 +118,29 @@ def render_html(executed: Path, out_html: Path) -> Path:
     return render_technical_report(executed, out_html)
 
 
-def execute(task: Task, out_dir: Path, timeout: int) -> Path:
-    """Run one notebook into ``out_dir`` (executed notebook, HTML, figures, results.json)."""
+def execute(task: Task, out_dir: Path, timeout: int, warm: bool = False) -> Path:
+    """Run one notebook into ``out_dir`` (executed notebook, HTML, figures, results.json).
+
+    ``warm``: run it on this thread's reused kernel (:mod:`evaluation.warm_kernels`), reset for it, instead of
+    starting a new kernel.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "notebook.ipynb"
+    engine: dict[str, object] = {}
+    if warm:
+        from evaluation import warm_kernels
+
+        try:
+            engine = {"engine_name": warm_kernels.ENGINE, "km": warm_kernels.warm_kernel(KERNEL, str(PROJ_ROOT)).km}
+        except Exception as exc:
+            raise RunError(
+                f"no kernel could be started for {task.scope}: {type(exc).__name__}: {exc}",
+                file=_relative(task.notebook),
+                fix='check that the environment was set up with `make venv`; or set [run] kernels = "fresh"',
+            ) from None
     try:
         papermill.execute_notebook(
             str(task.notebook),
@@ -136,6 +152,7 @@ def execute(task: Task, out_dir: Path, timeout: int) -> Path:
             request_save_on_cell_execute=False,
             cwd=str(PROJ_ROOT),
             execution_timeout=timeout,
+            **engine,
         )
     except PapermillExecutionError as exc:
         raise RunError(
@@ -145,6 +162,10 @@ def execute(task: Task, out_dir: Path, timeout: int) -> Path:
             fix="open the executed notebook named here to see the failing cell; correct the input or the code",
         ) from None
     except Exception as exc:  # dead kernel, timeout, kernel not found
+        if warm:  # the kernel may be dead or still busy: never reuse it
+            from evaluation import warm_kernels
+
+            warm_kernels.discard()
         raise RunError(
             f"notebook {task.notebook.name} could not run for {task.scope}: {type(exc).__name__}: {exc}",
             file=_relative(task.notebook),
@@ -243,11 +264,13 @@ def run(
     run_id: str | None = None,
     progress: bool = True,
     scheduler: str | None = None,
+    kernels: str | None = None,
 ) -> Path:
     """Execute every notebook of a run and return the finished run directory.
 
     Notebooks run on a local Dask cluster of ``jobs`` workers, or on the existing Dask cluster at ``scheduler``
-    (``tcp://host:port``); see :mod:`evaluation.executor`.
+    (``tcp://host:port``); see :mod:`evaluation.executor`. ``kernels`` (``"warm"`` or ``"fresh"``) overrides
+    ``[run] kernels``: one reused kernel per worker (:mod:`evaluation.warm_kernels`) or a new one per notebook.
     """
     from evaluation.district_data import check_partitioned, is_partitioned
     from evaluation.intake import prepare
@@ -290,7 +313,8 @@ def run(
                 bar.update(1)
                 bar.set_postfix_str(scope)
 
-            items = [(t.scope, (t, partial / t.scope, cfg.run.cell_timeout_seconds)) for t in tasks]
+            warm = (kernels or cfg.run.kernels) == "warm"
+            items = [(t.scope, (t, partial / t.scope, cfg.run.cell_timeout_seconds, warm)) for t in tasks]
             run_all(client, execute, items, env, on_done=done, prefix=f"prokus-{rid}")
             bar.close()
     except BaseException as exc:
