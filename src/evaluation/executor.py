@@ -6,9 +6,11 @@ existing engine for this: the same code runs on a laptop (:class:`~distributed.L
 worker per job) and on a cluster of machines (``--scheduler tcp://host:port``; the workers need the project on a
 shared file system at the same path, and this environment).
 
-The local cluster uses thread workers (``processes=False``): each notebook runs in its own kernel process anyway,
-so the worker only waits on the kernel and renders HTML; thread workers start in milliseconds where process
-workers take about a second each (``benchmarks/bench_fanout.py`` measures both).
+The local cluster uses thread workers (``processes=False``): the notebooks run in kernel processes anyway (one
+reused kernel per worker with ``[run] kernels = "warm"``, :mod:`evaluation.warm_kernels`), so the worker only
+drives its kernel and renders HTML; thread workers start in milliseconds where process workers take about a
+second each (``benchmarks/bench_fanout.py`` measures both). At the end of a run every worker's warm kernel and
+notebook thread is stopped (:func:`shutdown_notebook_threads`, also on the workers of an existing cluster).
 """
 
 from __future__ import annotations
