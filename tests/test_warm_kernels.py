@@ -166,3 +166,23 @@ def test_demo_run_warm_equals_fresh_byte_for_byte(tmp_path: Path, demo_dir: Path
         a = nbformat.read(nb_path, as_version=4)
         b = nbformat.read(fresh / nb_path.relative_to(warm), as_version=4)
         assert _outputs(a) == _outputs(b), nb_path
+
+
+def test_cli_kernels_option_reaches_the_runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    import evaluation.runner
+    from evaluation.cli import main
+
+    seen: dict[str, object] = {}
+
+    def fake_run(**kwargs: object) -> Path:
+        seen.update(kwargs)
+        return tmp_path
+
+    monkeypatch.setattr(evaluation.runner, "run", fake_run)
+    assert main(["run", "--kernels", "fresh", "--quiet"]) == 0
+    assert seen["kernels"] == "fresh"
+    assert main(["run", "--quiet"]) == 0
+    assert seen["kernels"] is None  # None: [run] kernels of the config decides
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--kernels", "pooled"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
