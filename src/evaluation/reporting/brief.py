@@ -117,8 +117,29 @@ def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
     return rows
 
 
-def _subgroup_scopes(ctx: RunContext) -> list[str]:
-    return [s for s in ctx.scopes() if any(ctx.view.interval(s, o, "did") for o in ctx.headline)]
+MAX_COMPARED_SCOPES = 12  # the "effect by region" chart stays readable (and quick to draw) up to this many rows
+
+
+def _subgroup_scopes(ctx: RunContext, scope: str) -> tuple[list[str], str | None]:
+    """Scopes compared in the brief's "effect by region" chart, and the province they were limited to (or None).
+
+    Up to :data:`MAX_COMPARED_SCOPES` scopes with a DiD estimate (the five ProKUS regions and the nation): all of
+    them. At district scale (514 districts) a chart of every district is unreadable and takes seconds to draw per
+    brief, so a district's brief compares the districts of its own province (at most ``MAX - 1``, a window around
+    the district in code order) and the nation; the national brief has no such chart (the landing page and the
+    workbook list every district's estimate).
+    """
+    scopes = [s for s in ctx.scopes() if any(ctx.view.interval(s, o, "did") for o in ctx.headline)]
+    if len(scopes) <= MAX_COMPARED_SCOPES:
+        return scopes, None
+    if scope == NATIONAL or scope not in scopes:
+        return [], None
+    province = ctx.cfg.region(scope).province
+    peers = [s for s in scopes if s != NATIONAL and ctx.cfg.region(s).province == province]
+    room = MAX_COMPARED_SCOPES - 1
+    at = peers.index(scope)
+    start = min(max(0, at - room // 2), max(0, len(peers) - room))
+    return [*peers[start : start + room], *([NATIONAL] if NATIONAL in scopes else [])], province
 
 
 HOUSEHOLD_SUBGROUPS = ("head_sex", "business_type", "income_tercile")
@@ -187,7 +208,7 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         )
         charts.save(fig, out_dir / f"{lang}_before_after.png")
         made.append({"file": f"{FIGURE_DIR}/{lang}_before_after.png", "caption": p("c_before_after_caption", lang)})
-    groups = _subgroup_scopes(ctx)
+    groups, province = _subgroup_scopes(ctx, scope)
     if groups:
         outcomes = [o for o in ctx.headline if any(ctx.view.interval(s, o, "did") for s in groups)]
         fig = charts.subgroup_chart(
@@ -197,13 +218,16 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             outcomes,
             {o: ctx.codebook[o].label(lang) for o in outcomes},
             {s: ctx.scope_label(s, lang) for s in groups},
-            p("c_subgroup", lang),
+            p("c_subgroup", lang) if province is None else p("c_subgroup_province", lang, province=province),
             source,
             {o: ctx.effect_unit(o, lang) for o in outcomes},
             lang,
         )
         charts.save(fig, out_dir / f"{lang}_subgroups.png")
-        made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": p("c_subgroup_caption", lang)})
+        caption = p("c_subgroup_caption", lang)
+        if province is not None:
+            caption = p("c_subgroup_province_caption", lang, province=province)
+        made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": caption})
     het = [o for o in ctx.headline if any(ctx.view.topic(scope, f"{o}.het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
     rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
     if any(lv is not None for _, lv, _ in rows):

@@ -153,7 +153,9 @@ def subgroup_chart(
         ax.set_visible(False)
     fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
     _source(fig, source)
-    _fixed_layout(fig, left=0.24, wspace=0.1)
+    # room for the longest name (7.5 pt, about 0.6 em per character), at least the five regions' 0.24
+    longest = max((len(scope_labels[s]) for s in scopes), default=0)
+    _fixed_layout(fig, left=max(0.24, min(0.45, (longest * 7.5 * 0.6 / 72 + 0.15) / 7.0)), wspace=0.1)
     return fig
 
 

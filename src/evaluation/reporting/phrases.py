@@ -204,6 +204,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Chart 2. Programme effect (DiD) by region and nationally; black marker = this brief's scope, "
         "diamond = national; lines = 95% intervals.",
     },
+    "c_subgroup_province": {
+        "id": "Efek program di kabupaten/kota {province} (DiD, interval 95%)",
+        "en": "Programme effect in the districts of {province} (DiD, 95% interval)",
+    },
+    "c_subgroup_province_caption": {
+        "id": "Grafik 2. Efek program (DiD) di kabupaten/kota {province} dan nasional; penanda hitam = laporan ini, "
+        "belah ketupat = nasional; garis = interval 95%. Estimasi semua kabupaten/kota ada di halaman utama.",
+        "en": "Chart 2. Programme effect (DiD) in the districts of {province} and nationally; black marker = this "
+        "brief's district, diamond = national; lines = 95% intervals. Every district's estimate is on the landing "
+        "page.",
+    },
     "c_scorecard": {"id": "Kartu kinerja: realisasi sebagai % target", "en": "Scorecard: realisation as % of target"},
     "c_scorecard_x": {"id": "Realisasi / target (%)", "en": "Realisation / target (%)"},
     "c_scorecard_caption": {
