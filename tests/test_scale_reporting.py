@@ -87,3 +87,48 @@ def test_open_run_once_per_process_and_again_when_results_change(tmp_path, monke
     c = reporting._context(str(tmp_path), cfg, "r")
     assert c is not a and len(opened) == 2 and c.view.get("3210.extra.x") == 1
     reporting._CONTEXTS.clear()
+
+
+def test_district_brief_compares_its_province_not_every_district(tmp_path):
+    """Hand example at national scale (514 districts): the brief's "effect by region" chart.
+
+    A district's chart shows at most MAX_COMPARED_SCOPES rows, the district among its own province's districts plus
+    the nation; the national brief has no such chart; with the five ProKUS regions every region is compared.
+    """
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from evaluation.reporting.brief import MAX_COMPARED_SCOPES, _subgroup_scopes
+    from evaluation.synthetic_national import _config_text, district_codes
+
+    codes = district_codes(514)
+    path = tmp_path / "config.toml"
+    path.write_text(_config_text(str(tmp_path), codes, None), encoding="utf-8")
+    cfg = load_config(path)
+    data = {}
+    for c in [*codes, NATIONAL]:
+        values = (("estimate", 1.0), ("ci_low", 0.0), ("ci_high", 2.0))
+        data.update({f"{c}.household_income.did.{f}": v for f, v in values})
+    ctx = SimpleNamespace(cfg=cfg, view=ResultsView(data), headline=("household_income",),
+                          scopes=lambda: [*codes, NATIONAL])  # fmt: skip
+    big, size = Counter(cfg.region(c).province for c in codes).most_common(1)[0]
+    assert size > MAX_COMPARED_SCOPES  # the window case is exercised
+    peers = [c for c in codes if cfg.region(c).province == big]
+    for scope in (peers[0], peers[size // 2], peers[-1]):
+        groups, province = _subgroup_scopes(ctx, scope)
+        assert province == big
+        assert len(groups) == MAX_COMPARED_SCOPES and groups[-1] == NATIONAL and scope in groups
+        start = peers.index(groups[0])
+        assert groups[:-1] == peers[start : start + MAX_COMPARED_SCOPES - 1]  # consecutive districts, code order
+    assert _subgroup_scopes(ctx, peers[0])[0][0] == peers[0]
+    assert _subgroup_scopes(ctx, peers[-1])[0][-2] == peers[-1]
+    assert _subgroup_scopes(ctx, NATIONAL) == ([], None)
+
+    demo = load_config(DEFAULT_CONFIG)
+    five = {k.replace("9999", c): v for c in [*demo.region_codes, NATIONAL]
+            for k, v in {"9999.household_income.did.estimate": 1.0, "9999.household_income.did.ci_low": 0.0,
+                         "9999.household_income.did.ci_high": 2.0}.items()}  # fmt: skip
+    ctx5 = SimpleNamespace(cfg=demo, view=ResultsView(five), headline=("household_income",),
+                           scopes=lambda: [*demo.region_codes, NATIONAL])  # fmt: skip
+    assert _subgroup_scopes(ctx5, "3402") == ([*demo.region_codes, NATIONAL], None)
+    assert _subgroup_scopes(ctx5, NATIONAL) == ([*demo.region_codes, NATIONAL], None)
