@@ -62,8 +62,9 @@ def _outputs(nb: nbformat.NotebookNode) -> list[tuple[int | None, str]]:
     That file, /tmp/ipykernel_<pid>/<hash>.py, differs between any two kernels, fresh or warm.
     """
     return [
-        (c.execution_count, re.sub(r"ipykernel_\d+/\d+\.py", "ipykernel_PID/CELL.py", json.dumps(c.outputs)))
+        (c.get("execution_count"), re.sub(r"ipykernel_\d+/\d+\.py", "ipykernel_PID/CELL.py", json.dumps(outputs)))
         for c in nb.cells
+        for outputs in [c.get("outputs")]
     ]
 
 
