@@ -242,6 +242,28 @@ def _choice(rng: np.random.Generator, options: list[str], p: list[float], n: int
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=np.asarray(p) / np.sum(p))]
 
 
+HOUSEHOLD_DRAWS = ("hh_size", "head_sex", "head_age", "education", "business")
+
+
+def _households(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Household and business characteristics of ``n`` families, and their latent ability and margin.
+
+    Shared by the demo and the national generator; the draws come in this fixed order (same seed, same data).
+    """
+    return {
+        "hh_size": np.clip(1 + rng.poisson(2.6, n), 1, 12),
+        "head_sex": np.where(rng.random(n) < 0.32, "female", "male"),
+        "head_age": np.clip(np.round(rng.normal(44, 10, n)), 20, 75).astype(int),
+        "education": _choice(rng, ["none", "primary", "junior", "senior", "tertiary"], [6, 38, 28, 24, 4], n),
+        "business": _choice(
+            rng, ["food", "retail", "agriculture", "livestock", "services", "crafts"], [30, 28, 12, 10, 14, 6], n
+        ),
+        "a": rng.normal(0.0, 0.45, n),
+        "margin": rng.uniform(0.18, 0.35, n),
+        "has_other": (rng.random(n) < 0.85).astype(float),
+    }
+
+
 def _dates(rng: np.random.Generator, start: str, days: int, n: int) -> np.ndarray:
     base = np.datetime64(start)
     return (base + rng.integers(0, days, n).astype("timedelta64[D]")).astype(str)
@@ -312,17 +334,9 @@ def generate(
     serial = np.concatenate([rng.permutation(n_r) + 1 for _ in codes])
     family_id = np.asarray([f"F{r}-{s:04d}" for r, s in zip(region, serial, strict=True)], dtype=object)
 
-    hh_size = np.clip(1 + rng.poisson(2.6, n), 1, 12)
-    head_sex = np.where(rng.random(n) < 0.32, "female", "male")
-    head_age = np.clip(np.round(rng.normal(44, 10, n)), 20, 75).astype(int)
-    education = _choice(rng, ["none", "primary", "junior", "senior", "tertiary"], [6, 38, 28, 24, 4], n)
-    business = _choice(
-        rng, ["food", "retail", "agriculture", "livestock", "services", "crafts"], [30, 28, 12, 10, 14, 6], n
-    )
-
-    a = rng.normal(0.0, 0.45, n)
-    margin = rng.uniform(0.18, 0.35, n)
-    has_other = (rng.random(n) < 0.85).astype(float)
+    h = _households(rng, n)
+    hh_size, head_sex, head_age, education, business = (h[k] for k in HOUSEHOLD_DRAWS)
+    a, margin, has_other = h["a"], h["margin"], h["has_other"]
     rev_median = per_region("revenue_median")
     oth_median = per_region("other_income_median")
     covid_shock = per_region("covid_shock")

@@ -37,12 +37,13 @@ import pandas as pd
 
 from evaluation.paths import replacing_dir
 from evaluation.synthetic import (
+    HOUSEHOLD_DRAWS,
     OUTCOMES,
     PLANNED_BUSINESS_MENTORING,
     PLANNED_GRANT,
     PLANNED_TKSK,
-    _choice,
     _dates,
+    _households,
     _new_draws,
     _outcomes,
 )
@@ -109,16 +110,9 @@ def _district(d: _District, seed: int, missing_rate: float) -> tuple[dict[str, p
     width = max(4, len(str(n)))
     family_id = np.asarray([f"F{d.code}-{s:0{width}d}" for s in serial])
 
-    hh_size = np.clip(1 + rng.poisson(2.6, n), 1, 12)
-    head_sex = np.where(rng.random(n) < 0.32, "female", "male")
-    head_age = np.clip(np.round(rng.normal(44, 10, n)), 20, 75).astype(int)
-    education = _choice(rng, ["none", "primary", "junior", "senior", "tertiary"], [6, 38, 28, 24, 4], n)
-    business = _choice(
-        rng, ["food", "retail", "agriculture", "livestock", "services", "crafts"], [30, 28, 12, 10, 14, 6], n
-    )
-    a = rng.normal(0.0, 0.45, n)
-    margin = rng.uniform(0.18, 0.35, n)
-    has_other = (rng.random(n) < 0.85).astype(float)
+    h = _households(rng, n)
+    hh_size, head_sex, head_age, education, business = (h[k] for k in HOUSEHOLD_DRAWS)
+    a, margin, has_other = h["a"], h["margin"], h["has_other"]
     tksk = rng.binomial(PLANNED_TKSK, tksk_p, n) * treated
     mentoring = rng.binomial(PLANNED_BUSINESS_MENTORING, mentor_p, n) * treated
     disbursed_ok = rng.random(n) >= 0.03
