@@ -40,11 +40,13 @@ run: $(STAMP)
 ## The tests (CI runs this through .ci/run).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python tools/check_notebooks.py
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) reports/[0-9]* reports/latest data/processed $(DEMO_DIR)

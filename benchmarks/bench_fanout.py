@@ -4,9 +4,9 @@
 2. The *work* of each report: the same notebooks' code cells executed in this (already warm) Python process, one
    after the other, without a kernel, papermill, HTML or briefs: the statistics, tables and figures themselves.
 3. D district reports plus the national one (``--districts``, small synthetic districts from
-   ``prokus-eval demo-data --districts``) run with ``evaluation.runner.run`` on 1 worker, for each kernel mode
+   ``prokus-eval demo-data --districts``) run with ``evaluation.run.runner.run`` on 1 worker, for each kernel mode
    (``[run] kernels``: ``fresh``, a new kernel per notebook, papermill's default; ``warm``, one reused kernel per
-   worker, :mod:`evaluation.warm_kernels`) and each brief setting (``[run] briefs``: ``all`` draws two policy
+   worker, :mod:`evaluation.run.warm_kernels`) and each brief setting (``[run] briefs``: ``all`` draws two policy
    briefs, PDF and HTML, per district; ``national`` only the nation's). Then 2 workers, for the speed-up.
 
 Per-report overhead: each 1-worker configuration also runs half the districts; the extra reports' wall time minus
@@ -69,7 +69,7 @@ def breakdown(run_dir: Path, cfg_path: Path, scope: str) -> dict[str, float]:
 
     import nbformat
 
-    from evaluation.config import load_config
+    from evaluation.core.config import load_config
     from evaluation.reporting import _render_one
     from evaluation.reporting.technical import render_technical_report
 
@@ -162,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     args = p.parse_args(argv)
 
-    from evaluation.config import load_config
-    from evaluation.executor import dask_client  # noqa: F401  (fail early without dask)
-    from evaluation.runner import _kernel_environment, plan, run
-    from evaluation.synthetic_national import district_codes, generate_national
+    from evaluation.core.config import load_config
+    from evaluation.run.executor import dask_client  # noqa: F401  (fail early without dask)
+    from evaluation.run.runner import _kernel_environment, plan, run
+    from evaluation.synthetic.national import district_codes, generate_national
 
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="prokus-fanout-") as tmpdir:
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         out["reports_per_run"] = n_reports
         out["work_seconds_per_report"] = sum(work.values()) / n_reports
 
-        import evaluation.executor as ex
+        import evaluation.run.executor as ex
 
         original = ex.dask_client
         configs = [(k, b, 1, False) for k in ("fresh", "warm") for b in ("all", "national")]

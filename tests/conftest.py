@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.paths import DEFAULT_CONFIG
-from evaluation.synthetic import SyntheticData, generate
+from evaluation.core.paths import DEFAULT_CONFIG
+from evaluation.synthetic.demo import SyntheticData, generate
 
 SEED = 20201
 

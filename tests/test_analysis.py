@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evaluation import analysis, estimators
-from evaluation.config import DesignSettings
+from evaluation import estimators
+from evaluation.core.config import DesignSettings
+from evaluation.stats import effects as analysis
 
 DESIGN = DesignSettings()
 

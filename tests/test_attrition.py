@@ -12,8 +12,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from evaluation.analysis import sample_summary, select_scope
-from evaluation.attrition import (
+from evaluation.core.config import DesignSettings
+from evaluation.stats.attrition import (
     attrition_rates,
     differential_attrition,
     imbens_manski,
@@ -22,7 +22,7 @@ from evaluation.attrition import (
     lee_bounds_did,
     trimmed_mean,
 )
-from evaluation.config import DesignSettings
+from evaluation.stats.effects import sample_summary, select_scope
 
 DESIGN = DesignSettings()
 EXACT = 1e-12

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from evaluation.cli import main
-from evaluation.pseudonymise import ENV_KEY
-from evaluation.synthetic import generate
+from evaluation.intake.pseudonymise import ENV_KEY
+from evaluation.synthetic.demo import generate
 
 from .conftest import write_config
 

@@ -15,10 +15,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from evaluation import estimators
-from evaluation.balance import balance_table
-from evaluation.config import DesignSettings
-from evaluation.indices import add_indices, standardised_index
-from evaluation.multiple import adjust, adjusted_table, holm, romano_wolf, romano_wolf_did
+from evaluation.core.config import DesignSettings
+from evaluation.stats.balance import balance_table
+from evaluation.stats.indices import add_indices, standardised_index
+from evaluation.stats.multiple import adjust, adjusted_table, holm, romano_wolf, romano_wolf_did
 
 TOL = 1e-9
 DESIGN = DesignSettings()

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.codebook import load_codebook
-from evaluation.config import load_config
-from evaluation.errors import UserError
+from evaluation.core.config import load_config
+from evaluation.core.errors import UserError
+from evaluation.intake.codebook import load_codebook
 
 
 def test_codebook_structure():
@@ -53,7 +53,7 @@ def test_synthetic_tables_follow_the_codebook(demo):
 
 
 def test_malformed_codebook_is_a_clear_error(tmp_path):
-    from evaluation.codebook import _load
+    from evaluation.intake.codebook import _load
 
     p = tmp_path / "cb.csv"
     text = load_codebook().path and open(load_codebook().path, encoding="utf-8").read()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.config import NATIONAL, load_config, with_overrides
-from evaluation.errors import UserError
-from evaluation.paths import DEFAULT_CONFIG
+from evaluation.core.config import NATIONAL, load_config, with_overrides
+from evaluation.core.errors import UserError
+from evaluation.core.paths import DEFAULT_CONFIG
 
 
 def test_default_config_has_the_five_prokus_regions():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.disclosure import MARK, apply, drop_keys, protect, suppression_mask, total_relations
+from evaluation.stats.disclosure import MARK, apply, drop_keys, protect, suppression_mask, total_relations
 
 K = 10
 

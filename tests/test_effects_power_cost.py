@@ -13,14 +13,14 @@ import statsmodels.api as sm
 from statsmodels.stats.power import NormalIndPower
 
 from evaluation import estimators
-from evaluation.config import DesignSettings
-from evaluation.costbenefit import bcr, cost_per_family, irr, present_value, sensitivity
-from evaluation.designs import ancova_vs_did, event_study
-from evaluation.dose import dose_response
-from evaluation.errors import UserError
-from evaluation.heterogeneity import heterogeneity, subgroup_effects
-from evaluation.plan import load_plan
-from evaluation.power import icc_anova, mde
+from evaluation.core.config import DesignSettings
+from evaluation.core.errors import UserError
+from evaluation.core.plan import load_plan
+from evaluation.stats.costbenefit import bcr, cost_per_family, irr, present_value, sensitivity
+from evaluation.stats.designs import ancova_vs_did, event_study
+from evaluation.stats.dose import dose_response
+from evaluation.stats.heterogeneity import heterogeneity, subgroup_effects
+from evaluation.stats.power import icc_anova, mde
 
 DESIGN = DesignSettings()
 REL = 1e-8

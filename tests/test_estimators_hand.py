@@ -1,4 +1,4 @@
-"""Hand-computed checks of :mod:`evaluation.estimators` and :mod:`evaluation.results`.
+"""Hand-computed checks of :mod:`evaluation.estimators` and :mod:`evaluation.stats.results`.
 
 Every expected number below is worked out by hand in the comments (cell means, residuals, sandwich
 formulas). Quantiles of the t distribution are textbook table values (e.g. t_{0.975, 3} = 3.18245); for
@@ -16,7 +16,7 @@ import pytest
 
 from evaluation import Estimate
 from evaluation.estimators import ancova, did, diff_in_means, pre_post
-from evaluation.inference import ols, t_inference, vcov_crv1, vcov_hc1
+from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
 
 # Tolerances: hand results are exact rationals, so only floating-point rounding separates them.
 EXACT = 1e-12  # relative tolerance for estimates and standard errors

@@ -192,7 +192,7 @@ def test_hc1_undercovers_with_village_shocks() -> None:
 
 @pytest.mark.slow
 def test_project_generator_recovers_truth() -> None:
-    """Reference: simulation with the project's generator ``evaluation.synthetic.generate`` (R = 200).
+    """Reference: simulation with the project's generator ``evaluation.synthetic.demo.generate`` (R = 200).
 
     National scope, household income: the panel DiD clustered by village is compared with the truth
     ``national.household_income.att`` and the before/after change of ProKUS families (clustered by
@@ -207,7 +207,7 @@ def test_project_generator_recovers_truth() -> None:
     over the R draws (its own Monte Carlo error is about sd/sqrt(R), small next to the interval width),
     with the same 92-98% coverage band and bias bound.
     """
-    synthetic = pytest.importorskip("evaluation.synthetic")
+    synthetic = pytest.importorskip("evaluation.synthetic.demo")
     outcome = "household_income"
     rows: dict[str, list] = {"did": [], "pre_post": []}
     truths: dict[str, list] = {"did": [], "pre_post": []}

@@ -5,7 +5,7 @@ Reference: ``statsmodels.api.OLS(y, X).fit(cov_type='HC1', use_t=True)`` for HC1
 statsmodels' cluster covariance applies the small-sample factor G/(G-1) * (n-1)/(n-k)
 (``sandwich_covariance.cov_cluster(use_correction=True)``) and, because ``df_correction`` defaults to True,
 sets ``df_resid_inference = G - 1`` so that t-based CIs and p-values use G - 1 degrees of freedom -- the
-convention :mod:`evaluation.inference` implements (as Stata's ``regress, vce(cluster)``). With HC1 the
+convention :mod:`evaluation.stats.inference` implements (as Stata's ``regress, vce(cluster)``). With HC1 the
 reference distribution is t with n - k degrees of freedom.
 
 The reference design matrices are built independently of the package, from ``DataFrame.pivot`` (panel

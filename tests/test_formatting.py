@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from evaluation.formatting import format_date, format_number, format_percent, format_rupiah, format_value
+from evaluation.text.formats import format_date, format_number, format_percent, format_rupiah, format_value
 
 
 def test_rupiah_in_indonesian_uses_dots_for_thousands():

@@ -3,7 +3,7 @@
 References: statsmodels 0.15 ``OLS(d, X).fit(cov_type='HC1' | 'cluster', use_t=True)`` on the first differences
 (X = constant for ``pre_post``, X = [1, treated] for ``did``), whose CRV1 factor is G/(G-1) (n-1)/(n-k) with
 t(G-1) inference, as Stata's ``regress, vce(cluster)``; and the package's own QR path
-(:func:`evaluation.inference.ols` + ``vcov_hc1`` / ``vcov_crv1``). The data are laid out as national-scale data
+(:func:`evaluation.stats.inference.ols` + ``vcov_hc1`` / ``vcov_crv1``). The data are laid out as national-scale data
 arrive: ids dictionary-encoded (pandas ``Categorical``, also after a Parquet round trip through pyarrow), rows
 either in unit pairs (the strided fast layout) or shuffled (the general scatter/gather layout).
 """
@@ -18,8 +18,8 @@ import pytest
 import statsmodels.api as sm
 
 from evaluation.estimators import did, pre_post
-from evaluation.group_sums import column_codes, paired_mean, two_group_difference
-from evaluation.inference import ols, vcov_crv1, vcov_hc1
+from evaluation.stats.group_sums import column_codes, paired_mean, two_group_difference
+from evaluation.stats.inference import ols, vcov_crv1, vcov_hc1
 
 RTOL = 1e-8  # relative agreement of estimate and SE with statsmodels (the issue's equality criterion)
 RTOL_HAND = 1e-12  # closed forms against a hand computation on a few numbers

@@ -67,9 +67,9 @@ def test_sections_fail_soft_on_thin_data(tmp_path):
 
     The section says why and records a status; a bug would still raise (only ValueError/LinAlgError are caught).
     """
-    from evaluation.inference_sections import degrades
+    from evaluation.analysis.inference_sections import degrades
     from evaluation.notebook import open_evaluation
-    from evaluation.synthetic import generate
+    from evaluation.synthetic.demo import generate
 
     raw = generate(families_per_region=15, comparison_per_region=15, seed=5).write(tmp_path / "raw")
     ev = open_evaluation("3402", data_dir=str(raw), output_dir=str(tmp_path / "out"))

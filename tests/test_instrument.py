@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 from pyxform.xls2xform import convert
 
-from evaluation.codebook import load_codebook
-from evaluation.instrument import LANGS, write_instrument
+from evaluation.intake.codebook import load_codebook
+from evaluation.intake.instrument import LANGS, write_instrument
 
 
 def _sheet(path, name):

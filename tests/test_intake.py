@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evaluation.errors import UserError
-from evaluation.intake import ValidationFailed, prepare, read_intake
-from evaluation.kobo import write_kobo_demo
-from evaluation.pseudonymise import DEMO_KEY, ENV_KEY, ENV_KEY_FILE, Key, load_key, pseudonym
-from evaluation.synthetic import generate
+from evaluation.core.errors import UserError
+from evaluation.intake.pipeline import ValidationFailed, prepare, read_intake
+from evaluation.intake.pseudonymise import DEMO_KEY, ENV_KEY, ENV_KEY_FILE, Key, load_key, pseudonym
+from evaluation.synthetic.demo import generate
+from evaluation.synthetic.kobo import write_kobo_demo
 
 REAL_KEY = "a-test-key-of-at-least-thirty-two-characters"
 
@@ -95,7 +95,7 @@ def test_real_data_needs_a_key(tmp_path, monkeypatch, small):
 
 
 def test_key_file_inside_the_repository_is_refused(monkeypatch):
-    from evaluation.paths import PROJ_ROOT
+    from evaluation.core.paths import PROJ_ROOT
 
     monkeypatch.delenv(ENV_KEY, raising=False)
     monkeypatch.setenv(ENV_KEY_FILE, str(PROJ_ROOT / "data" / "key.txt"))

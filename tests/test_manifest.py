@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import manifest as mf
-from evaluation.config import load_config
-from evaluation.paths import DEFAULT_CODEBOOK, DEFAULT_CONFIG, NOTEBOOKS_DIR, PROJ_ROOT
-from evaluation.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, plan
+from evaluation.core.config import load_config
+from evaluation.core.paths import DEFAULT_CODEBOOK, DEFAULT_CONFIG, NOTEBOOKS_DIR, PROJ_ROOT
+from evaluation.run import manifest as mf
+from evaluation.run.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, plan
 
 from .conftest import write_config
 
@@ -81,7 +81,8 @@ def test_manifest_records_parameters_seeds_threads_and_software(tmp_path, demo_d
     assert list(packages) == sorted(packages, key=str.lower)
     assert m["software"]["python"]["version"].startswith("3.11")
     assert m["created_utc"].endswith("Z") and m["run_id"] == "r"
-    assert set(m["code"]["package_sha256"]) >= {"estimators.py", "manifest.py", "verify.py"}
+    sources = set(m["code"]["package_sha256"])
+    assert sources >= {"estimators.py", "stats/estimators.py", "run/manifest.py", "run/verify.py"}
     json.dumps(m, allow_nan=False)  # plain JSON
 
 

@@ -1,4 +1,4 @@
-"""M&E scorecard and risk flags (evaluation.monitoring, PP 39/2006), tested three ways.
+"""M&E scorecard and risk flags (evaluation.stats.monitoring, PP 39/2006), tested three ways.
 
 1. Hand-computed: a five-family example whose every indicator and flag is worked out in the comments.
 2. Cross-checked: the outcome realisations equal the project's estimators on the same data (the relative income
@@ -17,11 +17,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evaluation import analysis, estimators, monitoring
-from evaluation.config import load_config
-from evaluation.errors import UserError
-from evaluation.synthetic import PLANNED_BUSINESS_MENTORING, PLANNED_TKSK, REGION_PARAMS
-from evaluation.targets import StatusBands, load_targets
+from evaluation import estimators
+from evaluation.core.config import load_config
+from evaluation.core.errors import UserError
+from evaluation.core.targets import StatusBands, load_targets
+from evaluation.stats import effects as analysis
+from evaluation.stats import monitoring
+from evaluation.synthetic.demo import PLANNED_BUSINESS_MENTORING, PLANNED_TKSK, REGION_PARAMS
 
 EXACT = 1e-12
 Z_TOL = 4.0  # |rate - p| within 4 binomial standard errors (false alarm about 6e-5 per check)
@@ -189,7 +191,7 @@ def test_flag_rates_recover_the_generator_probabilities(demo, targets):
 
 
 def test_targets_file_errors_are_clear(tmp_path):
-    from evaluation.targets import DEFAULT_TARGETS
+    from evaluation.core.targets import DEFAULT_TARGETS
 
     text = DEFAULT_TARGETS.read_text()
     bad = tmp_path / "t.toml"

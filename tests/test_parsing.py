@@ -9,8 +9,8 @@ from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluation.codebook import load_codebook
-from evaluation.parsing import (
+from evaluation.intake.codebook import load_codebook
+from evaluation.intake.parsing import (
     NumberKind,
     ParseError,
     excel_serial,

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from evaluation.cli import main
-from evaluation.pseudonymise import ENV_KEY
-from evaluation.synthetic import generate
+from evaluation.intake.pseudonymise import ENV_KEY
+from evaluation.synthetic.demo import generate
 
 from .conftest import write_config
 
@@ -79,7 +79,7 @@ def test_fake_personal_data_never_leaves_the_raw_directory(tmp_path, monkeypatch
 
 
 def test_problem_reports_mask_personal_values(tmp_path, monkeypatch):
-    from evaluation.intake import ValidationFailed, validate
+    from evaluation.intake.pipeline import ValidationFailed, validate
 
     data = generate(families_per_region=3, comparison_per_region=3, seed=5, regions=("3402",))
     raw = data.write(tmp_path / "raw")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evaluation.errors import UserError
-from evaluation.paths import NOTEBOOKS_DIR
-from evaluation.record import read_results
-from evaluation.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, RunError, Task, check_parameters, run
+from evaluation.core.errors import UserError
+from evaluation.core.paths import NOTEBOOKS_DIR
+from evaluation.core.record import read_results
+from evaluation.run.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, RunError, Task, check_parameters, run
 
 from .conftest import write_config
 

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from evaluation.record import ResultsRecorder, dumps_results, merge_results, read_results
-from evaluation.results import Estimate
+from evaluation.core.record import ResultsRecorder, dumps_results, merge_results, read_results
+from evaluation.stats.results import Estimate
 
 
 def _estimate(**kw) -> Estimate:

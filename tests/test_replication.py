@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.paths import PROJ_ROOT
+from evaluation.core.paths import PROJ_ROOT
 
 REPLICATION = PROJ_ROOT / "REPLICATION.md"
 REGION_IN_TEST_RUN = "3402"
@@ -89,15 +89,16 @@ def test_every_notebook_cell_and_function_named_exists():
         assert row.functions, row.output
         for fn in row.functions:
             assert callable(_resolve(fn)), f"{row.output}: {fn} is not a function"
-            module = fn.split(".")[0:2]
-            assert (PROJ_ROOT / "src" / module[0] / f"{module[1]}.py").is_file(), fn
+            module = importlib.import_module(_resolve(fn).__module__)  # the module that defines it, in any room
+            source = Path(module.__file__).resolve()
+            assert source.is_relative_to(PROJ_ROOT / "src" / "evaluation") and source.is_file(), fn
 
 
 def test_a_wrong_name_would_be_caught():
     bad = """<!-- outputs:start -->
 | output | notebook | cell | functions | file |
 |---|---|---|---|---|
-| Figure: x | `notebooks/region_evaluation.ipynb` | `ev.sample()` | `evaluation.figures.no_such_figure` | `x.png` |
+| Figure: x | `notebooks/region_evaluation.ipynb` | `ev.sample()` | `evaluation.text.figures.no_such_figure` | `x.png` |
 <!-- outputs:end -->"""
     (row,) = output_list(bad)
     with pytest.raises(AttributeError):
@@ -108,7 +109,7 @@ def test_the_files_the_replication_readme_names_exist():
     text = REPLICATION.read_text(encoding="utf-8")
     for name in ("Makefile", "requirements.lock", "environment.yml", "data/codebook.csv", "data/config.toml"):
         assert name in text and (PROJ_ROOT / name).is_file(), name
-    for module in re.findall(r"`src/evaluation/(\w+\.py)`", text):
+    for module in re.findall(r"`src/evaluation/([\w/]+\.py)`", text):
         assert (PROJ_ROOT / "src" / "evaluation" / module).is_file(), module
     for path in re.findall(r"`((?:tools|tests|notebooks)/[\w/.-]+\.(?:py|ipynb))`", text):
         assert (PROJ_ROOT / path).is_file(), path

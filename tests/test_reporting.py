@@ -10,8 +10,8 @@ import re
 import pypdf
 import pytest
 
-from evaluation.config import load_config
-from evaluation.record import write_results
+from evaluation.core.config import load_config
+from evaluation.core.record import write_results
 from evaluation.reporting import render_run
 from evaluation.reporting.brief import brief_content, render_brief
 from evaluation.reporting.context import open_run

@@ -18,10 +18,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from evaluation.config import load_config
-from evaluation.record import read_results
+from evaluation.core.config import load_config
+from evaluation.core.record import read_results
 from evaluation.reporting.context import open_run
-from evaluation.runner import run
+from evaluation.run.runner import run
 
 from .conftest import write_config
 
@@ -40,7 +40,8 @@ CHROME_FLAGS = (
 )
 MIN_PAGES, MAX_PAGES = 2, 4
 SHEETS = ("Catatan", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko")
-# Raw demo ids (F3402-0001) and the pseudonymous ids intake gives them (P + 20 hex digits, evaluation.pseudonymise).
+# Raw demo ids (F3402-0001) and the pseudonymous ids intake gives them (P + 20 hex digits,
+# evaluation.intake.pseudonymise).
 FAMILY_ID = re.compile(r"F(3217|3210|3322|3402|31)-\d{4}|\bP[0-9a-f]{20}\b")
 
 pytestmark = pytest.mark.slow

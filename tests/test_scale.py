@@ -1,6 +1,6 @@
 """National scale: district-partitioned synthetic data, its loader, and runs on an existing Dask cluster.
 
-References: the 5-region generator (:mod:`evaluation.synthetic`, same process) for the truth key shape; the CSV
+References: the 5-region generator (:mod:`evaluation.synthetic.demo`, same process) for the truth key shape; the CSV
 loader's column types; a serial local run for the results of a run sent to a ``LocalCluster`` started here on
 127.0.0.1 (loopback only).
 """
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.district_data import is_partitioned, load_district, load_national_arrays
 from evaluation.estimators import did
-from evaluation.synthetic import OUTCOMES
-from evaluation.synthetic_national import district_codes, generate_national
+from evaluation.intake.districts import is_partitioned, load_district, load_national_arrays
+from evaluation.synthetic.demo import OUTCOMES
+from evaluation.synthetic.national import district_codes, generate_national
 
 from .conftest import write_config
 
@@ -91,7 +91,7 @@ def test_run_on_an_existing_dask_cluster_equals_a_local_run(national: Path, tmp_
     """Reference: a run on the local default cluster; the run sent to a LocalCluster on 127.0.0.1 must match."""
     from dask.distributed import LocalCluster
 
-    from evaluation.runner import run
+    from evaluation.run.runner import run
 
     cfg = write_config(tmp_path / "config.toml", national, tmp_path / "reports")
     text = (national / "config.toml").read_text()

@@ -8,9 +8,9 @@ import json
 import pytest
 
 import evaluation.reporting as reporting
-from evaluation.config import NATIONAL, load_config
-from evaluation.errors import UserError
-from evaluation.paths import DEFAULT_CONFIG
+from evaluation.core.config import NATIONAL, load_config
+from evaluation.core.errors import UserError
+from evaluation.core.paths import DEFAULT_CONFIG
 from evaluation.reporting.view import ResultsView
 
 RESULTS = {
@@ -99,7 +99,7 @@ def test_district_brief_compares_its_province_not_every_district(tmp_path):
     from types import SimpleNamespace
 
     from evaluation.reporting.brief import MAX_COMPARED_SCOPES, _subgroup_scopes
-    from evaluation.synthetic_national import _config_text, district_codes
+    from evaluation.synthetic.national import _config_text, district_codes
 
     codes = district_codes(514)
     path = tmp_path / "config.toml"

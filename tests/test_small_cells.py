@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import heterogeneity, small_cells
-from evaluation.config import DesignSettings, load_config
-from evaluation.disclosure import MARK
-from evaluation.record import write_results
+from evaluation.core.config import DesignSettings, load_config
+from evaluation.core.record import write_results
 from evaluation.reporting.brief import _household_rows, brief_content, render_brief
 from evaluation.reporting.context import open_run
 from evaluation.reporting.workbook import write_workbook
+from evaluation.stats import heterogeneity, small_cells
+from evaluation.stats.disclosure import MARK
 
 K = 10
 DESIGN = DesignSettings()
@@ -223,9 +223,9 @@ def test_reports_show_the_mark_never_a_suppressed_value(tmp_path):
 # ------------------------------------------------------------------------------------------------ end to end
 def test_no_results_key_or_table_cell_describes_fewer_than_k_families(tmp_path, demo):
     """A business type with 5 families in region 3402: no section publishes it, no key names it, briefs too."""
-    from evaluation.codebook import load_codebook
-    from evaluation.data import load_dataset
-    from evaluation.intake import ensure_processed
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.pipeline import ensure_processed
+    from evaluation.intake.tables import load_dataset
     from evaluation.notebook import Evaluation
     from tests.conftest import write_config
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from evaluation import estimators
-from evaluation.synthetic import OUTCOMES, REGION_PARAMS, generate
+from evaluation.synthetic.demo import OUTCOMES, REGION_PARAMS, generate
 
 REGIONS = tuple(REGION_PARAMS)
 

@@ -17,9 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.manifest import hash_outputs, read_manifest, sha256_file
-from evaluation.record import read_results, write_results
-from evaluation.verify import MISSING, InputChanged, VerifyError, check_inputs, compare_results, values_agree, verify
+from evaluation.core.record import read_results, write_results
+from evaluation.run.manifest import hash_outputs, read_manifest, sha256_file
+from evaluation.run.verify import (
+    MISSING,
+    InputChanged,
+    VerifyError,
+    check_inputs,
+    compare_results,
+    values_agree,
+    verify,
+)
 
 TOL = 1e-9  # the default [run] verify_rel_tolerance
 TAMPERED_FLOAT = "3402.household_income.did.estimate"

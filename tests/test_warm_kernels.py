@@ -15,11 +15,11 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from evaluation import warm_kernels
-from evaluation.config import load_config
-from evaluation.errors import UserError
-from evaluation.executor import call_with_environment, shutdown_notebook_threads
-from evaluation.paths import PROJ_ROOT
+from evaluation.core.config import load_config
+from evaluation.core.errors import UserError
+from evaluation.core.paths import PROJ_ROOT
+from evaluation.run import warm_kernels
+from evaluation.run.executor import call_with_environment, shutdown_notebook_threads
 
 from .conftest import write_config
 
@@ -150,7 +150,7 @@ def test_demo_run_warm_equals_fresh_byte_for_byte(tmp_path: Path, demo_dir: Path
     results.json, every report and the notebooks' outputs must be identical (only papermill's timing metadata
     differs).
     """
-    from evaluation.runner import run
+    from evaluation.run.runner import run
 
     runs = {}
     for mode in ("warm", "fresh"):
@@ -170,7 +170,7 @@ def test_demo_run_warm_equals_fresh_byte_for_byte(tmp_path: Path, demo_dir: Path
 
 
 def test_cli_kernels_option_reaches_the_runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
-    import evaluation.runner
+    import evaluation.run.runner
     from evaluation.cli import main
 
     seen: dict[str, object] = {}
@@ -179,7 +179,7 @@ def test_cli_kernels_option_reaches_the_runner(monkeypatch: pytest.MonkeyPatch, 
         seen.update(kwargs)
         return tmp_path
 
-    monkeypatch.setattr(evaluation.runner, "run", fake_run)
+    monkeypatch.setattr(evaluation.run.runner, "run", fake_run)
     assert main(["run", "--kernels", "fresh", "--quiet"]) == 0
     assert seen["kernels"] == "fresh"
     assert main(["run", "--quiet"]) == 0

@@ -9,12 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from evaluation.errors import UserError
+from evaluation.core.errors import UserError
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from evaluation.paths import resolve
-    from evaluation.synthetic import generate
+    from evaluation.core.paths import resolve
+    from evaluation.synthetic.demo import generate
 
     if args.districts is not None:
         return _demo_data_districts(args)
@@ -25,7 +25,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     comparison = (args.comparison // 5) if args.comparison else per_region
     data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
     if args.format == "kobo":
-        from evaluation.kobo import write_kobo_demo
+        from evaluation.synthetic.kobo import write_kobo_demo
 
         out = write_kobo_demo(data, resolve(args.out))
     else:
@@ -43,8 +43,8 @@ def _demo_data_districts(args: argparse.Namespace) -> int:
     """National-scale synthetic data, Parquet partitioned by district, plus a config listing the districts."""
     import time
 
-    from evaluation.paths import resolve
-    from evaluation.synthetic_national import generate_national
+    from evaluation.core.paths import resolve
+    from evaluation.synthetic.national import generate_national
 
     fam = args.families if args.families is not None else 10_000_000
     if args.districts < 1 or fam < 4 * args.districts:
@@ -65,8 +65,8 @@ def _demo_data_districts(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from evaluation.paths import PROJ_ROOT
-    from evaluation.runner import run
+    from evaluation.core.paths import PROJ_ROOT
+    from evaluation.run.runner import run
 
     final = run(
         config=args.config,
@@ -89,9 +89,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from evaluation.codebook import load_codebook
-    from evaluation.config import load_config
-    from evaluation.intake import PROBLEMS_FILE, validate
+    from evaluation.core.config import load_config
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.pipeline import PROBLEMS_FILE, validate
 
     cfg = load_config(args.config)
     intake = validate(args.data_dir, load_codebook(cfg.run.codebook), cfg.design.treated_value)
@@ -105,7 +105,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_instrument(args: argparse.Namespace) -> int:
-    from evaluation.instrument import write_instrument
+    from evaluation.intake.instrument import write_instrument
 
     paths = write_instrument(args.out)
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
@@ -113,7 +113,7 @@ def _cmd_instrument(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from evaluation.verify import verify
+    from evaluation.run.verify import verify
 
     report = verify(
         args.run_dir, jobs=args.jobs, blas_threads=args.blas_threads, keep=args.keep, progress=not args.quiet

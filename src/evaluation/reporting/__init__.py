@@ -6,6 +6,9 @@ the technical report is the executed notebook as offline HTML with a table of co
 (:mod:`~evaluation.reporting.technical`, called by the runner for each notebook). Per run: the landing page
 ``index.html`` (:mod:`~evaluation.reporting.landing`). :func:`render_run` does the briefs, workbooks and landing
 page; the runner calls it once the notebooks have finished.
+
+May import: :mod:`evaluation.text`, :mod:`evaluation.core` and the codebook (:mod:`evaluation.intake.codebook`);
+never :mod:`evaluation.stats`, :mod:`evaluation.analysis`, the intake pipeline, synthetic, run or the CLI.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evaluation.config import NATIONAL, Config
+from evaluation.core.config import NATIONAL, Config
 
 if TYPE_CHECKING:
     from evaluation.reporting.context import RunContext

@@ -15,16 +15,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from evaluation import monitoring_text as mt
-from evaluation.config import NATIONAL
-from evaluation.disclosure import MARK
-from evaluation.formatting import format_date, format_number, format_percent
-from evaluation.monitoring import INDICATORS, RISK_FLAGS
+from evaluation.core.config import NATIONAL
+from evaluation.core.disclosure import MARK
+from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting import charts
 from evaluation.reporting.context import RunContext
 from evaluation.reporting.findings import build_findings
-from evaluation.reporting.phrases import p
-from evaluation.text import t
+from evaluation.text import monitoring as mt
+from evaluation.text.catalogue import t
+from evaluation.text.formats import format_date, format_number, format_percent
+from evaluation.text.report_phrases import p
 
 FIGURE_DIR = "brief_files"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from evaluation import figures
-from evaluation.formatting import format_number
-from evaluation.monitoring_text import COLOURS, SYMBOLS
 from evaluation.reporting.view import ResultsView
+from evaluation.text import figures
+from evaluation.text.formats import format_number
+from evaluation.text.monitoring import COLOURS, SYMBOLS
 
 DARK = figures.DARK
 HATCH = {"on_track": "", "needs_attention": "///", "off_track": "xxx", "no_data": ".."}

@@ -8,15 +8,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.codebook import Codebook, load_codebook
-from evaluation.config import NATIONAL, Config
-from evaluation.formatting import format_number, format_percent, format_rupiah
-from evaluation.record import read_results
+from evaluation.core.config import NATIONAL, Config
+from evaluation.core.record import read_results
+from evaluation.core.targets import Targets, load_targets
+from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.reporting.findings import OutcomeText
-from evaluation.reporting.phrases import p
 from evaluation.reporting.view import ResultsView
-from evaluation.targets import Targets, load_targets
-from evaluation.text import t
+from evaluation.text.catalogue import t
+from evaluation.text.formats import format_number, format_percent, format_rupiah
+from evaluation.text.report_phrases import p
 
 LANGUAGES = ("id", "en")
 

@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from evaluation.formatting import format_number, format_percent
-from evaluation.monitoring_text import label as mlabel
-from evaluation.reporting.phrases import p
 from evaluation.reporting.view import Interval, ResultsView
+from evaluation.text.formats import format_number, format_percent
+from evaluation.text.monitoring import label as mlabel
+from evaluation.text.report_phrases import p
 
 CLAIM_WORDS = (
     "signifikan",

@@ -12,15 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evaluation import monitoring_text as mt
-from evaluation.disclosure import MARK
-from evaluation.formatting import format_date, format_number
+from evaluation.core.disclosure import MARK
 from evaluation.reporting.brief import render_template
 from evaluation.reporting.context import LANGUAGES, RunContext
 from evaluation.reporting.findings import reading
-from evaluation.reporting.phrases import p
 from evaluation.reporting.workbook import workbook_path
-from evaluation.text import t
+from evaluation.text import monitoring as mt
+from evaluation.text.catalogue import t
+from evaluation.text.formats import format_date, format_number
+from evaluation.text.report_phrases import p
 
 STATUS_ORDER = ("on_track", "needs_attention", "off_track")
 

@@ -11,12 +11,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from evaluation import monitoring_text as mt
-from evaluation.disclosure import MARK
-from evaluation.monitoring import INDICATORS, RISK_FLAGS
+from evaluation.core.disclosure import MARK
+from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
-from evaluation.reporting.phrases import p
-from evaluation.text import t
+from evaluation.text import monitoring as mt
+from evaluation.text.catalogue import t
+from evaluation.text.report_phrases import p
 
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units", "n_obs", "n_clusters", "vcov")
 BASELINE_COLUMNS = (

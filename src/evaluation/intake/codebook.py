@@ -1,0 +1,234 @@
+"""The codebook: the single source of truth for every variable (DESIGN §3).
+
+``data/codebook.csv`` has one row per variable: name, table (roster, programme, survey), type, labels in Bahasa
+Indonesia and English, unit, valid range or categories, the waves it is asked in, whether it is personal data and
+whether it is required. Labels in reports, the validation rules and the survey instrument are all derived from it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from evaluation.core.errors import UserError
+from evaluation.core.paths import DEFAULT_CODEBOOK, resolve
+
+TABLES = ("roster", "programme", "survey")
+TYPES = ("id", "string", "category", "multiple", "integer", "number", "binary", "date")
+COLUMNS = (
+    "name",
+    "table",
+    "type",
+    "label_id",
+    "label_en",
+    "unit_id",
+    "unit_en",
+    "min",
+    "max",
+    "categories",
+    "waves",
+    "personal",
+    "required",
+    "description",
+)
+# Optional columns (added for the XLSForm instrument); a codebook without them still loads, and a row that has
+# fewer fields than the header reads them as empty.
+OPTIONAL_COLUMNS = ("group", "relevant")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One allowed value of a categorical variable with its labels."""
+
+    code: str
+    label_id: str
+    label_en: str
+
+    def label(self, language: str) -> str:
+        """Label in ``language`` ('id' or 'en')."""
+        return self.label_id if language == "id" else self.label_en
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One codebook row."""
+
+    name: str
+    table: str
+    type: str
+    label_id: str
+    label_en: str
+    unit_id: str
+    unit_en: str
+    min: str
+    max: str
+    categories: tuple[Category, ...]
+    waves: tuple[str, ...]
+    personal: bool
+    required: bool
+    description: str
+    group: str = ""
+    relevant: str = ""
+
+    def label(self, language: str) -> str:
+        """Label in ``language``."""
+        return self.label_id if language == "id" else self.label_en
+
+    def unit(self, language: str) -> str:
+        """Unit in ``language`` (may be empty)."""
+        return self.unit_id if language == "id" else self.unit_en
+
+    def label_with_unit(self, language: str) -> str:
+        """``Label (unit)`` or just the label when the variable has no unit."""
+        u = self.unit(language)
+        return f"{self.label(language)} ({u})" if u else self.label(language)
+
+    @property
+    def is_money(self) -> bool:
+        """True for rupiah amounts."""
+        return self.unit_en.startswith("IDR")
+
+    def category(self, code: str) -> Category:
+        """The category with ``code``."""
+        for c in self.categories:
+            if c.code == code:
+                return c
+        raise KeyError(f"{self.name}: unknown category {code!r}")
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """All variables, in file order, with lookups."""
+
+    path: str
+    variables: tuple[Variable, ...]
+
+    def __getitem__(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(f"variable {name!r} is not in the codebook {self.path}")
+
+    def __contains__(self, name: object) -> bool:
+        return any(v.name == name for v in self.variables)
+
+    def table(self, table: str) -> tuple[Variable, ...]:
+        """Variables of one table, in codebook order."""
+        return tuple(v for v in self.variables if v.table == table)
+
+    @property
+    def personal(self) -> tuple[str, ...]:
+        """Names of variables that are personal data (never kept after intake)."""
+        return tuple(v.name for v in self.variables if v.personal)
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """Survey variables measured per wave that are analysable outcomes (numeric)."""
+        return tuple(v.name for v in self.table("survey") if v.waves and v.type in ("number", "integer", "binary"))
+
+
+def _parse_categories(text: str, file: str, row: int) -> tuple[Category, ...]:
+    if not text.strip():
+        return ()
+    cats = []
+    for part in text.split("|"):
+        bits = part.split(":")
+        if len(bits) != 3:
+            raise UserError(
+                f"category entry {part!r} is malformed",
+                file=file,
+                row=row,
+                column="categories",
+                rule="categories are code:label_id:label_en separated by |",
+                fix="write each category as code:Label Indonesia:Label English",
+            )
+        cats.append(Category(*(b.strip() for b in bits)))
+    return tuple(cats)
+
+
+def _bool(text: str, file: str, row: int, column: str) -> bool:
+    t = text.strip().lower()
+    if t in ("true", "1", "yes"):
+        return True
+    if t in ("false", "0", "no", ""):
+        return False
+    raise UserError(f"value {text!r} is not a boolean", file=file, row=row, column=column, fix="write true or false")
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Codebook:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError("the codebook file does not exist", file=path, fix="restore data/codebook.csv from git")
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = tuple(reader.fieldnames or ())
+        if header[: len(COLUMNS)] != COLUMNS or any(h not in OPTIONAL_COLUMNS for h in header[len(COLUMNS) :]):
+            raise UserError(
+                f"the codebook header is {header}",
+                file=path,
+                row=1,
+                rule=f"the header must be {', '.join(COLUMNS)}, optionally followed by {', '.join(OPTIONAL_COLUMNS)}",
+                fix="restore the header row",
+            )
+        variables = []
+        seen: set[str] = set()
+        for i, raw in enumerate(reader, start=2):
+            rec = {k: (raw.get(k) or "") for k in (*COLUMNS, *OPTIONAL_COLUMNS)}
+            name = rec["name"].strip()
+            if not name or name in seen:
+                raise UserError(
+                    f"variable name {name!r} is empty or repeated",
+                    file=path,
+                    row=i,
+                    column="name",
+                    fix="give every variable one unique row",
+                )
+            seen.add(name)
+            if rec["table"] not in TABLES:
+                raise UserError(
+                    f"table {rec['table']!r} is unknown",
+                    file=path,
+                    row=i,
+                    column="table",
+                    rule=f"table is one of {', '.join(TABLES)}",
+                    fix="correct the table name",
+                )
+            if rec["type"] not in TYPES:
+                raise UserError(
+                    f"type {rec['type']!r} is unknown",
+                    file=path,
+                    row=i,
+                    column="type",
+                    rule=f"type is one of {', '.join(TYPES)}",
+                    fix="correct the type",
+                )
+            variables.append(
+                Variable(
+                    name=name,
+                    table=rec["table"],
+                    type=rec["type"],
+                    label_id=rec["label_id"],
+                    label_en=rec["label_en"],
+                    unit_id=rec["unit_id"],
+                    unit_en=rec["unit_en"],
+                    min=rec["min"],
+                    max=rec["max"],
+                    categories=_parse_categories(rec["categories"], path, i),
+                    waves=tuple(w for w in rec["waves"].split("|") if w),
+                    personal=_bool(rec["personal"], path, i, "personal"),
+                    required=_bool(rec["required"], path, i, "required"),
+                    description=rec["description"],
+                    group=rec["group"].strip(),
+                    relevant=rec["relevant"].strip(),
+                )
+            )
+    return Codebook(path=path, variables=tuple(variables))
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read ``data/codebook.csv`` (or ``path``), checking its structure."""
+    p = resolve(path) if path is not None else DEFAULT_CODEBOOK
+    return _load(str(p))

@@ -1,0 +1,335 @@
+"""Execute the notebooks with papermill, render them to HTML and assemble one run directory.
+
+A run is built in ``reports/<run-id>.partial/`` and renamed to ``reports/<run-id>/`` only when every notebook
+succeeded, so a failure never leaves a half-written run where a finished one is expected, and earlier runs are
+never touched. ``reports/latest`` (a symlink) then points at the new run. The runner holds no statistics: it
+checks parameters, starts kernels, renders and merges the per-notebook ``results.json`` files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import nbformat
+
+from evaluation.core.config import NATIONAL, Config, load_config
+from evaluation.core.errors import UserError
+from evaluation.core.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
+from evaluation.core.record import merge_results, read_results, write_results
+from evaluation.run.manifest import build_manifest, write_manifest
+
+REGION_NOTEBOOK = "region_evaluation.ipynb"
+NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
+NATIONAL_SCALE_NOTEBOOK = "national_scale.ipynb"
+REGION_PARAMETERS = ("region", "data_dir", "config", "language", "output_dir")
+NATIONAL_PARAMETERS = ("data_dir", "config", "language", "output_dir")
+KERNEL = "python3"
+
+
+class RunError(UserError):
+    """A notebook failed, or the run could not be set up."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook execution."""
+
+    scope: str
+    notebook: Path
+    parameters: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """Readable name for messages."""
+        return f"{self.scope} ({self.notebook.name})"
+
+
+def _relative(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(PROJ_ROOT))
+    except ValueError:
+        return str(p.resolve())
+
+
+def declared_parameters(notebook: Path) -> tuple[str, ...]:
+    """Names assigned in the notebook's cell tagged ``parameters``; an error when there is no such cell."""
+    import papermill
+
+    nb = nbformat.read(notebook, as_version=4)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells if c.cell_type == "code"):
+        raise RunError(
+            "the notebook has no cell tagged 'parameters'",
+            file=_relative(notebook),
+            rule="every notebook declares its papermill parameters in one code cell tagged 'parameters'",
+            fix="tag the parameter cell (JupyterLab: property inspector, Cell Tags)",
+        )
+    return tuple(papermill.inspect_notebook(str(notebook)))
+
+
+def check_parameters(task: Task) -> None:
+    """Refuse unknown or missing parameters (papermill would only warn)."""
+    declared = set(declared_parameters(task.notebook))
+    given = set(task.parameters)
+    unknown, missing = sorted(given - declared), sorted(declared - given)
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"unknown parameter(s) {', '.join(unknown)}")
+        if missing:
+            parts.append(f"parameter(s) {', '.join(missing)} not supplied")
+        raise RunError(
+            "; ".join(parts) + f" for {task.label}",
+            file=_relative(task.notebook),
+            rule=f"the parameters cell declares exactly {', '.join(sorted(declared))}",
+            fix="keep the notebook's parameters cell and the runner in step",
+        )
+
+
+_KERNEL_ENV = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "PYTHONHASHSEED",
+    "MPLBACKEND", "SOURCE_DATE_EPOCH", "PROKUS_ROOT", "PYDEVD_DISABLE_FILE_VALIDATION", "PYTHONPATH",
+)  # fmt: skip  # sent to every worker, local or remote, before its kernels start
+
+
+def _kernel_environment(cfg: Config) -> None:
+    """Environment inherited by every kernel: pinned BLAS threads, fixed hash seed, headless matplotlib."""
+    threads = str(cfg.run.blas_threads)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        os.environ[var] = threads
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    os.environ["PROKUS_ROOT"] = str(PROJ_ROOT)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def render_html(executed: Path, out_html: Path) -> Path:
+    """Render an executed notebook to HTML with code hidden, a table of contents and nothing loaded from the web."""
+    from evaluation.reporting.technical import render_technical_report
+
+    return render_technical_report(executed, out_html)
+
+
+def execute(task: Task, out_dir: Path, timeout: int, warm: bool = False) -> Path:
+    """Run one notebook into ``out_dir`` (executed notebook, HTML, figures, results.json).
+
+    ``warm``: run it on this thread's reused kernel (:mod:`evaluation.run.warm_kernels`), reset for it, instead of
+    starting a new kernel.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / "notebook.ipynb"
+    engine: dict[str, object] = {}
+    if warm:
+        from evaluation.run import warm_kernels
+
+        try:
+            engine = {"engine_name": warm_kernels.ENGINE, "km": warm_kernels.warm_kernel(KERNEL, str(PROJ_ROOT)).km}
+        except Exception as exc:
+            raise RunError(
+                f"no kernel could be started for {task.scope}: {type(exc).__name__}: {exc}",
+                file=_relative(task.notebook),
+                fix='check that the environment was set up with `make venv`; or set [run] kernels = "fresh"',
+            ) from None
+    try:
+        papermill.execute_notebook(
+            str(task.notebook),
+            str(executed),
+            parameters=task.parameters,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(PROJ_ROOT),
+            execution_timeout=timeout,
+            **engine,
+        )
+    except PapermillExecutionError as exc:
+        raise RunError(
+            f"notebook {task.notebook.name} failed for {task.scope} in cell {exc.exec_count}: "
+            f"{exc.ename}: {str(exc.evalue).strip()}",
+            file=_relative(executed),
+            fix="open the executed notebook named here to see the failing cell; correct the input or the code",
+        ) from None
+    except Exception as exc:  # dead kernel, timeout, kernel not found
+        if warm:  # the kernel may be dead or still busy: never reuse it
+            from evaluation.run import warm_kernels
+
+            warm_kernels.discard()
+        raise RunError(
+            f"notebook {task.notebook.name} could not run for {task.scope}: {type(exc).__name__}: {exc}",
+            file=_relative(task.notebook),
+            fix="check that the environment was set up with `make venv` and that the kernel 'python3' exists",
+        ) from None
+    if not (out_dir / "results.json").is_file():
+        raise RunError(
+            f"notebook {task.notebook.name} for {task.scope} finished without writing results.json",
+            file=_relative(task.notebook),
+            fix="keep the final `ev.save()` cell in the notebook",
+        )
+    render_html(executed, out_dir / "report.html")
+    return out_dir
+
+
+@contextmanager
+def _kernel_stderr(log_path: Path) -> Iterator[IO[str]]:
+    """Send file descriptor 2 (inherited by the kernels, whose start-up chatter lands there) to ``log_path``.
+
+    Yields a text stream on the original standard error for the progress bar.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+        console = os.fdopen(os.dup(saved), "w", buffering=1)
+        try:
+            yield console
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            console.close()
+
+
+def _new_run_id(reports: Path) -> str:
+    base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_id, i = base, 1
+    while (reports / run_id).exists() or (reports / f"{run_id}.partial").exists():
+        i += 1
+        run_id = f"{base}-{i}"
+    return run_id
+
+
+def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_root: Path) -> list[Task]:
+    """Tasks for the selected regions (default all configured) and the national synthesis."""
+    codes = [str(r) for r in regions] if regions else list(cfg.region_codes)
+    for code in codes:
+        cfg.region(code)
+    data = data_dir or cfg.run.data_dir
+    common = {"data_dir": data, "config": cfg.path, "language": cfg.run.language}
+    tasks = [
+        Task(
+            code, NOTEBOOKS_DIR / REGION_NOTEBOOK, {"region": code, **common, "output_dir": _relative(out_root / code)}
+        )
+        for code in codes
+    ]
+    from evaluation.intake.districts import is_partitioned
+
+    # District-partitioned (national-scale) data: the national synthesis reads compact arrays of every district.
+    national = NATIONAL_SCALE_NOTEBOOK if is_partitioned(data) else NATIONAL_NOTEBOOK
+    tasks.append(Task(NATIONAL, NOTEBOOKS_DIR / national, {**common, "output_dir": _relative(out_root / NATIONAL)}))
+    return tasks
+
+
+def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: str, jobs: int) -> Path:
+    """Briefs, workbooks and the landing page of a finished set of notebooks (:mod:`evaluation.reporting`)."""
+    from evaluation.reporting import render_run
+
+    try:
+        return render_run(run_dir, cfg, scopes, run_id=run_id, jobs=jobs)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise RunError(
+            f"rendering the briefs failed: {type(exc).__name__}: {exc}. The unfinished run stays in "
+            f"{_relative(run_dir)} for inspection; it is not a run.",
+            fix="run `prokus-eval run` again; if it fails the same way, report it with this message",
+        ) from exc
+
+
+def _update_latest(reports: Path, run_id: str) -> None:
+    link = reports / "latest"
+    tmp = reports / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id)
+    os.replace(tmp, link)
+
+
+def run(
+    config: str | None = None,
+    regions: Sequence[str] | None = None,
+    jobs: int | None = None,
+    data_dir: str | None = None,
+    run_id: str | None = None,
+    progress: bool = True,
+    scheduler: str | None = None,
+    kernels: str | None = None,
+) -> Path:
+    """Execute every notebook of a run and return the finished run directory.
+
+    Notebooks run on a local Dask cluster of ``jobs`` workers, or on the existing Dask cluster at ``scheduler``
+    (``tcp://host:port``); see :mod:`evaluation.run.executor`. ``kernels`` (``"warm"`` or ``"fresh"``) overrides
+    ``[run] kernels``: one reused kernel per worker (:mod:`evaluation.run.warm_kernels`) or a new one per notebook.
+    """
+    from evaluation.intake.districts import check_partitioned, is_partitioned
+    from evaluation.intake.pipeline import prepare
+
+    cfg = load_config(config)
+    # Validate + pseudonymise before any kernel starts; on any error nothing is written to processed or reports.
+    raw_dir = data_dir or cfg.run.data_dir
+    if is_partitioned(raw_dir):  # national-scale synthetic Parquet by district: no personal data, no intake step
+        check_partitioned(raw_dir, regions or cfg.region_codes)
+        data_dir = raw_dir
+    else:
+        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+        data_dir = _relative(processed)
+    reports = resolve(cfg.run.reports_dir)
+    reports.mkdir(parents=True, exist_ok=True)
+    rid = run_id or _new_run_id(reports)
+    final = reports / rid
+    if final.exists():
+        raise RunError("the run directory already exists", file=_relative(final), fix="choose another --run-id")
+    partial = reports / f"{rid}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    tasks = plan(cfg, regions, data_dir, partial)
+    for task in tasks:
+        check_parameters(task)
+    _kernel_environment(cfg)
+    n_jobs = max(1, jobs or cfg.run.jobs)
+    manifest = build_manifest(cfg, tasks, data_dir, rid, n_jobs, raw_dir=raw_dir)  # inputs hashed before any run
+    partial.mkdir(parents=True)
+    from tqdm import tqdm
+
+    try:
+        from evaluation.run.executor import dask_client, run_all
+
+        env = {k: os.environ[k] for k in _KERNEL_ENV if k in os.environ}
+        with _kernel_stderr(partial / "kernels.log") as console, dask_client(n_jobs, scheduler) as client:
+            bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", disable=not progress, file=console)
+
+            def done(scope: str) -> None:
+                bar.update(1)
+                bar.set_postfix_str(scope)
+
+            warm = (kernels or cfg.run.kernels) == "warm"
+            items = [(t.scope, (t, partial / t.scope, cfg.run.cell_timeout_seconds, warm)) for t in tasks]
+            run_all(client, execute, items, env, on_done=done, prefix=f"prokus-{rid}")
+            bar.close()
+    except BaseException as exc:
+        if isinstance(exc, UserError):
+            raise RunError(
+                exc.message + f" The unfinished run stays in {_relative(partial)} for inspection; it is not a run.",
+                file=exc.file,
+                fix=exc.fix,
+            ) from None
+        raise
+    merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
+    write_results(merged, partial / "results.json")
+    write_manifest(manifest, partial)  # first, so that the landing page can link it
+    render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
+    write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
+    partial.rename(final)
+    _update_latest(reports, rid)
+    return final

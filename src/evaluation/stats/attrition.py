@@ -1,0 +1,341 @@
+r"""Attrition: who was lost between baseline and endline, whether it differs by group, and what it could do.
+
+* **Rates** of attrition (a family interviewed at baseline but not at endline) by group, region and baseline
+  characteristics.
+* **Differential attrition**: the difference in attrition between ProKUS and comparison families from
+  :math:`A_i = a + b D_i [+\text{region effects}] + e_i` (CRV1 by village), and a test of *selective* attrition:
+  the joint test that the interactions :math:`D_i \times x_i` are zero in
+  :math:`A_i = a + b D_i + x_i'c + (D_i x_i)'d + e_i` (attrition related to characteristics differently by group).
+* **Lee (2009) bounds** (*Review of Economic Studies* 76(3), 1071-1102): if the programme can only make families
+  more (or only less) likely to be observed (monotonicity), the share :math:`q = (p_{hi} - p_{lo})/p_{hi}` of the
+  better-observed group are "extra" respondents. Trimming that share from the top (bottom) of its outcome
+  distribution gives the lower (upper) bound of the effect on always-respondents. The outcome is the change
+  :math:`\Delta y_i` (endline minus baseline, so the bounds are bounds on the DiD effect) among families whose
+  baseline value is known; "observed" means the endline value is known. Fractional trimming at the cut point
+  uses weights, so the bounds are exact for any :math:`q`. Confidence interval: Imbens and Manski (2004,
+  *Econometrica* 72(6)) for the identified set, with cluster-bootstrap standard errors of the two bounds.
+* **Inverse probability of attrition weighting** (Wooldridge 2002, *Portuguese Economic Journal* 1; Fitzgerald,
+  Gottschalk and Moffitt 1998): each group's probability of being re-interviewed is modelled by a logit on
+  baseline characteristics and the baseline outcome, and the DiD is re-estimated by WLS with weights
+  :math:`1/\hat p_i`. The weights are treated as known (SEs do not include the logit's estimation error).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from statsmodels.discrete.discrete_model import Logit
+
+from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.stats.balance import baseline_covariates
+from evaluation.stats.regression import cluster_codes, clustered_ols, region_dummies, wald_test
+
+__all__ = [
+    "LeeBounds",
+    "attrition_rates",
+    "differential_attrition",
+    "imbens_manski",
+    "ipw_did",
+    "lee_bounds",
+    "lee_bounds_did",
+    "trimmed_mean",
+]
+
+
+def _units(panel: pd.DataFrame, design: DesignSettings) -> pd.DataFrame:
+    """One row per family interviewed at baseline, with ``attrited`` (no endline interview)."""
+    base = panel[panel[design.period] == design.before].drop_duplicates(design.unit)
+    ended = set(panel.loc[panel[design.period] == design.after, design.unit])
+    out = base.reset_index(drop=True).copy()
+    out["attrited"] = (~out[design.unit].isin(ended)).astype(float)
+    return out
+
+
+def attrition_rates(
+    panel: pd.DataFrame, scope: str, design: DesignSettings, by: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Attrition rate by group within each level of each characteristic in ``by`` (plus overall).
+
+    ``head_age`` is shown as under 35 / 35 and over. Keys ``<scope>.attrition.<char>_<level>.{prokus,
+    comparison}``.
+    """
+    u = _units(panel, design)
+    if "head_age" in u:
+        u["head_age_group"] = np.where(u["head_age"] < 35, "under35", "35plus")
+    rows = []
+    keys: dict[str, object] = {}
+    for char in ["all", *[("head_age_group" if c == "head_age" else c) for c in by]]:
+        levels = ["all"] if char == "all" else sorted(u[char].dropna().astype(str).unique())
+        for lv in levels:
+            sub = u if char == "all" else u[u[char].astype(str) == lv]
+            row: dict[str, object] = {"characteristic": char, "level": lv}
+            for flag, tag in ((1, "prokus"), (0, "comparison")):
+                g = sub[sub["treated"] == flag]
+                row[f"n_{tag}"] = len(g)
+                row[f"rate_{tag}"] = float(g["attrited"].mean()) if len(g) else float("nan")
+                if len(g):
+                    keys[f"{scope}.attrition.{char}_{lv}.{tag}"] = row[f"rate_{tag}"]
+            rows.append(row)
+    return pd.DataFrame(rows), keys
+
+
+def differential_attrition(
+    panel: pd.DataFrame, scope: str, design: DesignSettings, covariates: Sequence[str]
+) -> dict[str, object]:
+    """Difference in attrition (ProKUS - comparison) with its clustered p-value, and the selective-attrition test.
+
+    Keys ``<scope>.attrition.difference.{estimate, se, ci_low, ci_high, p_value}`` and
+    ``<scope>.attrition.selective.{f_stat, p_value}``.
+    """
+    u = _units(panel, design)
+    frame, groups = baseline_covariates(panel, design, covariates)
+    frame = frame.set_index(panel.loc[panel[design.period] == design.before, design.unit].to_numpy())
+    frame = frame.loc[u[design.unit].to_numpy()]
+    a = u["attrited"].to_numpy(float)
+    d = u["treated"].to_numpy(float)
+    codes = cluster_codes(u[design.cluster])
+    fe = region_dummies(u["region_code"]) if scope == NATIONAL else np.empty((len(u), 0))
+    fit = clustered_ols(a, np.column_stack([np.ones(len(u)), d, fe]), codes)
+    keys: dict[str, object] = {
+        f"{scope}.attrition.difference.{k}": v for k, v in fit.inference(1, design.alpha).items()
+    }
+    cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
+    x = frame[cols].to_numpy(float)
+    x = x - np.nanmean(x, axis=0)
+    X = np.column_stack([np.ones(len(u)), d, x, d[:, None] * x, fe])
+    fit2 = clustered_ols(a, X, codes)
+    f, p, q, _ = wald_test(fit2, range(2 + len(cols), 2 + 2 * len(cols)))
+    keys[f"{scope}.attrition.selective.f_stat"] = f
+    keys[f"{scope}.attrition.selective.p_value"] = p
+    keys[f"{scope}.attrition.selective.df_num"] = q
+    return keys
+
+
+def trimmed_mean(y: np.ndarray, w: np.ndarray, share: float, tail: str) -> float:
+    """Weighted mean of ``y`` after removing the ``share`` of total weight from the ``tail`` (``top``/``bottom``).
+
+    The observation at the cut keeps the fraction of its weight that lies inside, so the trimming is exact.
+    """
+    y = np.asarray(y, dtype=float)
+    w = np.asarray(w, dtype=float)
+    order = np.argsort(y if tail == "top" else -y, kind="mergesort")
+    ys, ws = y[order], w[order]
+    keep = (1.0 - share) * ws.sum()
+    cum = np.cumsum(ws)
+    kept = np.clip(keep - (cum - ws), 0.0, ws)  # weight of each observation inside the kept mass
+    return float(np.sum(kept * ys) / np.sum(kept))
+
+
+@dataclass(frozen=True)
+class LeeBounds:
+    """Lee (2009) bounds on the effect, the trimming share and the trimmed group."""
+
+    lower: float
+    upper: float
+    trim_share: float
+    trimmed_group: str  # "prokus" or "comparison"
+    observed_prokus: float
+    observed_comparison: float
+
+
+def lee_bounds(
+    y: np.ndarray, treated: np.ndarray, observed: np.ndarray, weights: np.ndarray | None = None
+) -> LeeBounds:
+    """Lee bounds of the difference in means (treated - comparison) under monotone selection.
+
+    ``y`` may be anything where ``observed`` is False. ``weights`` are frequency weights (bootstrap).
+    """
+    y = np.asarray(y, dtype=float)
+    t = np.asarray(treated).astype(bool)
+    s = np.asarray(observed).astype(bool)
+    w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=float)
+    p_t = w[t & s].sum() / w[t].sum()
+    p_c = w[~t & s].sum() / w[~t].sum()
+    mt, mc = t & s, ~t & s
+    if p_t >= p_c:
+        q = (p_t - p_c) / p_t
+        mean_c = float(np.average(y[mc], weights=w[mc]))
+        lo = trimmed_mean(y[mt], w[mt], q, "top") - mean_c
+        hi = trimmed_mean(y[mt], w[mt], q, "bottom") - mean_c
+        grp = "prokus"
+    else:
+        q = (p_c - p_t) / p_c
+        mean_t = float(np.average(y[mt], weights=w[mt]))
+        lo = mean_t - trimmed_mean(y[mc], w[mc], q, "bottom")
+        hi = mean_t - trimmed_mean(y[mc], w[mc], q, "top")
+        grp = "comparison"
+    return LeeBounds(float(lo), float(hi), float(q), grp, float(p_t), float(p_c))
+
+
+def imbens_manski(
+    lower: float, upper: float, se_lower: float, se_upper: float, alpha: float = 0.05
+) -> tuple[float, float]:
+    r"""Imbens-Manski (2004) confidence interval for the identified set :math:`[\theta_l, \theta_u]`.
+
+    :math:`[\hat\theta_l - c\,\sigma_l, \hat\theta_u + c\,\sigma_u]` with :math:`c` solving
+    :math:`\Phi(c + \hat\Delta/\max(\sigma_l, \sigma_u)) - \Phi(-c) = 1 - \alpha`, :math:`\hat\Delta` the width.
+    """
+    smax = max(se_lower, se_upper)
+    width = max(upper - lower, 0.0)
+    if smax <= 0:
+        return lower, upper
+    f = lambda c: stats.norm.cdf(c + width / smax) - stats.norm.cdf(-c) - (1 - alpha)  # noqa: E731
+    c = optimize.brentq(f, 0.0, 10.0)
+    return lower - c * se_lower, upper + c * se_upper
+
+
+def _trimmed_means(ys: np.ndarray, W: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`trimmed_mean` of sorted ``ys`` (trimming the end) with weights ``W`` (B, n), shares (B,)."""
+    cum = np.cumsum(W, axis=1)
+    keep = (1.0 - share) * cum[:, -1]
+    kept = np.clip(keep[:, None] - (cum - W), 0.0, W)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (kept @ ys) / kept.sum(axis=1)
+
+
+def _lee_bootstrap(y: np.ndarray, t: np.ndarray, obs: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lee_bounds` for every row of frequency weights ``W`` (B, n) at once; NaN where a cell is empty."""
+    tb, sb = t.astype(bool), obs.astype(bool)
+    wt, wc = W[:, tb].sum(axis=1), W[:, ~tb].sum(axis=1)
+    wto, wco = W[:, tb & sb].sum(axis=1), W[:, ~tb & sb].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_t, p_c = wto / wt, wco / wc
+        mean = {True: (W[:, tb & sb] @ y[tb & sb]) / wto, False: (W[:, ~tb & sb] @ y[~tb & sb]) / wco}
+    trim_t = p_t >= p_c
+    q = np.where(trim_t, (p_t - p_c) / p_t, (p_c - p_t) / p_c)
+    out = []
+    for grp in (True, False):
+        m = (tb == grp) & sb
+        order = np.argsort(y[m], kind="mergesort")
+        ys, Ws = y[m][order], W[:, m][:, order]
+        out.append((_trimmed_means(ys, Ws, q), _trimmed_means(ys[::-1], Ws[:, ::-1], q)))  # (drop top, drop bottom)
+    (t_top, t_bot), (c_top, c_bot) = out
+    lower = np.where(trim_t, t_top - mean[False], mean[True] - c_bot)
+    upper = np.where(trim_t, t_bot - mean[False], mean[True] - c_top)
+    return lower, upper
+
+
+def _lee_sample(panel: pd.DataFrame, outcome: str, design: DesignSettings) -> pd.DataFrame:
+    base = panel.loc[panel[design.period] == design.before, [design.unit, outcome, "treated", design.cluster]]
+    base = base[base[outcome].notna()].set_index(design.unit)
+    end = panel.loc[panel[design.period] == design.after, [design.unit, outcome]].set_index(design.unit)[outcome]
+    y1 = end.reindex(base.index).astype(float)
+    return pd.DataFrame(
+        {
+            "d": (y1 - base[outcome].astype(float)).to_numpy(),
+            "observed": y1.notna().to_numpy(),
+            "treated": base["treated"].to_numpy(int),
+            "cluster": base[design.cluster].astype(str).to_numpy(),
+        }
+    )
+
+
+def lee_bounds_did(
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    *,
+    n_boot: int,
+    seed: int,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Lee bounds on the DiD effect of each outcome with Imbens-Manski intervals (cluster bootstrap SEs).
+
+    Keys ``<scope>.<outcome>.lee.{lower, upper, trim_share, ci_low, ci_high}``. One set of cluster resampling
+    counts (``np.random.default_rng([seed, 300])``) is used for every outcome.
+    """
+    clusters = np.unique(panel[design.cluster].astype(str))
+    rng = np.random.default_rng([seed, 300])
+    counts = rng.multinomial(clusters.size, np.full(clusters.size, 1 / clusters.size), size=n_boot)  # (B, G)
+    rows = []
+    keys: dict[str, object] = {}
+    for outcome in outcomes:
+        s = _lee_sample(panel, outcome, design)
+        if s["treated"].nunique() < 2:
+            continue
+        y = np.nan_to_num(s["d"].to_numpy(float))
+        t, obs = s["treated"].to_numpy(int), s["observed"].to_numpy(bool)
+        est = lee_bounds(y, t, obs)
+        idx = np.searchsorted(clusters, s["cluster"].to_numpy())
+        lows, highs = _lee_bootstrap(y, t, obs, counts[:, idx].astype(float))
+        se_l, se_u = float(np.nanstd(lows, ddof=1)), float(np.nanstd(highs, ddof=1))
+        ci_low, ci_high = imbens_manski(est.lower, est.upper, se_l, se_u, design.alpha)
+        row = {
+            "outcome": outcome,
+            "lower": est.lower,
+            "upper": est.upper,
+            "trim_share": est.trim_share,
+            "trimmed_group": est.trimmed_group,
+            "se_lower": se_l,
+            "se_upper": se_u,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+        }
+        rows.append(row)
+        for k in ("lower", "upper", "trim_share", "trimmed_group", "ci_low", "ci_high"):
+            keys[f"{scope}.{outcome}.lee.{k}"] = row[k]
+    return pd.DataFrame(rows), keys
+
+
+def _logit_probability(obs: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Fitted probabilities of a logit (statsmodels); falls back to the mean when the fit fails (e.g. separation)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            res = Logit(obs, X).fit(disp=0, maxiter=100, method="newton")
+        p = np.asarray(res.predict(X))
+        if not np.all(np.isfinite(p)):
+            raise ValueError("non-finite fitted probabilities")
+    except Exception:  # separation, no convergence or a singular design: no model, equal weights
+        p = np.full(obs.size, obs.mean())
+    return np.clip(p, 0.05, 1.0)
+
+
+def ipw_did(
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    covariates: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """DiD re-weighted by the inverse probability of being observed at endline (logit by group).
+
+    The logit for each outcome has the baseline covariates (categories as indicators), the baseline outcome and,
+    nationally, region indicators, fitted separately for ProKUS and comparison families; probabilities are
+    bounded below by 0.05. Keys ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
+    """
+    frame, groups = baseline_covariates(panel, design, covariates)
+    cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
+    base_ids = panel.loc[panel[design.period] == design.before, design.unit].to_numpy()
+    frame.index = base_ids
+    rows = []
+    keys: dict[str, object] = {}
+    for outcome in outcomes:
+        s = _lee_sample(panel, outcome, design)
+        ids = panel.loc[panel[design.period] == design.before]
+        ids = ids.loc[ids[outcome].notna(), design.unit].to_numpy()
+        x = frame.loc[ids, cols].to_numpy(float)
+        y0 = panel.loc[panel[design.period] == design.before].set_index(design.unit).loc[ids, outcome].to_numpy(float)
+        y0s = (y0 - y0.mean()) / (y0.std() or 1.0)
+        fe = region_dummies(frame.loc[ids, "region_code"]) if scope == NATIONAL else np.empty((len(ids), 0))
+        Z = np.column_stack([np.ones(len(ids)), x, y0s, fe])
+        obs = s["observed"].to_numpy(bool)
+        t = s["treated"].to_numpy(int)
+        p = np.empty(len(ids))
+        for flag in (0, 1):
+            m = t == flag
+            zz = Z[m][:, np.ptp(Z[m], axis=0) > 0]
+            p[m] = _logit_probability(obs[m].astype(float), np.column_stack([np.ones(m.sum()), zz]))
+        keep = obs
+        X = np.column_stack([np.ones(keep.sum()), t[keep], fe[keep]])
+        fit = clustered_ols(s["d"].to_numpy(float)[keep], X, cluster_codes(s["cluster"][keep]), 1.0 / p[keep])
+        inf = fit.inference(1, design.alpha)
+        rows.append({"outcome": outcome, **inf, "n_units": int(keep.sum())})
+        for k, v in inf.items():
+            keys[f"{scope}.{outcome}.ipw_did.{k}"] = v
+    return pd.DataFrame(rows), keys

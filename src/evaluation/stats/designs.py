@@ -1,0 +1,139 @@
+r"""ANCOVA beside DiD, and the multi-wave event study.
+
+**ANCOVA vs DiD** (McKenzie 2012, *J. Development Economics* 99(2), 210-221). DiD differences out the baseline
+fully; ANCOVA regresses the endline outcome on treatment and the baseline outcome, so it uses the baseline only as
+much as it predicts the endline. With autocorrelation :math:`\rho` between baseline and endline values, the
+variance ratio is :math:`\mathrm{Var}(\hat\tau_{ANCOVA})/\mathrm{Var}(\hat\tau_{DiD}) = (1+\rho)/2` with equal
+groups: ANCOVA is more precise whenever :math:`\rho < 1`, most of all for noisy outcomes with low
+:math:`\rho` (income, profits). ANCOVA's assumption differs: it conditions on the baseline level, DiD assumes
+parallel trends; with groups that differ at baseline (here, assets and well-being), the two can differ, and
+showing both is the honest check.
+
+**Event study.** With more than two waves, a DiD for each later wave against baseline,
+:math:`\tau_w = E[y_w - y_{base} | D=1] - E[y_w - y_{base} | D=0]`, shows how the effect evolves (midline vs
+endline); it uses :func:`evaluation.stats.estimators.did` for each wave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.stats import estimators
+from evaluation.stats.regression import first_differences
+
+__all__ = ["ancova_vs_did", "event_study"]
+
+
+def _with_regions(panel: pd.DataFrame, scope: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    if scope != NATIONAL or panel["region_code"].nunique() < 2:
+        return panel, ()
+    out = panel.copy()
+    cols = []
+    for code in sorted(out["region_code"].unique())[1:]:
+        out[f"_region_{code}"] = (out["region_code"] == code).astype(float)
+        cols.append(f"_region_{code}")
+    return out, tuple(cols)
+
+
+def ancova_vs_did(
+    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    r"""ANCOVA and DiD estimates side by side, the baseline-endline autocorrelation and the SE ratio.
+
+    Keys ``<scope>.<outcome>.ancova.<Estimate field>`` and ``<scope>.<outcome>.ancova_vs_did.{autocorrelation,
+    se_ratio, theory_se_ratio}`` (theory: :math:`\sqrt{(1+\rho)/2}`).
+    """
+    pan, covs = _with_regions(panel, scope)
+    rows = []
+    keys: dict[str, object] = {}
+    common = dict(
+        period=design.period,
+        treated="treated",
+        before=design.before,
+        after=design.after,
+        unit=design.unit,
+        cluster=design.cluster,
+        covariates=covs,
+        alpha=design.alpha,
+    )
+    for outcome in outcomes:
+        try:
+            a = estimators.ancova(pan, outcome, **common)
+            d = estimators.did(pan, outcome, **common)
+        except ValueError:
+            continue
+        fd = first_differences(panel, outcome, design)
+        rho = float(np.corrcoef(fd["y_before"], fd["y_after"])[0, 1])
+        row = {
+            "outcome": outcome,
+            "did": d.estimate,
+            "did_se": d.se,
+            "did_ci_low": d.ci_low,
+            "did_ci_high": d.ci_high,
+            "ancova": a.estimate,
+            "ancova_se": a.se,
+            "ancova_ci_low": a.ci_low,
+            "ancova_ci_high": a.ci_high,
+            "autocorrelation": rho,
+            "se_ratio": a.se / d.se,
+            "theory_se_ratio": float(np.sqrt((1 + rho) / 2)),
+        }
+        rows.append(row)
+        for name, value in a.to_dict().items():
+            if value is None or name in ("outcome", "method") or (isinstance(value, float) and not np.isfinite(value)):
+                continue
+            keys[f"{scope}.{outcome}.ancova.{name}"] = value
+        for k in ("autocorrelation", "se_ratio", "theory_se_ratio"):
+            keys[f"{scope}.{outcome}.ancova_vs_did.{k}"] = row[k]
+    return pd.DataFrame(rows), keys
+
+
+def event_study(
+    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings, waves: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """DiD of each wave in ``waves`` (other than baseline) against baseline. Keys ``<scope>.<outcome>.event_<wave>.*``.
+
+    Returns an empty table when the data have no wave besides baseline and endline.
+    """
+    present = [w for w in waves if w != design.before and (panel[design.period] == w).any()]
+    if len(present) < 2:
+        return pd.DataFrame(), {}
+    pan, covs = _with_regions(panel, scope)
+    rows = []
+    keys: dict[str, object] = {}
+    for outcome in outcomes:
+        for w in present:
+            try:
+                e = estimators.did(
+                    pan,
+                    outcome,
+                    period=design.period,
+                    treated="treated",
+                    before=design.before,
+                    after=w,
+                    unit=design.unit,
+                    cluster=design.cluster,
+                    covariates=covs,
+                    alpha=design.alpha,
+                )
+            except ValueError:
+                continue
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "wave": w,
+                    "estimate": e.estimate,
+                    "se": e.se,
+                    "ci_low": e.ci_low,
+                    "ci_high": e.ci_high,
+                    "p_value": e.p_value,
+                    "n_units": e.n_units,
+                }
+            )
+            for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units"):
+                keys[f"{scope}.{outcome}.event_{w}.{k}"] = rows[-1][k]
+    return pd.DataFrame(rows), keys

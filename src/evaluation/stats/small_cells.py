@@ -1,0 +1,301 @@
+"""Disclosure control of the inference, monitoring and subgroup tables: which cells describe too few families.
+
+One function per kind of published table. Each takes the table an analysis module computed and its result keys,
+decides with :func:`evaluation.stats.disclosure.suppression_mask` (threshold rule ``0 < n < k`` plus complementary
+suppression, Hundepool et al. 2012 §5.2, §5.5) which cells to hide, and returns
+
+* the table with a boolean ``suppressed`` column (row tables) or the boolean mask (cell tables), so the notebook
+  shows :data:`evaluation.stats.disclosure.MARK` instead of the number, and
+* the result keys without those of the hidden cells, plus a ``suppressed`` marker (``True``) where a report needs
+  to know that a row exists but may not be shown, and ``<scope>.disclosure.<table>_suppressed`` counts.
+
+What counts as a small cell: a statistic over a *subset* of the scope's families (a subgroup's effect, a
+subgroup's attrition rate, a risk flag's count, a scorecard indicator) is small when it describes fewer than k
+families; an estimate pooled over the scope (a DiD over 400 families) is small only when the scope itself is.
+An effect or a difference compares two groups, so it describes ``min(n_prokus, n_comparison)`` families: the
+smaller group's mean would follow from it and the other group's mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from evaluation.core.config import DesignSettings
+from evaluation.stats import disclosure
+from evaluation.stats.heterogeneity import INCOME_TERCILE, add_income_tercile
+from evaluation.stats.regression import first_differences
+
+__all__ = [
+    "HET_FIELDS",
+    "attrition_suppression",
+    "balance_categories",
+    "balance_suppression",
+    "dose_suppression",
+    "heterogeneity_suppression",
+    "is_small",
+    "level_counts",
+    "risk_suppression",
+    "scorecard_suppression",
+]
+
+HET_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value")
+BALANCE_PROKUS = ("n_prokus", "mean_prokus", "sd_prokus")
+BALANCE_COMPARISON = ("n_comparison", "mean_comparison", "sd_comparison")
+BALANCE_BOTH = ("difference", "normalised_difference", "p_value")
+
+
+def level_counts(
+    panel: pd.DataFrame, outcome: str, design: DesignSettings, subgroup: str, fd: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Families per level of ``subgroup`` among those the DiD of ``outcome`` uses (both waves observed).
+
+    Columns ``level``, ``n_prokus``, ``n_comparison``; every level present in the data, also those too small
+    to estimate. ``fd``: the outcome's first differences keeping ``subgroup``, when already computed.
+    """
+    if fd is None:
+        fd = first_differences(panel, outcome, design, keep=(subgroup,))
+    fd = fd[fd[subgroup].notna()]
+    lv = fd[subgroup].astype(str)
+    t = (fd["treated"] == 1).to_numpy()
+    out = pd.DataFrame({"level": lv.to_numpy(), "t": t.astype(int), "c": (~t).astype(int)})
+    g = out.groupby("level", sort=True)[["t", "c"]].sum()
+    return pd.DataFrame(
+        {"level": g.index.astype(str), "n_prokus": g["t"].to_numpy(), "n_comparison": g["c"].to_numpy()}
+    )
+
+
+def heterogeneity_suppression(
+    panel: pd.DataFrame,
+    scope: str,
+    design: DesignSettings,
+    table: pd.DataFrame,
+    keys: Mapping[str, object],
+    k: int,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Hide the subgroup effects describing fewer than ``k`` families, and their complements.
+
+    A level's row (effect, interval, p-value, N) describes ``min(n_prokus, n_comparison)`` families. The levels of
+    one subgroup add up to the scope's families (published in the sample table), so if exactly one level is hidden
+    (too small, or too small to estimate at all) the next smallest level is hidden too: otherwise its N would
+    follow from the total. Keys of hidden levels are left out; ``<scope>.<outcome>.het_<subgroup>.suppressed_levels``
+    counts the levels (with families in both groups) not shown, ``<scope>.disclosure.heterogeneity_suppressed``
+    the hidden rows of the table.
+    """
+    out = table.copy()
+    out["suppressed"] = False
+    kept = dict(keys)
+    if table.empty:
+        kept[f"{scope}.disclosure.heterogeneity_suppressed"] = 0
+        return out, kept
+    if INCOME_TERCILE in set(table["subgroup"]) and INCOME_TERCILE not in panel:
+        panel = add_income_tercile(panel, design)
+    hidden_rows = 0
+    subgroups = tuple(dict.fromkeys(table["subgroup"]))
+    diffs: dict[str, pd.DataFrame] = {}
+    for (outcome, sg), rows in table.groupby(["outcome", "subgroup"], sort=False):
+        if outcome not in diffs:  # one pass per outcome for all subgroups
+            diffs[outcome] = first_differences(panel, outcome, design, keep=subgroups)
+        counts = level_counts(panel, outcome, design, sg, diffs[outcome]).set_index("level")
+        estimated = set(rows["level"].astype(str))
+        n = pd.DataFrame({"row": counts[["n_prokus", "n_comparison"]].min(axis=1).astype(float)})
+        withheld = pd.DataFrame({"row": [lv not in estimated for lv in counts.index]}, index=counts.index)
+        rel = [[(lv, "row") for lv in counts.index]]
+        mask = disclosure.suppression_mask(n, k, rel, withheld)["row"]
+        both = (counts["n_prokus"] > 0) & (counts["n_comparison"] > 0)
+        kept[f"{scope}.{outcome}.het_{sg}.suppressed_levels"] = int((mask & both).sum())
+        for idx, lv in rows["level"].astype(str).items():
+            if bool(mask.get(lv, False)):
+                out.at[idx, "suppressed"] = True
+                hidden_rows += 1
+                for f in HET_FIELDS:
+                    kept.pop(f"{scope}.{outcome}.het_{sg}.{lv}_{f}", None)
+    kept[f"{scope}.disclosure.heterogeneity_suppressed"] = hidden_rows
+    return out, kept
+
+
+def attrition_suppression(
+    rates: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Mask of ``rate_prokus`` / ``rate_comparison`` cells over fewer than ``k`` baseline families.
+
+    The levels of a characteristic add up to its ``all`` row (one relation per characteristic and group), so a
+    lone hidden level hides the next smallest too. Returns the mask (index of ``rates``) and the kept keys.
+    """
+    cols = ["rate_prokus", "rate_comparison"]
+    n = pd.DataFrame({"rate_prokus": rates["n_prokus"].astype(float), "rate_comparison": rates["n_comparison"]})
+    n = n.astype(float)
+    all_rows = rates.index[rates["characteristic"] == "all"]
+    rel: list[list[disclosure.Cell]] = []
+    for char, grp in rates.groupby("characteristic", sort=False):
+        if char == "all" or len(all_rows) == 0:
+            continue
+        rel += disclosure.total_relations([*grp.index], all_rows[0], cols)
+    mask = disclosure.suppression_mask(n, k, rel)
+    kept = dict(keys)
+    for i in rates.index:
+        for col in cols:
+            if mask.at[i, col]:
+                tag = col.removeprefix("rate_")
+                kept.pop(f"{scope}.attrition.{rates.at[i, 'characteristic']}_{rates.at[i, 'level']}.{tag}", None)
+    kept[f"{scope}.disclosure.attrition_suppressed"] = int(mask.to_numpy().sum())
+    return mask, kept
+
+
+def _binary(table: pd.DataFrame, group: str) -> np.ndarray:
+    """Rows whose ``group`` column is a 0/1 variable: its SD is that of a share, ``sqrt(m (1 - m) n / (n - 1))``."""
+    m = table[f"mean_{group}"].astype(float).to_numpy()
+    sd = table[f"sd_{group}"].astype(float).to_numpy()
+    n = table[f"n_{group}"].astype(float).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.sqrt(np.clip(m * (1 - m), 0, None) * n / (n - 1))
+    return (m >= 0) & (m <= 1) & np.isclose(sd, expected, rtol=1e-6, atol=1e-9)
+
+
+def balance_suppression(
+    table: pd.DataFrame,
+    scope: str,
+    keys: Mapping[str, object],
+    k: int,
+    categories: Mapping[str, list[str]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Mask of the balance table's cells (columns of :data:`BALANCE_PROKUS` etc.) describing fewer than ``k``.
+
+    Each group's N, mean and SD describe that group; the difference, normalised difference and p-value describe
+    both (``min``). Any two of the two means and the difference give the third (a row relation). A 0/1 variable
+    (a category dummy such as ``business_type_crafts``, or a binary outcome) is a count in disguise: its mean
+    times N is the number of families with (and without) the attribute, so its cells describe
+    ``min(count, N - count)`` families, and the dummies of one categorical variable (``categories``: variable ->
+    dummy names) add up to 1, a relation per column. A hidden share hides its SD (the SD of a share gives the
+    share back) and the row's between-group statistics.
+    """
+    cols = [*BALANCE_PROKUS, *BALANCE_COMPARISON, *BALANCE_BOTH]
+    if table.empty:
+        return pd.DataFrame(columns=cols, dtype=bool), {**keys, f"{scope}.disclosure.balance_suppressed": 0}
+    n = pd.DataFrame(index=table.index)
+    cells = {}
+    for g in ("prokus", "comparison"):
+        size = table[f"n_{g}"].astype(float)
+        count = (table[f"mean_{g}"].astype(float) * size).round()
+        rest = np.minimum(count, size - count)
+        cells[g] = size.where(~(_binary(table, g) & (rest > 0)), np.minimum(size, rest))
+    for c in BALANCE_PROKUS:
+        n[c] = cells["prokus"] if c != "n_prokus" else table["n_prokus"].astype(float)
+    for c in BALANCE_COMPARISON:
+        n[c] = cells["comparison"] if c != "n_comparison" else table["n_comparison"].astype(float)
+    for c in BALANCE_BOTH:
+        n[c] = np.minimum(cells["prokus"], cells["comparison"])
+    rel = disclosure.row_relations(table.index, ["mean_prokus", "mean_comparison", "difference"])
+    where = {v: i for i, v in table["variable"].items()}
+    for dummies in (categories or {}).values():
+        rows = [where[d] for d in dummies if d in where]
+        if len(rows) > 1:
+            rel += [[(r, c) for r in rows] for c in ("mean_prokus", "mean_comparison", "difference")]
+    binary = {g: _binary(table, g) for g in ("prokus", "comparison")}
+    mask = disclosure.suppression_mask(n, k, rel)
+    while True:
+        spread = mask.copy()
+        for pos, i in enumerate(table.index):
+            for g in ("prokus", "comparison"):
+                own = [f"mean_{g}", f"sd_{g}"]
+                if binary[g][pos] and mask.loc[i, own].any():
+                    spread.loc[i, [*own, *BALANCE_BOTH]] = True
+        if spread.equals(mask):
+            break
+        mask = disclosure.suppression_mask(n, k, rel, spread)
+    kept = dict(keys)
+    for i in table.index:
+        for c in cols:
+            if mask.at[i, c]:
+                kept.pop(f"{scope}.balance.{table.at[i, 'variable']}.{c}", None)
+    kept[f"{scope}.disclosure.balance_suppressed"] = int(mask.to_numpy().sum())
+    return mask, kept
+
+
+def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, ...], table: pd.DataFrame) -> dict:
+    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``)."""
+    out = {}
+    for var in covariates:
+        if var in panel and not pd.api.types.is_numeric_dtype(panel[var]):
+            out[var] = [v for v in table["variable"] if str(v).startswith(f"{var}_")]
+    return out
+
+
+def dose_suppression(
+    table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Dose coefficients are pooled over the scope's ProKUS families: hidden only when fewer than ``k`` of them."""
+    out = table.copy()
+    out["suppressed"] = (out["n_units"] < k) if not out.empty else pd.Series(dtype=bool)
+    kept = dict(keys)
+    for o in set(out.loc[out["suppressed"], "outcome"]) if not out.empty else ():
+        pre = f"{scope}.{o}.dose."
+        for key in [x for x in kept if x.startswith(pre)]:
+            del kept[key]
+    kept[f"{scope}.disclosure.dose_suppressed"] = int(out["suppressed"].sum()) if not out.empty else 0
+    return out, kept
+
+
+def scorecard_suppression(
+    table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Hide an indicator's realisation, ratio, status and n when it describes fewer than ``k`` families.
+
+    The target (a plan figure) stays. Hidden indicators get ``<scope>.scorecard.<indicator>.suppressed = True``
+    and are left out of the status summary counts' underlying statuses (their status is hidden).
+    """
+    out = table.copy()
+    n = out["n"].astype(float)
+    out["suppressed"] = ((n > 0) & (n < k)).to_numpy()
+    kept = dict(keys)
+    for _, r in out[out["suppressed"]].iterrows():
+        pre = f"{scope}.scorecard.{r['indicator']}"
+        for f in ("realisation", "ratio", "status", "n"):
+            kept.pop(f"{pre}.{f}", None)
+        kept[f"{pre}.suppressed"] = True
+    shown = out[~out["suppressed"]]
+    for key in [x for x in kept if x.startswith(f"{scope}.scorecard.summary.")]:
+        status = key.rsplit(".", 1)[1]
+        kept[key] = int((shown["status"] == status).sum())
+    kept[f"{scope}.disclosure.scorecard_suppressed"] = int(out["suppressed"].sum())
+    return out, kept
+
+
+def risk_suppression(
+    summary: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Hide a risk flag's count and rate when it describes fewer than ``k`` families (``0 < count < k``).
+
+    The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together; when the
+    scope itself has fewer than ``k`` programme families every row (and n) is hidden. Hidden flags get
+    ``<scope>.risk.<flag>.suppressed = True``.
+    """
+    out = summary.copy()
+    count = out["count"].astype(float)
+    base = out["n"].astype(float)
+    out["suppressed"] = (((count > 0) & (count < k)) | ((base > 0) & (base < k))).to_numpy()
+    kept = dict(keys)
+    for _, r in out[out["suppressed"]].iterrows():
+        for f in ("count", "rate"):
+            kept.pop(f"{scope}.risk.{r['flag']}.{f}", None)
+        kept[f"{scope}.risk.{r['flag']}.suppressed"] = True
+    if len(base) and 0 < float(base.iloc[0]) < k:
+        kept.pop(f"{scope}.risk.n_families", None)
+    kept[f"{scope}.disclosure.risk_suppressed"] = int(out["suppressed"].sum())
+    return out, kept
+
+
+def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
+    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares)."""
+    waves = panel[panel[design.period].isin([design.before, design.after])]
+    per = waves.groupby(design.unit, sort=False).agg(t=("treated", "first"), w=(design.period, "nunique"))
+    both = per[per["w"] == 2]
+    return int((both["t"] == 1).sum()), int((both["t"] == 0).sum())
+
+
+def is_small(n: float | None, k: int) -> bool:
+    """True for a count describing some but fewer than ``k`` families."""
+    return n is not None and bool(np.isfinite(n)) and 0 < n < k
+

@@ -1,0 +1,151 @@
+"""The synthetic demo data written the way KoboToolbox and ODK Central export it (``demo-data --format kobo``).
+
+The files are what an evaluator brings back from the field after collecting with the instrument of
+:mod:`evaluation.intake.instrument`, so that the intake path (:mod:`evaluation.intake.pipeline`) is exercised end to
+end:
+
+* ``roster.csv``: the programme's family list (administrative, canonical columns);
+* ``monitoring.csv``: the monitoring checklist as KoboToolbox exports CSV: group prefixes ``bantuan/...``,
+  ``_uuid``, ``_submission_time``, ``_index``, ``start``/``end``, the select_multiple *grant use* as one 0/1
+  column per choice, and questions that were not relevant (no grant received) left empty;
+* ``survey_baseline.csv``: the baseline household survey exported by KoboToolbox and re-saved by Excel with an
+  Indonesian locale: ``;`` delimiter, UTF-8 byte-order mark, decimal commas and day-first dates; revenue and profit
+  empty where no business operates (relevance);
+* ``survey_endline.xlsx``: the endline as ODK Central exports XLSX: ``-`` group separators, ``SubmissionDate``,
+  ``meta-instanceID`` and ``KEY``, no wave column (the wave comes from the file name), dates as date cells;
+* ``dataset.json`` and ``truth.json`` as for the canonical demo.
+
+Importing these files gives exactly the analysis-ready tables of the canonical demo (tested).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluation.core.paths import replacing_dir
+from evaluation.intake.codebook import Codebook, load_codebook
+from evaluation.intake.validation import not_relevant_mask
+from evaluation.synthetic.demo import SyntheticData
+
+NAMESPACE = uuid.UUID("6f1c0a52-8f0e-4d3c-9a57-3c2f0e8b7d11")
+
+
+def _column(codebook: Codebook, name: str, sep: str) -> str:
+    group = codebook[name].group if name != "family_id" else "identitas"
+    return f"{group}{sep}{name}" if group else name
+
+
+def _blank_not_relevant(df: pd.DataFrame, codebook: Codebook, table: str) -> pd.DataFrame:
+    out = df.copy()
+    for var in codebook.table(table):
+        if var.relevant and var.name in out:
+            mask = not_relevant_mask(out.astype({c: "object" for c in out.columns}), var)
+            out[var.name] = out[var.name].astype("object").where(~mask, None)
+    return out
+
+
+def _meta(ids: pd.Series, wave: str, dates: pd.Series | None) -> dict[str, list]:
+    uuids = [str(uuid.uuid5(NAMESPACE, f"{fid}/{wave}")) for fid in ids]
+    when = (
+        [f"{d}T09:30:00.000+07:00" for d in dates]
+        if dates is not None
+        else ["2020-11-02T09:30:00.000+07:00"] * len(ids)
+    )
+    return {"uuid": uuids, "submission": [w.replace("T09:30", "T17:05") for w in when], "start": when}
+
+
+def _fmt_decimal_comma(x: object) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
+        return ""
+    v = float(x)  # type: ignore[arg-type]
+    return str(int(v)) if v.is_integer() else repr(v).replace(".", ",")
+
+
+def _monitoring(data: SyntheticData, cb: Codebook) -> pd.DataFrame:
+    prog = _blank_not_relevant(data.programme, cb, "programme")
+    meta = _meta(prog["family_id"], "monitoring", None)
+    out: dict[str, list] = {"start": meta["start"], "end": meta["submission"], "today": ["2020-11-02"] * len(prog)}
+    for name in prog.columns:
+        if name == "grant_use":
+            codes = [c.code for c in cb[name].categories]
+            for code in codes:
+                out[f"bantuan/grant_use/{code}"] = [
+                    "" if v is None or pd.isna(v) or v == "" else int(code in str(v).split()) for v in prog[name]
+                ]
+            continue
+        col = prog[name]
+        out[_column(cb, name, "/")] = ["" if v is None or pd.isna(v) else v for v in col]
+    out["__version__"] = ["vDemo"] * len(prog)
+    out["_id"] = list(range(1, len(prog) + 1))
+    out["_uuid"] = meta["uuid"]
+    out["_submission_time"] = [s[:19] for s in meta["submission"]]
+    out["_index"] = list(range(1, len(prog) + 1))
+    return pd.DataFrame(out)
+
+
+def _survey_wave(data: SyntheticData, cb: Codebook, wave: str) -> pd.DataFrame:
+    s = data.survey[data.survey["wave"] == wave]
+    return _blank_not_relevant(s.reset_index(drop=True), cb, "survey")
+
+
+def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook | None = None) -> Path:
+    """Write ``data`` in KoboToolbox/ODK Central export shape into ``out_dir`` (replaced whole)."""
+    from openpyxl import Workbook
+
+    cb = codebook or load_codebook()
+    out = Path(out_dir)
+    with replacing_dir(out) as tmp:
+        data.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
+        _monitoring(data, cb).to_csv(tmp / "monitoring.csv", index=False, lineterminator="\n")
+
+        base = _survey_wave(data, cb, "baseline")
+        meta = _meta(base["family_id"], "baseline", base["interview_date"])
+        cols: dict[str, list] = {"start": meta["start"], "end": meta["submission"]}
+        for name in base.columns:
+            col = base[name]
+            if name == "interview_date":
+                values = [dt.date.fromisoformat(d).strftime("%d/%m/%Y") for d in col]
+            elif cb[name].type in ("number", "integer", "binary"):
+                values = [_fmt_decimal_comma(v) for v in col]
+            else:
+                values = list(col)
+            cols[_column(cb, name, "/")] = values
+        cols["_uuid"] = meta["uuid"]
+        cols["_submission_time"] = [s[:19] for s in meta["submission"]]
+        text = pd.DataFrame(cols).to_csv(index=False, sep=";", lineterminator="\r\n")
+        (tmp / "survey_baseline.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+        end = _survey_wave(data, cb, "endline")
+        meta = _meta(end["family_id"], "endline", end["interview_date"])
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "prokus_household_survey"
+        names = [n for n in end.columns if n != "wave"]
+        ws.append(["SubmissionDate", "start", "end", *(_column(cb, n, "-") for n in names), "meta-instanceID", "KEY"])
+        for i, rec in enumerate(end[names].itertuples(index=False)):
+            row: list[object] = [meta["submission"][i][:19].replace("T", " "), meta["start"][i], meta["submission"][i]]
+            for n, v in zip(names, rec, strict=True):
+                if v is None or (not isinstance(v, str) and pd.isna(v)):
+                    row.append(None)
+                elif n == "interview_date":
+                    row.append(dt.date.fromisoformat(v))
+                elif isinstance(v, (int, float, np.integer, np.floating)):
+                    row.append(float(v) if not float(v).is_integer() else int(v))
+                else:
+                    row.append(v)
+            row += [f"uuid:{meta['uuid'][i]}", f"uuid:{meta['uuid'][i]}"]
+            ws.append(row)
+        wb.save(tmp / "survey_endline.xlsx")
+
+        meta_json = {**data.metadata, "format": "kobo"}
+        (tmp / "dataset.json").write_text(json.dumps(meta_json, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+        (tmp / "truth.json").write_text(
+            json.dumps(data.truth, sort_keys=True, indent=1, allow_nan=False) + "\n", encoding="utf-8"
+        )
+    return out

@@ -1,0 +1,189 @@
+"""Report figures (matplotlib, object API only: ``fig, ax = plt.subplots()``, never the implicit figure).
+
+Each function takes tidy tables and labels and returns a :class:`matplotlib.figure.Figure`; :func:`save_png`
+writes it with fixed metadata so that the same numbers give the same bytes. Figures stay readable in greyscale:
+groups differ by marker and line style, not colour alone, and every axis names its unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import special
+
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "prokus",
+        "path.simplify": False,
+    }
+)
+DARK = "#1b3a5c"
+LIGHT = "#8a8a8a"
+STYLE = {
+    "prokus": {"color": DARK, "marker": "o", "linestyle": "-"},
+    "comparison": {"color": LIGHT, "marker": "s", "linestyle": "--"},
+}
+
+
+def save_png(fig: plt.Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Save ``fig`` as PNG with fixed metadata (byte-identical for identical content) and close it."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p, dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    plt.close(fig)
+    return p
+
+
+def _mean_ci(mean: float, sd: float, n: int, alpha: float = 0.05) -> float:
+    if n < 2 or not np.isfinite(sd):
+        return 0.0
+    return float(special.stdtrit(n - 1, 1 - alpha / 2) * sd / np.sqrt(n))
+
+
+def before_after_figure(
+    means: pd.DataFrame,
+    outcomes: Sequence[str],
+    labels: Mapping[str, str],
+    group_labels: Mapping[str, str],
+    wave_labels: Mapping[str, str],
+    title: str,
+    source: str,
+) -> plt.Figure:
+    """Small multiples: mean of each outcome before and after, ProKUS vs comparison, with 95% intervals of the mean.
+
+    ``means`` has columns outcome, group ('prokus'/'comparison'), wave ('before'/'after'), mean, sd, n
+    (:func:`evaluation.stats.effects.group_means`).
+    """
+    k = len(outcomes)
+    ncols = 2 if k > 1 else 1
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.2, 2.6 * nrows + 0.6), squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        sub = means[means["outcome"] == outcome]
+        for group in ("prokus", "comparison"):
+            g = sub[sub["group"] == group].set_index("wave").reindex(["before", "after"])
+            if g["mean"].isna().all():
+                continue
+            err = [_mean_ci(m, s, int(n)) for m, s, n in zip(g["mean"], g["sd"], g["n"].fillna(0), strict=True)]
+            offset = -0.04 if group == "prokus" else 0.04
+            ax.errorbar(
+                np.array([0, 1]) + offset, g["mean"], yerr=err, capsize=3, label=group_labels[group], **STYLE[group]
+            )
+        ax.set_xticks([0, 1], [wave_labels["before"], wave_labels["after"]])
+        ax.set_xlim(-0.4, 1.4)
+        ax.set_title(labels[outcome], fontsize=9)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    for ax in list(axes.flat)[k:]:
+        ax.set_visible(False)
+    handles, leg = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, leg, loc="upper right", ncols=2, frameon=False)
+    fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
+    fig.text(0.01, 0.005, source, fontsize=7, color="#444444")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return fig
+
+
+def effects_figure(
+    effects: pd.DataFrame,
+    baseline_means: Mapping[str, float],
+    labels: Mapping[str, str],
+    title: str,
+    xlabel: str,
+    source: str,
+) -> plt.Figure:
+    """Coefficient plot: each outcome's DiD effect and 95% interval as a percentage of the ProKUS baseline mean.
+
+    Outcomes have different units; dividing by the baseline mean puts them on one axis. Outcomes whose baseline
+    mean is zero are left out.
+    """
+    rows = []
+    for _, r in effects.iterrows():
+        base = baseline_means.get(r["outcome"], float("nan"))
+        if not np.isfinite(base) or base == 0:
+            continue
+        rows.append(
+            (
+                labels[r["outcome"]],
+                100 * r["estimate"] / abs(base),
+                100 * r["ci_low"] / abs(base),
+                100 * r["ci_high"] / abs(base),
+            )
+        )
+    fig, ax = plt.subplots(figsize=(7.2, 0.38 * max(len(rows), 1) + 1.3))
+    y = np.arange(len(rows))[::-1]
+    for yi, (_, est, lo, hi) in zip(y, rows, strict=True):
+        excludes_zero = lo > 0 or hi < 0
+        ax.plot([lo, hi], [yi, yi], color=DARK, linewidth=1.6)
+        ax.plot(
+            [est],
+            [yi],
+            marker="o",
+            markersize=6,
+            color=DARK,
+            markerfacecolor=DARK if excludes_zero else "white",
+            linestyle="none",
+        )
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [r[0] for r in rows])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    fig.text(0.01, 0.005, source, fontsize=7, color="#444444")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def forest_figure(
+    effects: pd.DataFrame,
+    outcomes: Sequence[str],
+    labels: Mapping[str, str],
+    scope_labels: Mapping[str, str],
+    title: str,
+    source: str,
+) -> plt.Figure:
+    """Forest plot: DiD effect and 95% interval by region (and the nation, drawn as a diamond) per outcome.
+
+    ``effects`` has columns scope, outcome, estimate, ci_low, ci_high.
+    """
+    k = len(outcomes)
+    ncols = 2 if k > 1 else 1
+    nrows = int(np.ceil(k / ncols))
+    scopes = list(scope_labels)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, (0.32 * len(scopes) + 0.9) * nrows + 0.5), squeeze=False)
+    for i, (ax, outcome) in enumerate(zip(axes.flat, outcomes, strict=False)):
+        sub = effects[effects["outcome"] == outcome].set_index("scope")
+        y = np.arange(len(scopes))[::-1]
+        for yi, scope in zip(y, scopes, strict=True):
+            if scope not in sub.index:
+                continue
+            r = sub.loc[scope]
+            national = scope == "national"
+            ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=DARK, linewidth=1.4)
+            ax.plot(
+                [r["estimate"]],
+                [yi],
+                marker="D" if national else "o",
+                color=DARK,
+                markersize=7 if national else 5,
+                linestyle="none",
+            )
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, [scope_labels[s] for s in scopes] if i % ncols == 0 else [""] * len(scopes))
+        ax.set_title(labels[outcome], fontsize=9)
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    for ax in list(axes.flat)[k:]:
+        ax.set_visible(False)
+    fig.suptitle(title, x=0.02, ha="left", fontsize=10, fontweight="bold")
+    fig.text(0.01, 0.005, source, fontsize=7, color="#444444")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return fig
