@@ -24,29 +24,7 @@ from evaluation.core.record import ResultsRecorder
 from evaluation.intake.districts import load_national_arrays
 from evaluation.stats.estimators import did, pre_post
 from evaluation.text.formats import format_number
-
-_TEXT = {
-    "id": {
-        "title": "ProKUS 2020 — sintesis nasional ({n} kabupaten/kota)",
-        "banner": "DATA SINTETIS — demonstrasi, bukan data ProKUS sebenarnya",
-        "sample": "Sampel",
-        "effects": "Perubahan sebelum/sesudah dan selisih-dalam-selisih (DiD), seluruh keluarga",
-        "caveat": "Perubahan sebelum/sesudah bukan dampak program: 2020 adalah tahun COVID-19. DiD membandingkan "
-        "dengan keluarga pembanding; galat baku diklaster per desa.",
-        "truth": "Pemeriksaan kebenaran (data sintetis)",
-        "covered": "{c} dari {t} interval 95% DiD memuat efek sebenarnya.",
-    },
-    "en": {
-        "title": "ProKUS 2020 — national synthesis ({n} districts)",
-        "banner": "SYNTHETIC DATA — demonstration, not real ProKUS data",
-        "sample": "Sample",
-        "effects": "Before/after change and difference-in-differences (DiD), all families",
-        "caveat": "A before/after change is not a programme effect: 2020 was the COVID-19 year. The DiD compares "
-        "with the comparison families; standard errors clustered by village.",
-        "truth": "Truth check (synthetic data)",
-        "covered": "{c} of {t} DiD 95% intervals contain the true effect.",
-    },
-}
+from evaluation.text.national_phrases import NATIONAL_SCALE_TEXT as _TEXT
 
 
 class NationalScale:

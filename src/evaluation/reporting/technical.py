@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
+from evaluation.core.config import LANGUAGES
+from evaluation.text.catalogue import t
+
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
 
 HEADING_RE = re.compile(r"<h([23])(?P<attrs>[^>]*)>(?P<body>.*?)</h\1>", re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
-TOC_TITLE = {"id": "Daftar isi", "en": "Contents"}
 
 
 def _template_dir() -> str:
@@ -55,8 +57,9 @@ def add_toc(page: str, language: str = "id") -> str:
     items = "\n".join(
         f'<li class="toc-{lvl}"><a href="#{html.escape(a)}">{html.escape(txt)}</a></li>' for lvl, a, txt in entries
     )
+    toc_language = language if language in LANGUAGES else "en"
     nav = (
-        f'<nav class="prokus-toc" aria-label="toc"><strong>{TOC_TITLE.get(language, "Contents")}</strong>'
+        f'<nav class="prokus-toc" aria-label="toc"><strong>{t("toc_title", toc_language)}</strong>'
         f"<ol>\n{items}\n</ol></nav>"
     )
     return page.replace("<main>", "<main>\n" + nav, 1)

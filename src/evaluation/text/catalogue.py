@@ -7,6 +7,7 @@ report can never silently show an untranslated key.
 from __future__ import annotations
 
 PHRASES: dict[str, dict[str, str]] = {
+    "toc_title": {"id": "Daftar isi", "en": "Contents"},  # technical report's table of contents
     "banner_synthetic": {
         "id": "DATA SINTETIS UNTUK DEMONSTRASI — bukan data keluarga ProKUS yang sebenarnya. "
         "Angka dalam laporan ini dibuat oleh generator berbenih dengan efek sebenarnya yang diketahui.",
