@@ -9,7 +9,7 @@ DEMO_DIR := data/raw/demo
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: report test demo-data run verify lint venv clean lock
+.PHONY: report test demo-data run verify lint venv clean lock po
 
 ## Set-up: create .venv from the lock file (every direct and indirect dependency pinned), install the package.
 $(STAMP): requirements.lock pyproject.toml
@@ -43,6 +43,11 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python tools/check_notebooks.py
 	$(BIN)/python -m pytest
+
+## The phrase catalogue: rewrite src/evaluation/text/locale/*/LC_MESSAGES/prokus.po in Babel's normalised form
+## (sorted, wrapped, placeholder comments) after a translator's edit; tests/test_catalogue.py checks it.
+po: $(STAMP)
+	$(BIN)/python tools/po_catalogue.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

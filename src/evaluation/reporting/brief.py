@@ -18,15 +18,33 @@ from typing import Any
 from evaluation.core.config import NATIONAL
 from evaluation.core.disclosure import MARK
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS
+from evaluation.core.keys import key
 from evaluation.reporting import charts
 from evaluation.reporting.context import RunContext
 from evaluation.reporting.findings import build_findings
 from evaluation.text import monitoring as mt
-from evaluation.text.catalogue import t
+from evaluation.text.catalogue import count_text, t, tn
 from evaluation.text.formats import format_date, format_number, format_percent
-from evaluation.text.report_phrases import p
 
 FIGURE_DIR = "brief_files"
+# The brief's headings (template keys) and their phrases; the risk heading is the notebook's risk section title.
+HEADINGS = {
+    "findings": "h_findings",
+    "effects": "h_effects",
+    "scorecard": "h_scorecard",
+    "charts": "h_charts",
+    "risk": "monitoring.risk_title",
+    "recommendations": "h_recommendations",
+    "methods": "h_methods",
+    "source": "h_source",
+}
+# Legend and axis words of the before/after chart: the notebook's column and group names.
+BEFORE_AFTER_WORDS = {
+    "before": "col_before",
+    "after": "col_after",
+    "prokus": "group_prokus",
+    "comparison": "group_comparison",
+}
 
 
 @cache
@@ -160,7 +178,7 @@ def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str)
             {
                 rest.removesuffix("_estimate")
                 for o in outcomes
-                for rest in v.topic(scope, f"{o}.het_{sg}")
+                for rest in v.topic(scope, o, f"het_{sg}")
                 if rest.endswith("_estimate")
             }
         )
@@ -169,15 +187,15 @@ def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str)
         elif sg in ctx.codebook:
             order = [c.code for c in ctx.codebook[sg].categories]
             levels = sorted(levels, key=lambda x: order.index(x) if x in order else len(order))
-        n_hidden = max((int(v.get(f"{scope}.{o}.het_{sg}.suppressed_levels", 0)) for o in outcomes), default=0)
+        n_hidden = max((int(v.get(key(scope, o, f"het_{sg}", "suppressed_levels"), 0)) for o in outcomes), default=0)
         if n_hidden:
-            hidden.append(p("c_household_levels", lang, group=p(f"g_{sg}", lang).lower(), n=n_hidden))
+            hidden.append(t("c_household_levels", lang, group=t(f"g_{sg}", lang).lower(), n=n_hidden))
         if not levels:
             continue
-        rows.append((sg, None, p(f"g_{sg}", lang)))
+        rows.append((sg, None, t(f"g_{sg}", lang)))
         for lv in levels:
             if sg == "income_tercile":
-                text = p(lv, lang)
+                text = t(lv, lang)
             elif sg in ctx.codebook:
                 try:
                     text = ctx.codebook[sg].category(lv).label(lang)
@@ -193,7 +211,7 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
     """Draw the brief's charts into ``out_dir`` and return ``[{file, caption}]`` (paths relative to the scope)."""
     made = []
     source = ctx.source(scope, lang)
-    headline = [o for o in ctx.headline if ctx.view.get(f"{scope}.{o}.means.prokus_before") is not None]
+    headline = [o for o in ctx.headline if ctx.view.get(key(scope, o, "means", "prokus_before")) is not None]
     if headline:
         fig = charts.before_after_chart(
             ctx.view,
@@ -201,13 +219,13 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             headline,
             {o: ctx.codebook[o].label(lang) for o in headline},
             {o: ctx.axis_unit(o, lang) for o in headline},
-            {w: p(w, lang) for w in ("before", "after", "prokus", "comparison")},
-            p("c_before_after", lang),
+            {w: t(k, lang) for w, k in BEFORE_AFTER_WORDS.items()},
+            t("c_before_after", lang),
             source,
             lang,
         )
         charts.save(fig, out_dir / f"{lang}_before_after.png")
-        made.append({"file": f"{FIGURE_DIR}/{lang}_before_after.png", "caption": p("c_before_after_caption", lang)})
+        made.append({"file": f"{FIGURE_DIR}/{lang}_before_after.png", "caption": t("c_before_after_caption", lang)})
     groups, province = _subgroup_scopes(ctx, scope)
     if groups:
         outcomes = [o for o in ctx.headline if any(ctx.view.interval(s, o, "did") for s in groups)]
@@ -218,17 +236,17 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             outcomes,
             {o: ctx.codebook[o].label(lang) for o in outcomes},
             {s: ctx.scope_label(s, lang) for s in groups},
-            p("c_subgroup", lang) if province is None else p("c_subgroup_province", lang, province=province),
+            t("fig_forest", lang) if province is None else t("c_subgroup_province", lang, province=province),
             source,
             {o: ctx.effect_unit(o, lang) for o in outcomes},
             lang,
         )
         charts.save(fig, out_dir / f"{lang}_subgroups.png")
-        caption = p("c_subgroup_caption", lang)
+        caption = t("c_subgroup_caption", lang)
         if province is not None:
-            caption = p("c_subgroup_province_caption", lang, province=province)
+            caption = t("c_subgroup_province_caption", lang, province=province)
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": caption})
-    het = [o for o in ctx.headline if any(ctx.view.topic(scope, f"{o}.het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
+    het = [o for o in ctx.headline if any(ctx.view.topic(scope, o, f"het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
     rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
     if any(lv is not None for _, lv, _ in rows):
         fig = charts.household_subgroup_chart(
@@ -237,16 +255,16 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             het,
             {o: ctx.codebook[o].label(lang) for o in het},
             rows,
-            p("c_household", lang),
+            t("c_household", lang),
             source,
             {o: ctx.effect_unit(o, lang) for o in het},
             lang,
         )
         charts.save(fig, out_dir / f"{lang}_household.png")
-        caption = p("c_household_caption", lang)
+        caption = t("c_household_caption", lang)
         if hidden:
-            k = ctx.view.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
-            caption += p("c_household_hidden", lang, mark=MARK, groups="; ".join(hidden), k=k)
+            k = ctx.view.get(key(scope, "disclosure", "k"), ctx.cfg.run.min_cell_size)
+            caption += t("c_household_hidden", lang, mark=MARK, groups="; ".join(hidden), k=k)
         made.append({"file": f"{FIGURE_DIR}/{lang}_household.png", "caption": caption})
     if scorecard_rows:
         fig = charts.scorecard_chart(
@@ -254,20 +272,32 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
                 (mt.label(r["name"], lang) + (f" {MARK}" if r.get("suppressed") else ""), r["ratio"], r["status"])
                 for r in scorecard_rows
             ],
-            p("c_scorecard", lang),
-            p("c_scorecard_x", lang),
+            t("c_scorecard", lang),
+            t("c_scorecard_x", lang),
             source,
         )
         charts.save(fig, out_dir / f"{lang}_scorecard.png")
-        made.append({"file": f"{FIGURE_DIR}/{lang}_scorecard.png", "caption": p("c_scorecard_caption", lang)})
+        made.append({"file": f"{FIGURE_DIR}/{lang}_scorecard.png", "caption": t("c_scorecard_caption", lang)})
     return made
+
+
+def _scope_title(ctx: RunContext, scope: str, lang: str) -> str:
+    """The scope's name in the brief's title: the region's name, or the nation with the number of scopes it sums.
+
+    ``Nasional (lima wilayah)`` / ``National (five regions)`` for the five ProKUS regions, ``National (514
+    regions)`` for a district-scale run: the count is of the scopes in this run, never a fixed word.
+    """
+    if scope != NATIONAL:
+        return ctx.cfg.region(scope).name
+    n = sum(1 for s in ctx.scopes() if s != NATIONAL)
+    return tn("national_scopes", n, lang, n=count_text(n, lang))
 
 
 def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | None = None) -> dict[str, Any]:
     """Everything the brief says, as plain JSON-able data (both templates render exactly this)."""
     v = ctx.view
     tg = ctx.targets
-    name = p("national", lang) if scope == NATIONAL else ctx.cfg.region(scope).name
+    name = _scope_title(ctx, scope, lang)
     findings = build_findings(
         v,
         scope,
@@ -280,40 +310,39 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     start, end = v.period(scope)
     scorecard_rows = _scorecard_rows(ctx, scope, lang)
     risk_rows = _risk_rows(ctx, scope, lang)
-    k = v.get(f"{scope}.disclosure.k", ctx.cfg.run.min_cell_size)
+    k = v.get(key(scope, "disclosure", "k"), ctx.cfg.run.min_cell_size)
     small = " " + t("disclosure_note", lang, mark=MARK, k=k)
     clusters = [v.interval(scope, o, "did") for o in ctx.headline]
     n_clusters = next((c.n_clusters for c in clusters if c is not None and c.n_clusters), None)
-    methods = [p("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
+    methods = [t("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
     if n_clusters:
-        methods.append(p("m_inference", lang, clusters=format_number(n_clusters, lang)))
+        methods.append(t("m_inference", lang, clusters=format_number(n_clusters, lang)))
     methods.append(
-        p(
+        t(
             "m_scorecard",
             lang,
             on=ctx.percent(tg.status.on_track, lang),
             attention=ctx.percent(tg.status.needs_attention, lang),
         )
     )
-    methods.append(p("m_risk", lang, days=tg.risk.grant_late_days, date=format_date(tg.plan.reference_date, lang)))
+    methods.append(t("m_risk", lang, days=tg.risk.grant_late_days, date=format_date(tg.plan.reference_date, lang)))
     return {
         "lang": lang,
         "scope": scope,
         "banner": t("banner_synthetic", lang) if v.synthetic(scope) else "",
-        "kind": p("brief_kind", lang),
-        "issuer": p("issuer", lang),
-        "title": p("brief_title", lang, name=name),
-        "date_line": p("date_line", lang, date=format_date(ctx.run_date, lang)),
+        "kind": t("brief_kind", lang),
+        "issuer": t("issuer", lang),
+        "title": t("title_region", lang, name=name),
+        "date_line": t("date_line", lang, date=format_date(ctx.run_date, lang)),
         "period_line": (
-            p("period_line", lang, start=format_date(start, lang), end=format_date(end, lang)) if start and end else ""
+            t("period_line", lang, start=format_date(start, lang), end=format_date(end, lang)) if start and end else ""
         ),
-        "h": {
-            k: p(f"h_{k}", lang)
-            for k in ("findings", "effects", "scorecard", "charts", "risk", "recommendations", "methods", "source")
-        },
+        "h": {k: t(mid, lang) for k, mid in HEADINGS.items()},
         "findings": findings.sentences,
         "effects": {
-            "columns": [p(c, lang) for c in ("col_outcome", "col_change", "col_effect", "col_ci", "col_reading")],
+            "columns": [
+                t(c, lang) for c in ("col_outcome", "col_before_after_change", "col_effect", "col_ci", "col_reading")
+            ],
             "rows": findings.headline_rows,
         },
         "scorecard": {
@@ -334,7 +363,7 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         "recommendations": findings.recommendations,
         "methods": methods,
         "source": ctx.source_line(scope, lang),
-        "footer": f"{p('brief_kind', lang)} · {name} · results.json {ctx.results_id}",
+        "footer": f"{t('brief_kind', lang)} · {name} · results.json {ctx.results_id}",
     }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from evaluation.core.keys import key
 from evaluation.reporting.view import ResultsView
 from evaluation.text import figures
 from evaluation.text.formats import format_number
@@ -58,19 +59,24 @@ def before_after_chart(
     lang: str = "id",
 ) -> plt.Figure:
     """Small multiples: ProKUS and comparison means before and after, with the recorded 95% intervals."""
-    shown = [o for o in outcomes if view.get(f"{scope}.{o}.means.prokus_before") is not None]
+    shown = [o for o in outcomes if view.get(key(scope, o, "means", "prokus_before")) is not None]
     k = max(len(shown), 1)
     ncols = 2 if k > 1 else 1
     nrows = int(np.ceil(k / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(7.0, 2.15 * nrows + 0.55), squeeze=False)
     for ax, outcome in zip(axes.flat, shown, strict=False):
         for group in ("prokus", "comparison"):
-            pre = f"{scope}.{outcome}.means.{group}_"
-            means = [view.get(pre + w) for w in ("before", "after")]
+            means = [view.get(key(scope, outcome, "means", f"{group}_{w}")) for w in ("before", "after")]
             if any(m is None for m in means):
                 continue
-            lo = [view.get(pre + w + "_ci_low", m) for w, m in zip(("before", "after"), means, strict=True)]
-            hi = [view.get(pre + w + "_ci_high", m) for w, m in zip(("before", "after"), means, strict=True)]
+            lo = [
+                view.get(key(scope, outcome, "means", f"{group}_{w}_ci_low"), m)
+                for w, m in zip(("before", "after"), means, strict=True)
+            ]
+            hi = [
+                view.get(key(scope, outcome, "means", f"{group}_{w}_ci_high"), m)
+                for w, m in zip(("before", "after"), means, strict=True)
+            ]
             err = np.array(
                 [[m - a for m, a in zip(means, lo, strict=True)], [b - m for m, b in zip(means, hi, strict=True)]]
             )
@@ -186,8 +192,7 @@ def household_subgroup_chart(
         for yi, (sg, lv, _) in zip(y, rows, strict=True):
             if lv is None:
                 continue
-            pre = f"{scope}.{outcome}.het_{sg}.{lv}_"
-            vals = [view.get(pre + f) for f in ("estimate", "ci_low", "ci_high")]
+            vals = [view.get(key(scope, outcome, f"het_{sg}", f"{lv}_{f}")) for f in ("estimate", "ci_low", "ci_high")]
             if any(v is None for v in vals):
                 continue
             est, lo, hi = (scale * float(v) for v in vals)

@@ -16,7 +16,6 @@ from evaluation.reporting.findings import OutcomeText
 from evaluation.reporting.view import ResultsView
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent, format_rupiah
-from evaluation.text.report_phrases import p
 
 LANGUAGES = ("id", "en")
 
@@ -62,7 +61,7 @@ class RunContext:
         """Label and difference format of an outcome (money in rupiah, 0/1 outcomes in percentage points)."""
         var = self.codebook[outcome]
         if var.type == "binary":
-            unit = "poin persen" if lang == "id" else "percentage points"
+            unit = t("unit_percentage_points", lang)
 
             def fmt(x: float, signed: bool) -> str:
                 return f"{format_number(100 * x, lang, 1, signed=signed)} {unit}"
@@ -76,14 +75,14 @@ class RunContext:
         """Axis label of an outcome's level."""
         var = self.codebook[outcome]
         if var.type == "binary":
-            return "proporsi keluarga (0–1)" if lang == "id" else "share of families (0–1)"
+            return t("unit_share_of_families", lang)
         return var.unit(lang)
 
     def effect_unit(self, outcome: str, lang: str) -> tuple[float, str]:
         """Scale and axis label of an outcome's effects (0/1 outcomes in percentage points)."""
         var = self.codebook[outcome]
         if var.type == "binary":
-            return 100.0, ("poin persen" if lang == "id" else "percentage points")
+            return 100.0, t("unit_percentage_points", lang)
         return 1.0, var.unit(lang)
 
     def source(self, scope: str, lang: str) -> str:
@@ -92,7 +91,7 @@ class RunContext:
 
     def source_line(self, scope: str, lang: str) -> str:
         """Longer source statement for the brief's data-source box."""
-        return p("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
+        return t("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
 
     def percent(self, x: float, lang: str) -> str:
         """A share as a percentage without decimals."""

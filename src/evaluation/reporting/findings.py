@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from evaluation.reporting.view import Interval, ResultsView
+from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent
 from evaluation.text.monitoring import label as mlabel
-from evaluation.text.report_phrases import p
 
 CLAIM_WORDS = (
     "signifikan",
@@ -80,33 +80,33 @@ class Findings:
 
 
 def _range(iv: Interval, o: OutcomeText, lang: str) -> str:
-    return p("range", lang, lo=o.fmt(iv.ci_low, False), hi=o.fmt(iv.ci_high, False))
+    return t("range", lang, lo=o.fmt(iv.ci_low, False), hi=o.fmt(iv.ci_high, False))
 
 
 def effect_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
     """One sentence on a DiD effect; claims a direction only when the 95% interval excludes zero."""
     if iv.includes_zero:
         return check_no_claim(
-            p("f_effect_unclear", lang, label=o.label, est=o.fmt(iv.estimate, True), range=_range(iv, o, lang))
+            t("f_effect_unclear", lang, label=o.label, est=o.fmt(iv.estimate, True), range=_range(iv, o, lang))
         )
     key = "f_effect_up" if iv.ci_low > 0 else "f_effect_down"
-    return p(key, lang, label=o.label, abs=o.fmt(abs(iv.estimate), False), range=_range(iv, o, lang))
+    return t(key, lang, label=o.label, abs=o.fmt(abs(iv.estimate), False), range=_range(iv, o, lang))
 
 
 def change_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
     """One sentence on a before/after change; never claims an effect, whatever the interval."""
     return check_no_claim(
-        p("f_change_only", lang, label=o.label, est=o.fmt(iv.estimate, True), range=_range(iv, o, lang))
+        t("f_change_only", lang, label=o.label, est=o.fmt(iv.estimate, True), range=_range(iv, o, lang))
     )
 
 
 def reading(iv: Interval | None, lang: str) -> str:
     """Short reading of an interval for a table cell."""
     if iv is None:
-        return p("reading_change_only", lang)
+        return t("reading_change_only", lang)
     if iv.includes_zero:
-        return p("reading_unclear", lang)
-    return p("reading_up" if iv.ci_low > 0 else "reading_down", lang)
+        return t("reading_unclear", lang)
+    return t("reading_up" if iv.ci_low > 0 else "reading_down", lang)
 
 
 def build_findings(
@@ -123,7 +123,7 @@ def build_findings(
     sample = view.topic(scope, "sample")
     if "n_families" in sample:
         f.sentences.append(
-            p(
+            t(
                 "f_sample",
                 lang,
                 n=format_number(sample["n_families"], lang),
@@ -153,14 +153,14 @@ def build_findings(
             f.sentences.append(change_sentence(pre, o, lang))
             f.headline_rows.append([o.label, o.fmt(pre.estimate, True), "–", _range(pre, o, lang), reading(None, lang)])
     if f.change_only:
-        f.sentences.append(p("f_design_caveat", lang))
+        f.sentences.append(t("f_design_caveat", lang))
     if view.covers_2020(scope):
-        f.sentences.append(p("f_covid_did" if f.has_did else "f_covid_only", lang))
-    summary = view.topic(scope, "scorecard.summary")
+        f.sentences.append(t("f_covid_did" if f.has_did else "f_covid_only", lang))
+    summary = view.topic(scope, "scorecard", "summary")
     if summary:
         total = sum(int(v) for v in summary.values())
         f.sentences.append(
-            p(
+            t(
                 "f_scorecard",
                 lang,
                 on=summary.get("on_track", 0),
@@ -176,7 +176,7 @@ def build_findings(
         if n_any > 0 and counts and max(counts.values()) > 0:
             top = max(counts, key=lambda k: (counts[k], -RISK_ORDER.index(k)))
             f.sentences.append(
-                p(
+                t(
                     "f_risk",
                     lang,
                     count=format_number(n_any, lang),
@@ -187,18 +187,18 @@ def build_findings(
             )
         elif n_any > 0:  # every flag behind "any" is suppressed (< k families): no "most common"
             f.sentences.append(
-                p("f_risk_only", lang, count=format_number(n_any, lang), rate=format_percent(risk["any"]["rate"], lang))
+                t("f_risk_only", lang, count=format_number(n_any, lang), rate=format_percent(risk["any"]["rate"], lang))
             )
         else:
-            f.sentences.append(p("f_risk_none", lang))
+            f.sentences.append(t("f_risk_none", lang))
     for name in RISK_ORDER:
         r = risk.get(name)
         if r and r.get("rate", 0) > recommend_rate and r.get("count", 0) > 0:
-            f.recommendations.append(p(f"r_{name}", lang, count=format_number(r["count"], lang), days=grant_late_days))
+            f.recommendations.append(t(f"r_{name}", lang, count=format_number(r["count"], lang), days=grant_late_days))
     card = view.nested(scope, "scorecard")
     off = [mlabel(k, lang) for k, v in card.items() if k != "summary" and v.get("status") == "off_track"]
     if off:
-        f.recommendations.append(p("r_off_track", lang, items="; ".join(off)))
+        f.recommendations.append(t("r_off_track", lang, items="; ".join(off)))
     if not f.recommendations:
-        f.recommendations.append(p("r_none", lang, rate=format_percent(recommend_rate, lang)))
+        f.recommendations.append(t("r_none", lang, rate=format_percent(recommend_rate, lang)))
     return f

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.core.disclosure import MARK
+from evaluation.core.keys import key
 from evaluation.reporting.brief import render_template
 from evaluation.reporting.context import LANGUAGES, RunContext
 from evaluation.reporting.findings import reading
@@ -20,7 +21,6 @@ from evaluation.reporting.workbook import workbook_path
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_date, format_number
-from evaluation.text.report_phrases import p
 
 STATUS_ORDER = ("on_track", "needs_attention", "off_track")
 
@@ -42,22 +42,22 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
                     _link(
                         ctx.run_dir,
                         f"{scope}/brief_{brief_lang}.{ext}",
-                        f"{p('l_brief', lang)} {brief_lang.upper()} ({ext.upper()})",
+                        f"{t('l_brief', lang)} {brief_lang.upper()} ({ext.upper()})",
                     )
                 )
-        files.append(_link(ctx.run_dir, f"{scope}/report.html", p("l_technical", lang)))
+        files.append(_link(ctx.run_dir, f"{scope}/report.html", t("l_technical", lang)))
         wb = workbook_path(ctx.run_dir, scope).relative_to(ctx.run_dir).as_posix()
-        files.append(_link(ctx.run_dir, wb, p("l_workbook", lang)))
-        files.append(_link(ctx.run_dir, f"{scope}/notebook.ipynb", p("l_notebook", lang)))
+        files.append(_link(ctx.run_dir, wb, t("l_workbook", lang)))
+        files.append(_link(ctx.run_dir, f"{scope}/notebook.ipynb", t("l_notebook", lang)))
         effect = ci = read = ""
         if first is not None:
             iv = v.interval(scope, first, "did")
             o = ctx.outcome_text(first, lang)
             if iv is not None:
                 effect = o.fmt(iv.estimate, True)
-                ci = p("range", lang, lo=o.fmt(iv.ci_low, False), hi=o.fmt(iv.ci_high, False))
+                ci = t("range", lang, lo=o.fmt(iv.ci_low, False), hi=o.fmt(iv.ci_high, False))
                 read = reading(iv, lang)
-        summary = v.topic(scope, "scorecard.summary")
+        summary = v.topic(scope, "scorecard", "summary")
         card = (
             [
                 {
@@ -75,8 +75,9 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
             {
                 "scope": scope,
                 "name": ctx.scope_label(scope, lang),
-                "n": format_number(v.get(f"{scope}.sample.n_families"), lang)
-                if v.get(f"{scope}.sample.n_families") is not None or not v.get(f"{scope}.disclosure.sample_suppressed")
+                "n": format_number(v.get(key(scope, "sample", "n_families")), lang)
+                if v.get(key(scope, "sample", "n_families")) is not None
+                or not v.get(key(scope, "disclosure", "sample_suppressed"))
                 else MARK,
                 "effect": effect,
                 "ci": ci,
@@ -86,31 +87,31 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
                 "synthetic": v.synthetic(scope),
             }
         )
-    run_files = [_link(ctx.run_dir, "results.json", p("l_results", lang))]
-    manifest = _link(ctx.run_dir, "manifest.json", p("l_manifest", lang))
+    run_files = [_link(ctx.run_dir, "results.json", t("l_results", lang))]
+    manifest = _link(ctx.run_dir, "manifest.json", t("l_manifest", lang))
     if manifest["exists"]:
         run_files.append(manifest)
     synthetic = any(r["synthetic"] for r in rows)
     headline_label = ctx.outcome_text(first, lang).label if first else ""
     return {
         "lang": lang,
-        "title": p("landing_title", lang, run_id=ctx.results_id),
-        "intro": p("landing_intro", lang),
-        "date_line": p("date_line", lang, date=format_date(ctx.run_date, lang)),
+        "title": t("landing_title", lang, run_id=ctx.results_id),
+        "intro": t("landing_intro", lang),
+        "date_line": t("date_line", lang, date=format_date(ctx.run_date, lang)),
         "banner": t("banner_synthetic", lang) if synthetic else "",
         "columns": {
-            "region": p("col_region", lang),
-            "n": p("col_n", lang),
-            "headline": p("col_headline", lang, label=headline_label),
-            "ci": p("col_ci", lang),
-            "reading": p("col_reading", lang),
-            "scorecard": p("col_scorecard", lang),
-            "files": p("col_files", lang),
+            "region": t("col_region", lang),
+            "n": t("col_n_prokus", lang),
+            "headline": t("col_headline", lang, label=headline_label),
+            "ci": t("col_ci", lang),
+            "reading": t("col_reading", lang),
+            "scorecard": t("col_scorecard", lang),
+            "files": t("col_files", lang),
         },
         "rows": rows,
-        "run_files_title": p("l_run_files", lang),
+        "run_files_title": t("l_run_files", lang),
         "run_files": run_files,
-        "restricted": p("l_restricted", lang),
+        "restricted": t("l_restricted", lang),
         "source": ctx.source(rows[0]["scope"], lang) if rows else "",
     }
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from evaluation.core.keys import is_key, key, prefix, split
+
 ESTIMATE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_obs", "n_units", "n_clusters")
 
 
@@ -55,19 +57,22 @@ class ResultsView:
 
     def interval(self, scope: str, outcome: str, method: str) -> Interval | None:
         """The estimate of ``method`` for ``outcome`` in ``scope``, or None when it was not (or could not be) run."""
-        pre = f"{scope}.{outcome}.{method}."
         try:
-            est, lo, hi = (float(self.data[pre + f]) for f in ("estimate", "ci_low", "ci_high"))
+            est, lo, hi = (float(self.data[key(scope, outcome, method, f)]) for f in ("estimate", "ci_low", "ci_high"))
         except KeyError:
             return None
-        n_units = self.data.get(pre + "n_units")
-        n_clusters = self.data.get(pre + "n_clusters")
-        p_value = self.data.get(pre + "p_value")
+        n_units = self.data.get(key(scope, outcome, method, "n_units"))
+        n_clusters = self.data.get(key(scope, outcome, method, "n_clusters"))
+        p_value = self.data.get(key(scope, outcome, method, "p_value"))
         return Interval(est, lo, hi, n_units, n_clusters, p_value)
 
-    def topic(self, scope: str, topic: str) -> dict[str, Any]:
-        """All ``<scope>.<topic>.<rest>`` keys as ``{rest: value}``."""
-        pre = f"{scope}.{topic}."
+    def topic(self, scope: str, *parts: str) -> dict[str, Any]:
+        """All ``<scope>.<part>....<rest>`` keys as ``{rest: value}``.
+
+        ``topic(scope, "sample")``, ``topic(scope, outcome, "did")``; a dotted part (``"scorecard.summary"``) is
+        taken as its parts.
+        """
+        pre = prefix(scope, *(q for part in parts for q in part.split(".")))
         return {k[len(pre) :]: v for k, v in self._scope_items(scope).items() if k.startswith(pre)}
 
     def nested(self, scope: str, topic: str) -> dict[str, dict[str, Any]]:
@@ -81,20 +86,22 @@ class ResultsView:
 
     def outcomes(self, scope: str, method: str) -> list[str]:
         """Outcomes with an estimate of ``method`` in ``scope``."""
-        suffix = f".{method}.estimate"
-        pre = f"{scope}."
-        keys = self._scope_items(scope)
-        return sorted(k[len(pre) : -len(suffix)] for k in keys if k.startswith(pre) and k.endswith(suffix))
+        found = []
+        for k in self._scope_items(scope):
+            parts = split(k) if is_key(k) else ()
+            if parts and parts[0] == scope and len(parts) > 3 and parts[-2:] == (method, "estimate"):
+                found.append(".".join(parts[1:-2]))
+        return sorted(found)
 
     def synthetic(self, scope: str) -> bool:
         """True when the scope's numbers come from synthetic data (the reports then carry a banner)."""
-        return bool(self.data.get(f"{scope}.meta.synthetic", False))
+        return bool(self.data.get(key(scope, "meta", "synthetic"), False))
 
     def period(self, scope: str) -> tuple[dt.date | None, dt.date | None]:
         """First baseline and last endline interview dates, when recorded."""
         out = []
         for name in ("period_start", "period_end"):
-            v = self.data.get(f"{scope}.meta.{name}")
+            v = self.data.get(key(scope, "meta", name))
             out.append(dt.date.fromisoformat(v) if isinstance(v, str) else None)
         return out[0], out[1]
 

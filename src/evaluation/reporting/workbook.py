@@ -16,7 +16,6 @@ from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import t
-from evaluation.text.report_phrases import p
 
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units", "n_obs", "n_clusters", "vcov")
 BASELINE_COLUMNS = (
@@ -78,25 +77,25 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
         [mt.label("risk_note", lang)],
     ]
     _sheet(
-        wb, p("s_notes", lang), [p("brief_title", lang, name=ctx.scope_label(scope, lang))], [n for n in notes if n[0]]
+        wb, t("s_notes", lang), [t("title_region", lang, name=ctx.scope_label(scope, lang))], [n for n in notes if n[0]]
     )
     sample = v.topic(scope, "sample")
-    _sheet(wb, p("s_sample", lang), ["key", "value"], [[k, sample[k]] for k in sorted(sample)])
+    _sheet(wb, t("s_sample", lang), ["key", "value"], [[k, sample[k]] for k in sorted(sample)])
     rows = []
     for o in outcomes:
-        b = v.topic(scope, f"{o}.baseline")
+        b = v.topic(scope, o, "baseline")
         if b:
             rows.append([o, label[o], *(b.get(c) for c in BASELINE_COLUMNS)])
     _sheet(
-        wb, p("s_baseline", lang), ["outcome", "label", *BASELINE_COLUMNS], rows, {8: DECIMAL_FORMAT, 9: DECIMAL_FORMAT}
+        wb, t("s_baseline", lang), ["outcome", "label", *BASELINE_COLUMNS], rows, {8: DECIMAL_FORMAT, 9: DECIMAL_FORMAT}
     )
     for method, sheet in (("pre_post", "s_pre_post"), ("did", "s_did")):
         rows = []
         for o in outcomes:
-            e = v.topic(scope, f"{o}.{method}")
+            e = v.topic(scope, o, method)
             if e:
                 rows.append([o, label[o], *(e.get(c) for c in ESTIMATE_COLUMNS), e.get("status", "")])
-        _sheet(wb, p(sheet, lang), ["outcome", "label", *ESTIMATE_COLUMNS, "status"], rows, {6: DECIMAL_FORMAT})
+        _sheet(wb, t(sheet, lang), ["outcome", "label", *ESTIMATE_COLUMNS, "status"], rows, {6: DECIMAL_FORMAT})
     card = v.nested(scope, "scorecard")
     rows = []
     for name, ind in INDICATORS.items():
@@ -123,7 +122,7 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
             )
     _sheet(
         wb,
-        p("s_scorecard", lang),
+        t("s_scorecard", lang),
         ["component", "indicator", "label", "direction", "target", "realisation", "ratio", "status", "n"],
         rows,
         {6: SHARE_FORMAT},
@@ -140,7 +139,7 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
         for f in [*RISK_FLAGS, "any"]
         if f in risk
     ]
-    _sheet(wb, p("s_risk", lang), ["type", "flag", "label", "count", "rate"], rows, {4: SHARE_FORMAT})
+    _sheet(wb, t("s_risk", lang), ["type", "flag", "label", "count", "rate"], rows, {4: SHARE_FORMAT})
     out = workbook_path(ctx.run_dir, scope)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

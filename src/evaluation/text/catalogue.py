@@ -1,165 +1,396 @@
-"""Phrases shown in notebooks and reports, in Bahasa Indonesia (first) and English.
+"""The phrase catalogue: every word a reader sees, in Bahasa Indonesia (first) and English, as gettext ``.po`` files.
 
-``t("sample_title", "id")`` returns the phrase; a missing key or language is a programming error (KeyError), so a
-report can never silently show an untranslated key.
+One catalogue per language, ``locale/<lang>/LC_MESSAGES/prokus.po`` beside this module (package data), in the
+standard gettext form that Babel reads and writes, so a translator edits it with any PO editor. Message ids are
+symbolic keys:
+
+* ``<key>`` (no dot): the phrases of the notebooks and of the reports (briefs, landing page, workbooks), one key per
+  meaning shared by both, e.g. ``col_ci``, ``reading_up``, ``f_effect_up``;
+* ``monitoring.<key>``: the labels of the monitoring indicators, statuses and risk flags (:mod:`.monitoring`);
+* ``inference.<key>``: the inference sections (:mod:`.inference_phrases`);
+* ``national_scale.<key>``: the district-scale national synthesis (:mod:`.national_phrases`).
+
+The prefixes keep each family's keys apart where the same short key means different things (``col_count`` is a
+number of rows in the data-quality table and a number of families in the risk table; ``col_rate`` a share of
+families and a discount rate) and let a family be asked whether it holds a key (an index has a phrase, an outcome
+such as ``business_operating`` a codebook label).
+
+The ``.po`` files are read with Babel when a phrase is first needed and kept in memory (no build step, so an
+edited ``.po`` file is what the next run shows; nothing compiled can go stale). ``t("sample_title", "id")``
+returns a phrase; a missing key or language is a programming error (KeyError), so a report can never silently
+show an untranslated key. ``make po`` (``tools/po_catalogue.py``) rewrites the files in Babel's normalised form.
 """
 
 from __future__ import annotations
 
-PHRASES: dict[str, dict[str, str]] = {
-    "toc_title": {"id": "Daftar isi", "en": "Contents"},  # technical report's table of contents
-    "banner_synthetic": {
-        "id": "DATA SINTETIS UNTUK DEMONSTRASI — bukan data keluarga ProKUS yang sebenarnya. "
-        "Angka dalam laporan ini dibuat oleh generator berbenih dengan efek sebenarnya yang diketahui.",
-        "en": "SYNTHETIC DEMONSTRATION DATA — not real ProKUS families. "
-        "The numbers in this report come from a seeded generator with known true effects.",
-    },
-    "title_region": {"id": "Evaluasi ProKUS 2020 — {name}", "en": "ProKUS 2020 evaluation — {name}"},
-    "title_national": {
-        "id": "Evaluasi ProKUS 2020 — Sintesis nasional",
-        "en": "ProKUS 2020 evaluation — National synthesis",
-    },
-    "sample_title": {"id": "Sampel dan atrisi", "en": "Sample and attrition"},
-    "baseline_title": {"id": "Kondisi awal (baseline) menurut kelompok", "en": "Baseline by group"},
-    "change_title": {"id": "Perubahan sebelum–sesudah keluarga ProKUS", "en": "Before/after change of ProKUS families"},
-    "did_title": {
-        "id": "Efek program: selisih-dalam-selisih (DiD) terhadap kelompok pembanding",
-        "en": "Programme effect: difference-in-differences (DiD) against the comparison group",
-    },
-    "region_comparison_title": {"id": "Perbandingan antarwilayah", "en": "Comparison across regions"},
-    "truth_title": {
-        "id": "Pemeriksaan terhadap efek sebenarnya (hanya data sintetis)",
-        "en": "Check against the true effects (synthetic data only)",
-    },
-    "change_caveat": {
-        "id": "Perubahan sebelum–sesudah bukan efek program: tahun 2020 juga tahun pandemi COVID-19, sehingga "
-        "perubahan ini mencampur dampak program dengan guncangan pandemi dan perubahan lain.",
-        "en": "A before/after change is not a programme effect: 2020 was also the COVID-19 year, so the change mixes "
-        "the programme with the pandemic shock and everything else that changed.",
-    },
-    "did_caveat": {
-        "id": "DiD mengurangkan perubahan kelompok pembanding (keluarga graduasi PKH di kecamatan yang sama) dari "
-        "perubahan keluarga ProKUS, sehingga guncangan bersama seperti COVID-19 terhapus. Asumsinya: tanpa program, "
-        "kedua kelompok akan berubah sejajar. Interval 95% menunjukkan rentang nilai yang sejalan dengan data; "
-        "bila interval memuat nol, data tidak cukup untuk menyatakan ada efek.",
-        "en": "DiD subtracts the change of the comparison group (PKH graduates in the same sub-districts) from the "
-        "change of ProKUS families, removing shared shocks such as COVID-19. It assumes both groups would have "
-        "changed in parallel without the programme. The 95% interval is the range of values consistent with the "
-        "data; when it includes zero the data cannot tell an effect from none.",
-    },
-    "col_group": {"id": "Kelompok", "en": "Group"},
-    "col_enrolled": {"id": "Terdaftar", "en": "Enrolled"},
-    "col_villages": {"id": "Desa", "en": "Villages"},
-    "col_baseline": {"id": "Baseline", "en": "Baseline"},
-    "col_endline": {"id": "Endline", "en": "Endline"},
-    "col_both": {"id": "Kedua gelombang", "en": "Both waves"},
-    "col_attrition": {"id": "Atrisi", "en": "Attrition"},
-    "col_outcome": {"id": "Indikator", "en": "Outcome"},
-    "col_mean_prokus": {"id": "Rata-rata ProKUS", "en": "ProKUS mean"},
-    "col_mean_comparison": {"id": "Rata-rata pembanding", "en": "Comparison mean"},
-    "col_difference": {"id": "Selisih", "en": "Difference"},
-    "col_norm_diff": {"id": "Selisih terstandar", "en": "Normalised difference"},
-    "col_before": {"id": "Sebelum", "en": "Before"},
-    "col_after": {"id": "Sesudah", "en": "After"},
-    "col_change": {"id": "Perubahan", "en": "Change"},
-    "col_effect": {"id": "Efek (DiD)", "en": "Effect (DiD)"},
-    "col_ci": {"id": "Interval 95%", "en": "95% interval"},
-    "col_p": {"id": "Nilai p", "en": "p-value"},
-    "col_n": {"id": "Keluarga", "en": "Families"},
-    "col_clusters": {"id": "Klaster desa", "en": "Village clusters"},
-    "col_reading": {"id": "Bacaan", "en": "Reading"},
-    "col_region": {"id": "Wilayah", "en": "Region"},
-    "col_truth": {"id": "Efek sebenarnya", "en": "True effect"},
-    "col_covered": {"id": "Dalam interval?", "en": "Inside interval?"},
-    "group_prokus": {"id": "ProKUS", "en": "ProKUS"},
-    "group_comparison": {"id": "Pembanding", "en": "Comparison"},
-    "reading_up": {"id": "naik (interval di atas nol)", "en": "up (interval above zero)"},
-    "reading_down": {"id": "turun (interval di bawah nol)", "en": "down (interval below zero)"},
-    "reading_unclear": {"id": "belum jelas (interval memuat nol)", "en": "unclear (interval includes zero)"},
-    "yes": {"id": "ya", "en": "yes"},
-    "no": {"id": "tidak", "en": "no"},
-    "fig_before_after": {
-        "id": "Sebelum dan sesudah, rata-rata dan interval 95%",
-        "en": "Before and after, means and 95% intervals",
-    },
-    "fig_effects": {"id": "Efek program (DiD) dan interval 95%", "en": "Programme effect (DiD) with 95% interval"},
-    "fig_effects_x": {
-        "id": "Efek sebagai % dari rata-rata baseline ProKUS",
-        "en": "Effect as % of ProKUS baseline mean",
-    },
-    "fig_forest": {
-        "id": "Efek program per wilayah (DiD, interval 95%)",
-        "en": "Programme effect by region (DiD, 95% interval)",
-    },
-    "source_synthetic": {
-        "id": "Sumber: data sintetis demonstrasi (evaluation.synthetic), perhitungan ProKUS Evaluation.",
-        "en": "Source: synthetic demonstration data (evaluation.synthetic), ProKUS Evaluation calculations.",
-    },
-    "source_survey": {
-        "id": "Sumber: survei baseline dan endline ProKUS, perhitungan ProKUS Evaluation.",
-        "en": "Source: ProKUS baseline and endline surveys, ProKUS Evaluation calculations.",
-    },
-    "national": {"id": "Nasional", "en": "National"},
-    "coverage_sentence": {
-        "id": "{covered} dari {total} interval 95% DiD memuat efek sebenarnya ({share}).",
-        "en": "{covered} of {total} DiD 95% intervals contain the true effect ({share}).",
-    },
-}
+import functools
+import io
+import string
+from collections.abc import Callable, Iterator, Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "ByLanguage",
+    "Phrases",
+    "count_text",
+    "has",
+    "message",
+    "messages",
+    "normalised_po",
+    "placeholders",
+    "po_path",
+    "read_catalog",
+    "rule_text",
+    "t",
+    "tn",
+]
+
+LANGUAGES: tuple[str, ...] = ("id", "en")
+DOMAIN = "prokus"
+PLACEHOLDER_COMMENT = "placeholders: "  # the auto comment (``#.``) that tells a translator which fields to keep
+SPELLED_OUT = range(1, 10)  # counts written as words in running text ("five regions", "lima wilayah")
 
 
-PHRASES.update(
-    {
-        "disclosure_note": {
-            "id": "{mark} = disembunyikan: sel ini menggambarkan kurang dari {k} keluarga, atau dapat dihitung "
-            "kembali dari sel yang disembunyikan (kontrol pengungkapan statistik).",
-            "en": "{mark} = suppressed: the cell describes fewer than {k} families, or would let a suppressed cell "
-            "be recomputed (statistical disclosure control).",
-        },
-        "data_quality_title": {"id": "Kualitas data", "en": "Data quality"},
-        "data_quality_note": {
-            "id": "Peringatan tidak menghentikan analisis; ada {n} peringatan untuk cakupan ini. Nilai yang "
-            "dinormalisasi (format angka Indonesia, tanggal Excel, dll.) dihitung per aturan. Daftar lengkap per "
-            "baris: validation_problems.csv di samping data mentah.",
-            "en": "Warnings do not stop the analysis; there are {n} warnings for this scope. Normalised values "
-            "(Indonesian number formats, Excel dates, etc.) are counted per rule. The full list by row: "
-            "validation_problems.csv beside the raw data.",
-        },
-        "col_severity": {"id": "Jenis", "en": "Kind"},
-        "col_rule": {"id": "Aturan", "en": "Rule"},
-        "col_count": {"id": "Jumlah", "en": "Count"},
-        "severity_warning": {"id": "peringatan", "en": "warning"},
-        "severity_note": {"id": "dinormalisasi", "en": "normalised"},
-        "rule_outlier_regional_median": {
-            "id": "nilai rupiah > 20 kali median wilayah dan gelombang",
-            "en": "rupiah value > 20 times the median of region and wave",
-        },
-        "rule_nik_sex_mismatch": {
-            "id": "NIK dan jenis kelamin kepala keluarga tidak cocok",
-            "en": "NIK and sex of the household head disagree",
-        },
-        "rule_disbursed_without_date": {
-            "id": "BSIMU tersalurkan tanpa tanggal penyaluran",
-            "en": "BSIMU disbursed without a disbursement date",
-        },
-        "rule_answered_not_relevant": {
-            "id": "dijawab padahal pertanyaan tidak relevan",
-            "en": "answered although the question was not relevant",
-        },
-    }
-)
+def po_path(language: str) -> Traversable:
+    """The ``.po`` file of ``language`` inside the installed package.
+
+    Parameters
+    ----------
+    language : str
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    importlib.resources.abc.Traversable
+        ``evaluation/text/locale/<language>/LC_MESSAGES/prokus.po`` (it exists only for :data:`LANGUAGES`).
+    """
+    return (
+        resources.files("evaluation.text")
+        .joinpath("locale")
+        .joinpath(language)
+        .joinpath("LC_MESSAGES")
+        .joinpath(f"{DOMAIN}.po")
+    )
+
+
+def read_catalog(data: bytes, language: str) -> Catalog:
+    """Parse the bytes of a ``.po`` file with Babel, refusing a malformed file.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content (UTF-8).
+    language : str
+        Its language, ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    babel.messages.catalog.Catalog
+        The catalogue, header included.
+
+    Raises
+    ------
+    babel.messages.pofile.PoFileError
+        When the file is not valid PO syntax (Babel's ``abort_invalid``).
+    """
+    from babel.messages.pofile import read_po
+
+    return read_po(io.BytesIO(data), locale=language, domain=DOMAIN, abort_invalid=True)
+
+
+def placeholders(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The ``{field}`` names of a message (all its plural forms), sorted and without repeats.
+
+    Parameters
+    ----------
+    text : str or tuple of str
+        A message, or the forms of a plural message.
+
+    Returns
+    -------
+    tuple of str
+        The field names, e.g. ``("covered", "share", "total")``.
+    """
+    forms = (text,) if isinstance(text, str) else text
+    return tuple(sorted({f for s in forms for _, f, _, _ in string.Formatter().parse(s) if f is not None}))
+
+
+def normalised_po(data: bytes, language: str) -> bytes:
+    """A ``.po`` file as Babel writes it: messages sorted by id, a placeholder comment on each message with fields.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    language : str
+        Its language.
+
+    Returns
+    -------
+    bytes
+        The normalised file; equal to ``data`` when the file is already normalised.
+
+    Notes
+    -----
+    Babel derives the ``python-brace-format`` flag from the message id (``Message.__init__``), so a symbolic id
+    such as ``coverage_sentence`` cannot keep that flag through a read and a write; the ``#. placeholders: ...``
+    comment tells the translator the fields instead, and ``tests/test_catalogue.py`` checks that both languages
+    use the same fields.
+    """
+    from babel.messages.pofile import write_po
+
+    catalog = read_catalog(data, language)
+    for msg in catalog:
+        if msg.id:
+            fields = placeholders(msg.string)
+            msg.auto_comments = [PLACEHOLDER_COMMENT + " ".join(f"{{{f}}}" for f in fields)] if fields else []
+    out = io.BytesIO()
+    write_po(out, catalog, sort_output=True)
+    return out.getvalue()
+
+
+@functools.cache
+def _catalog(language: str) -> Catalog:
+    if language not in LANGUAGES:
+        raise KeyError(language)
+    return read_catalog(po_path(language).read_bytes(), language)
+
+
+@functools.cache
+def messages(language: str) -> Mapping[str, str | tuple[str, ...]]:
+    """Every message of ``language``: id to text (a tuple of forms for a plural message); read once, then cached.
+
+    Parameters
+    ----------
+    language : str
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    Mapping of str to str or tuple of str
+        Read-only.
+
+    Raises
+    ------
+    KeyError
+        For a language other than :data:`LANGUAGES`.
+    """
+    from types import MappingProxyType
+
+    out: dict[str, str | tuple[str, ...]] = {}
+    for msg in _catalog(language):
+        if msg.id:
+            out[msg.id[0] if msg.pluralizable else msg.id] = tuple(msg.string) if msg.pluralizable else msg.string
+    return MappingProxyType(out)
+
+
+def has(key: str) -> bool:
+    """Whether the catalogue holds the message ``key`` (a full id, e.g. ``"monitoring.on_track"``)."""
+    return key in messages(LANGUAGES[0])
+
+
+def message(key: str, language: str) -> str:
+    """The text of the (non-plural) message ``key`` in ``language``, placeholders unfilled.
+
+    Raises
+    ------
+    KeyError
+        When the key or the language is missing, or ``key`` is a plural message (use :func:`tn`).
+    """
+    text = messages(language)[key]
+    if not isinstance(text, str):
+        raise KeyError(f"{key!r} is a plural message: use tn()")
+    return text
+
+
+def t(key: str, language: str, **fields: object) -> str:
+    """The phrase ``key`` in ``language`` with ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        A message id of the catalogue (see the module docstring).
+    language : str
+        ``"id"`` or ``"en"``.
+    **fields : object
+        Values of the message's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The phrase.
+
+    Raises
+    ------
+    KeyError
+        When the key or the language is missing, or a placeholder has no value.
+    """
+    text = message(key, language)
+    return text.format(**fields) if fields else text
+
+
+@functools.cache
+def _plural_rule(language: str) -> Callable[[int], int]:
+    import gettext
+
+    return gettext.c2py(_catalog(language).plural_expr)
+
+
+def tn(key: str, count: int, language: str, **fields: object) -> str:
+    """The plural message ``key`` in the form for ``count`` (the language's gettext plural rule).
+
+    Parameters
+    ----------
+    key : str
+        The id of a plural message.
+    count : int
+        The number that chooses the form (English: 1 singular, else plural; Indonesian: one form).
+    language : str
+        ``"id"`` or ``"en"``.
+    **fields : object
+        Values of the message's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The phrase.
+
+    Raises
+    ------
+    KeyError
+        When the key or the language is missing, ``key`` is not a plural message, or a placeholder has no value.
+    """
+    forms = messages(language)[key]
+    if isinstance(forms, str):
+        raise KeyError(f"{key!r} is not a plural message: use t()")
+    return forms[min(_plural_rule(language)(count), len(forms) - 1)].format(**fields)
+
+
+def count_text(n: int, language: str) -> str:
+    """A count in running text: a word from one to nine (``"lima"``, ``"five"``), digits from 10 (``"514"``).
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    language : str
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The count as a word (messages ``number_1`` ... ``number_9``) or in the locale's digits.
+    """
+    if n in SPELLED_OUT:
+        return t(f"number_{n}", language)
+    from evaluation.text.formats import format_number
+
+    return format_number(n, language)
 
 
 def rule_text(rule: str, language: str) -> str:
     """Readable text of a data-quality rule: a phrase here, else the English normalisation text, else the name."""
     key = f"rule_{rule}"
-    if key in PHRASES:
-        return PHRASES[key][language]
+    if has(key):
+        return t(key, language)
     from evaluation.core.quality import KIND_TEXT
 
     return KIND_TEXT.get(rule, rule)
 
 
-def t(key: str, language: str, **fields: object) -> str:
-    """The phrase ``key`` in ``language`` with ``{fields}`` filled in."""
-    text = PHRASES[key][language]
-    return text.format(**fields) if fields else text
+class _Entry(Mapping[str, str]):
+    """``{language: text}`` of one message (read from the catalogue on access)."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def __getitem__(self, language: str) -> str:
+        return message(self._key, language)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+def _ids(namespace: str) -> list[str]:
+    """Keys of the non-plural messages of ``namespace`` (``""``: the ids without a dot), prefix removed."""
+    pre = f"{namespace}." if namespace else ""
+    return [
+        k[len(pre) :]
+        for k, v in messages(LANGUAGES[0]).items()
+        if isinstance(v, str) and (k.startswith(pre) if pre else "." not in k)
+    ]
+
+
+class Phrases(Mapping[str, Mapping[str, str]]):
+    """A family of the catalogue as the mapping ``PHRASES[key][language]`` (the shape of the former dicts).
+
+    ``Phrases("inference")["col_rate"]["en"]`` is the message ``inference.col_rate``; ``key in PHRASES`` asks
+    whether the family holds ``key``. A missing key or language is a KeyError.
+    """
+
+    def __init__(self, namespace: str = "") -> None:
+        self.namespace = namespace
+
+    def id(self, key: str) -> str:
+        """The catalogue's message id of ``key`` in this family."""
+        return f"{self.namespace}.{key}" if self.namespace else key
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        mid = self.id(key)
+        if not isinstance(messages(LANGUAGES[0]).get(mid), str):
+            raise KeyError(key)
+        return _Entry(mid)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and isinstance(messages(LANGUAGES[0]).get(self.id(key)), str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ids(self.namespace))
+
+    def __len__(self) -> int:
+        return len(_ids(self.namespace))
+
+
+class _LanguageView(Mapping[str, str]):
+    def __init__(self, namespace: str, language: str) -> None:
+        self._phrases, self._language = Phrases(namespace), language
+
+    def __getitem__(self, key: str) -> str:
+        return self._phrases[key][self._language]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._phrases)
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+
+class ByLanguage(Mapping[str, Mapping[str, str]]):
+    """A family of the catalogue as ``TEXT[language][key]`` (language first)."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    def __getitem__(self, language: str) -> Mapping[str, str]:
+        if language not in LANGUAGES:
+            raise KeyError(language)
+        return _LanguageView(self.namespace, language)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+PHRASES = Phrases()  # the notebooks' and reports' phrases as PHRASES[key][language]
