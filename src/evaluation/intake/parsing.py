@@ -52,7 +52,6 @@ _MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oc
 MONTHS = {**{m: i for i, m in enumerate(_MONTHS_ID, 1)}, **{m: i for i, m in enumerate(_MONTHS_EN, 1)}, "agt": 8}
 
 
-
 class ParseError(ValueError):
     """A cell that cannot be read unambiguously; ``rule`` and ``fix`` go into the problem report."""
 
