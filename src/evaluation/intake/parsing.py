@@ -5,11 +5,10 @@ the value in the codebook's canonical form together with the *kind* of normalisa
 cell was already canonical). A cell that cannot be read unambiguously raises :class:`ParseError` with the rule
 and what to do; nothing is ever guessed silently.
 
-Numbers (:func:`parse_number`)
-------------------------------
-Indonesian-locale spreadsheets write ``1.250.000`` for one million two hundred fifty thousand and ``2,5`` for two
-and a half; machine exports (KoboToolbox, ODK Central) write ``1250000`` and ``2.5``. pandas' default reads
-``1.250`` as 1.25: a thousandfold error in rupiah. The rules, in order:
+**Numbers** (:func:`parse_number`). Indonesian-locale spreadsheets write ``1.250.000`` for one million two
+hundred fifty thousand and ``2,5`` for two and a half; machine exports (KoboToolbox, ODK Central) write
+``1250000`` and ``2.5``. pandas' default reads ``1.250`` as 1.25: a thousandfold error in rupiah. The rules, in
+order:
 
 1. Spaces (also non-breaking), a currency prefix (``Rp``, ``Rp.``, ``IDR``) and a trailing ``,-`` are removed;
    a suffix ``jt``/``juta`` multiplies by 10^6, ``rb``/``ribu`` by 10^3 (``1,5 jt`` = 1.500.000).
@@ -26,12 +25,11 @@ and a half; machine exports (KoboToolbox, ODK Central) write ``1250000`` and ``2
 6. Rupiah amounts are whole numbers: a rupiah value with a fraction (``1,250`` = 1,25 or ``1.5`` without ``jt``)
    is an error, because it almost certainly means a misplaced separator. Whole-number variables likewise.
 
-Dates (:func:`parse_date`)
---------------------------
-ISO ``YYYY-MM-DD`` (a time part, as in ``_submission_time``, is dropped); day-first ``DD/MM/YYYY``,
-``DD-MM-YYYY`` or ``DD.MM.YYYY`` (the Indonesian order); ``3 Februari 2020`` or ``3 Feb 2020``; Excel serial day
-numbers in the 1900 system (day 1 = 1900-01-01, with Excel's phantom 29 Feb 1900, so serial ``n`` > 60 is
-1899-12-30 + n days) or the 1904 system (1904-01-01 + n days), see :data:`EXCEL_EPOCHS`.
+**Dates** (:func:`parse_date`). ISO ``YYYY-MM-DD`` (a time part, as in ``_submission_time``, is dropped);
+day-first ``DD/MM/YYYY``, ``DD-MM-YYYY`` or ``DD.MM.YYYY`` (the Indonesian order); ``3 Februari 2020`` or
+``3 Feb 2020``; Excel serial day numbers in the 1900 system (day 1 = 1900-01-01, with Excel's phantom
+29 Feb 1900, so serial ``n`` > 60 is 1899-12-30 + n days) or the 1904 system (1904-01-01 + n days), see
+:data:`EXCEL_EPOCHS`.
 """
 
 from __future__ import annotations
@@ -53,7 +51,15 @@ MONTHS = {**{m: i for i, m in enumerate(_MONTHS_ID, 1)}, **{m: i for i, m in enu
 
 
 class ParseError(ValueError):
-    """A cell that cannot be read unambiguously; ``rule`` and ``fix`` go into the problem report."""
+    """A cell that cannot be read unambiguously; ``rule`` and ``fix`` go into the problem report.
+
+    Parameters
+    ----------
+    rule : str
+        What is wrong with the cell (the problem's message).
+    fix : str
+        What to do.
+    """
 
     def __init__(self, rule: str, fix: str) -> None:
         super().__init__(rule)
@@ -63,7 +69,17 @@ class ParseError(ValueError):
 
 @dataclass(frozen=True)
 class NumberKind:
-    """How a number column is read: rupiah amount, whole number, and the valid range (None: unbounded)."""
+    """How a number column is read: rupiah amount, whole number, and the valid range (None: unbounded).
+
+    Parameters
+    ----------
+    money : bool, optional
+        A rupiah amount (IDR): whole numbers, dot-grouped digits are always thousands.
+    integer : bool, optional
+        A whole-number variable (counts, 0/1).
+    lo, hi : float or None, optional
+        The codebook range in the variable's unit, used to decide ambiguous separators; None for unbounded.
+    """
 
     money: bool = False
     integer: bool = False
@@ -72,13 +88,36 @@ class NumberKind:
 
     @classmethod
     def of(cls, var: Variable) -> NumberKind:
-        """The reading rules of a codebook variable."""
+        """Derive the reading rules of a codebook variable.
+
+        Parameters
+        ----------
+        var : Variable
+            The codebook variable (its type, unit and range).
+
+        Returns
+        -------
+        NumberKind
+            Money when the unit is IDR, integer for integer and binary variables, the range from ``min``/``max``
+            (none for dates).
+        """
         lo = float(var.min) if var.min and var.type != "date" else None
         hi = float(var.max) if var.max and var.type != "date" else None
         return cls(money=var.is_money, integer=var.type in ("integer", "binary"), lo=lo, hi=hi)
 
     def inside(self, x: float) -> bool:
-        """True when ``x`` lies in the valid range."""
+        """Tell whether ``x`` lies in the valid range.
+
+        Parameters
+        ----------
+        x : float
+            A value in the variable's unit.
+
+        Returns
+        -------
+        bool
+            True when ``lo <= x <= hi`` (an absent bound does not limit).
+        """
         return (self.lo is None or x >= self.lo) and (self.hi is None or x <= self.hi)
 
 
@@ -93,7 +132,18 @@ _SPACE_GROUPED = re.compile(r"^\d{1,3}( \d{3})+$")
 
 
 def is_blank(value: object) -> bool:
-    """True for an empty cell (None, NaN, or only spaces)."""
+    """Tell whether a cell is empty (None, NaN, or only spaces).
+
+    Parameters
+    ----------
+    value : object
+        A cell as read from a CSV (str) or an XLSX (str, number, date or None).
+
+    Returns
+    -------
+    bool
+        True for an empty cell.
+    """
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -161,9 +211,31 @@ def _digits(s: str, kind: NumberKind, kinds: list[str]) -> float:
 
 
 def parse_number(value: object, kind: NumberKind | None = None) -> tuple[float | None, str | None]:
-    """Read one numeric cell; returns ``(value or None when blank, normalisation kinds joined by '+')``.
+    """Read one numeric cell by the rules of the module docstring.
 
-    See the module docstring for the rules. Raises :class:`ParseError` when the cell cannot be read unambiguously.
+    Parameters
+    ----------
+    value : object
+        The cell (str from a CSV; int, float or bool from an XLSX).
+    kind : NumberKind, optional
+        How the column is read (rupiah, whole number, range); a plain unbounded number when None.
+
+    Returns
+    -------
+    tuple of (float or None, str or None)
+        The value (None for a blank cell) and the kinds of normalisation applied, joined by ``+`` (None when the
+        cell was already canonical; the kinds are the keys of :data:`evaluation.core.quality.KIND_TEXT`).
+
+    Raises
+    ------
+    ParseError
+        When the cell is not a number, is ambiguous between separators, is not finite, or is a rupiah amount or
+        whole number with a fraction.
+
+    References
+    ----------
+    Unicode CLDR, locale ``id`` (Indonesian): grouping separator ``.``, decimal separator ``,``. KoboToolbox and
+    ODK Central export numbers without grouping and with ``.`` as decimal point.
     """
     kind = kind or NumberKind()
     if is_blank(value):
@@ -210,7 +282,24 @@ def parse_number(value: object, kind: NumberKind | None = None) -> tuple[float |
 
 
 def parse_binary(value: object) -> tuple[float | None, str | None]:
-    """Read a 0/1 answer; yes/no words in Bahasa Indonesia or English are accepted and reported."""
+    """Read a 0/1 answer; yes/no words in Bahasa Indonesia or English are accepted and reported.
+
+    Parameters
+    ----------
+    value : object
+        The cell: 0/1 (number or text), ``ya``/``tidak``, ``yes``/``no``, ``true``/``false`` and similar.
+
+    Returns
+    -------
+    tuple of (float or None, str or None)
+        The value (None for a blank cell) and the kinds of normalisation applied, joined by ``+`` (None when the
+        cell was already canonical; the kinds are the keys of :data:`evaluation.core.quality.KIND_TEXT`).
+
+    Raises
+    ------
+    ParseError
+        When the cell is neither 0, 1 nor a known yes/no word.
+    """
     if is_blank(value):
         return None, None
     if isinstance(value, (bool, int, float)) and not isinstance(value, str):
@@ -239,7 +328,26 @@ def _code_text(value: object, kinds: list[str]) -> str:
 
 
 def parse_category(value: object, var: Variable) -> tuple[str | None, str | None]:
-    """Read a category code; the case of a code and the id/en label of a category are accepted and reported."""
+    """Read a category code; the case of a code and the id/en label of a category are accepted and reported.
+
+    Parameters
+    ----------
+    value : object
+        The cell (a spreadsheet number such as ``31.0`` is read as ``"31"``).
+    var : Variable
+        The codebook variable and its categories.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The value (None for a blank cell) and the kinds of normalisation applied, joined by ``+`` (None when the
+        cell was already canonical; the kinds are the keys of :data:`evaluation.core.quality.KIND_TEXT`).
+
+    Raises
+    ------
+    ParseError
+        When the cell matches no code or label of the variable.
+    """
     if is_blank(value):
         return None, None
     kinds: list[str] = []
@@ -262,7 +370,31 @@ def parse_category(value: object, var: Variable) -> tuple[str | None, str | None
 
 
 def parse_multiple(value: object, var: Variable) -> tuple[str | None, str | None]:
-    """Read a select_multiple answer: codes separated by spaces (ODK), commas or semicolons."""
+    """Read a select_multiple answer: codes separated by spaces (ODK), commas or semicolons.
+
+    Parameters
+    ----------
+    value : object
+        The cell.
+    var : Variable
+        The codebook variable and its choices.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The chosen codes in codebook order, separated by spaces (None for a blank cell), and the kinds of
+        normalisation applied, joined by ``+`` (None when the cell was already canonical; the kinds are the keys
+        of :data:`evaluation.core.quality.KIND_TEXT`).
+
+    Raises
+    ------
+    ParseError
+        When a part is not one of the variable's choice codes.
+
+    References
+    ----------
+    XLSForm specification, "select_multiple" (https://xlsform.org/en/): choices exported space-separated.
+    """
     if is_blank(value):
         return None, None
     kinds: list[str] = []
@@ -288,7 +420,30 @@ def parse_multiple(value: object, var: Variable) -> tuple[str | None, str | None
 
 
 def excel_serial(serial: float, system: int = 1900) -> dt.date:
-    """The date of an Excel serial day number in the 1900 or 1904 date system (see the module docstring)."""
+    """Convert an Excel serial day number in the 1900 or 1904 date system to a date (see the module docstring).
+
+    Parameters
+    ----------
+    serial : float
+        Days since the epoch (a fraction, the time of day, is dropped).
+    system : {1900, 1904}, optional
+        The workbook's date system.
+
+    Returns
+    -------
+    datetime.date
+        The date.
+
+    Raises
+    ------
+    ParseError
+        For a 1900-system serial before 61 (1 March 1900), where Excel's phantom 29 February 1900 makes dates
+        ambiguous.
+
+    References
+    ----------
+    ECMA-376 (Office Open XML), Part 1, §18.17.4 "Dates and Times" (1900 and 1904 date systems).
+    """
     if serial != int(serial):
         serial = math.floor(serial)
     if system == 1900 and serial < 61:
@@ -306,7 +461,31 @@ _SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
 
 
 def parse_date(value: object, system: int = 1900) -> tuple[str | None, str | None]:
-    """Read a date cell to ISO ``YYYY-MM-DD``; ``system`` is the Excel date system for serial numbers."""
+    """Read a date cell to ISO ``YYYY-MM-DD``.
+
+    Parameters
+    ----------
+    value : object
+        The cell: text (ISO, ``DD/MM/YYYY``, ``3 Februari 2020``), a date or datetime from an XLSX, or an Excel
+        serial number.
+    system : {1900, 1904}, optional
+        The Excel date system for serial numbers.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The value (None for a blank cell) and the kinds of normalisation applied, joined by ``+`` (None when the
+        cell was already canonical; the kinds are the keys of :data:`evaluation.core.quality.KIND_TEXT`).
+
+    Raises
+    ------
+    ParseError
+        When the cell is not a date in one of the accepted forms, or not a real calendar date.
+
+    References
+    ----------
+    ISO 8601 (``YYYY-MM-DD``); ECMA-376 Part 1, §18.17.4 (Excel serial dates).
+    """
     if is_blank(value):
         return None, None
     if isinstance(value, dt.datetime):
@@ -346,7 +525,19 @@ def parse_date(value: object, system: int = 1900) -> tuple[str | None, str | Non
 
 
 def parse_text(value: object) -> tuple[str | None, str | None]:
-    """Text and ids: spaces around the value removed; spreadsheet numbers such as 31.0 written as 31."""
+    """Read text and ids: spaces around the value removed; spreadsheet numbers such as 31.0 written as 31.
+
+    Parameters
+    ----------
+    value : object
+        The cell.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The value (None for a blank cell) and the kinds of normalisation applied, joined by ``+`` (None when the
+        cell was already canonical; the kinds are the keys of :data:`evaluation.core.quality.KIND_TEXT`).
+    """
     if is_blank(value):
         return None, None
     kinds: list[str] = []
@@ -354,12 +545,26 @@ def parse_text(value: object) -> tuple[str | None, str | None]:
 
 
 def nik_birth_date(nik: str) -> tuple[dt.date | None, bool]:
-    """The birth date embedded in a 16-digit NIK and whether it marks a woman (day of birth + 40).
+    """Extract the birth date embedded in a 16-digit NIK and whether it marks a woman (day of birth + 40).
 
     NIK layout (Permendagri 7/2019 on population registration): digits 1-6 the place of registration
     (province, regency, district), 7-12 the birth date DDMMYY with 40 added to the day for women, 13-16 a serial
-    number. The year has two digits, so the date is real when it exists in 19YY or 20YY. Returns ``(None, ...)``
-    when no real date is embedded.
+    number. The year has two digits, so the date is real when it exists in 19YY or 20YY.
+
+    Parameters
+    ----------
+    nik : str
+        A NIK of 16 digits (not checked here; see the ``nik_format`` rule).
+
+    Returns
+    -------
+    tuple of (datetime.date or None, bool)
+        The birth date (19YY tried first, then 20YY; None when neither is a real date) and whether the day
+        marks a woman.
+
+    References
+    ----------
+    Peraturan Menteri Dalam Negeri (Permendagri) 7/2019, on the NIK (Nomor Induk Kependudukan).
     """
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     female = day > 40
