@@ -48,7 +48,17 @@ META_NAMES = {
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """What each export column holds: a codebook variable, one choice of a select_multiple, or metadata."""
+    """What each export column holds: a codebook variable, one choice of a select_multiple, or metadata.
+
+    Parameters
+    ----------
+    variables : dict of str to str
+        Export column -> codebook variable.
+    choices : dict of str to tuple of (str, str)
+        Export column -> (select_multiple variable, choice code), for exports with one 0/1 column per choice.
+    meta : dict of str to str
+        Export column -> metadata name, lower case without leading ``_`` (``uuid``, ``submission_time``).
+    """
 
     variables: dict[str, str]  # raw column -> variable
     choices: dict[str, tuple[str, str]]  # raw column -> (variable, choice code)
@@ -56,7 +66,20 @@ class ColumnMap:
 
 
 def table_variables(codebook: Codebook, table: str) -> dict[str, Variable]:
-    """Variables an export of ``table`` may hold (family_id keys the programme and survey tables)."""
+    """List the variables an export of ``table`` may hold (``family_id`` keys the programme and survey tables).
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook.
+    table : {"roster", "programme", "survey"}
+        The table.
+
+    Returns
+    -------
+    dict of str to Variable
+        Name -> variable in codebook order, ``family_id`` first for the programme and survey tables.
+    """
     out = {v.name: v for v in codebook.table(table)}
     if table != "roster":
         out = {"family_id": codebook["family_id"], **out}
@@ -64,7 +87,34 @@ def table_variables(codebook: Codebook, table: str) -> dict[str, Variable]:
 
 
 def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
-    """Map export columns to codebook names: group prefixes (``a/b/name``, ``a-b-name``) are dropped."""
+    """Map export columns to codebook names: group prefixes (``a/b/name``, ``a-b-name``) are dropped.
+
+    A column is a variable when its last ``/``- or ``-``-separated part is a variable's name (in any case), a
+    choice column when its last two parts are a select_multiple variable and one of its codes, metadata when it
+    starts with ``_``, is a known KoboToolbox / ODK Central name (:data:`META_NAMES`) or lies in the ``meta`` or
+    ``formhub`` group; anything else is ignored with a note.
+
+    Parameters
+    ----------
+    raw : RawFile
+        The export, its ``table`` set.
+    codebook : Codebook
+        The codebook.
+    report : Report
+        Receives a ``duplicate_column`` error when two columns hold one variable, and ``column_mapped`` and
+        ``unknown_column`` notes.
+
+    Returns
+    -------
+    ColumnMap
+        What each mapped column holds (a column of a duplicate pair is left out).
+
+    References
+    ----------
+    KoboToolbox help, "Exporting and downloading your data" (group separators ``/`` and ``-``, select_multiple
+    as separate columns, ``_uuid``, ``_submission_time``); ODK Central API documentation, "Submissions" CSV
+    export (``meta-instanceID``, ``SubmissionDate``, ``KEY``).
+    """
     allowed = table_variables(codebook, raw.table)
     lower = {k.lower(): k for k in allowed}
     variables: dict[str, str] = {}
@@ -184,7 +234,30 @@ def _serial_system(raw: RawFile, col: str, var: Variable) -> int:
 
 
 def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame | None:
-    """One export as a typed table with codebook column names plus ``_file`` and ``_row``."""
+    """Type one export: codebook column names, parsed values, plus ``_file`` and ``_row``.
+
+    Besides the mapped columns: select_multiple choice columns are joined into one space-separated answer (when
+    the export lacks the joined column); a survey export without ``wave`` takes the one wave named in its file
+    name; one without ``interview_date`` takes the submission date; a submission id (``uuid``, ``instanceID``,
+    ``KEY``) seen twice is an error.
+
+    Parameters
+    ----------
+    raw : RawFile
+        The export, its ``table`` set.
+    codebook : Codebook
+        The codebook.
+    report : Report
+        Receives every unreadable cell (``type_<type>``, ``nik_as_number``), every normalisation (one note per
+        column and kind), ``required_column`` and ``duplicate_submission`` errors and the export's column names.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per record of ``raw``: one column per variable present (values as the parsers return them,
+        None for blank or unreadable cells), ``_file`` (str) and ``_row`` (int); None when a required column is
+        missing.
+    """
     cmap = map_columns(raw, codebook, report)
     allowed = table_variables(codebook, raw.table)
     present = set(cmap.variables.values())

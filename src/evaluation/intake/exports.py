@@ -43,7 +43,24 @@ PROBLEMS_FILE = "validation_problems.csv"
 
 @dataclass
 class RawFile:
-    """One export as read: string (CSV) or cell (XLSX) values, the sheet row of each record, the date system."""
+    """One export as read: string (CSV) or cell (XLSX) values, the sheet row of each record, the date system.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The export file.
+    table : str
+        ``roster``, ``programme`` or ``survey`` (empty until the pipeline assigns it).
+    frame : pandas.DataFrame
+        One row per record (blank rows dropped), one object column per header cell, values as the file holds
+        them.
+    rows : list of int
+        The 1-based file row of each record of ``frame`` (the header is row 1).
+    date_system : {1900, 1904}, optional
+        The workbook's Excel date system (1900 for a CSV).
+    shown : str, optional
+        The file as problems show it (:func:`shown_path`).
+    """
 
     path: Path
     table: str
@@ -73,7 +90,33 @@ def shown_path(path: Path) -> str:
 
 
 def read_csv(path: Path, report: Report) -> RawFile | None:
-    """Read a CSV as strings: UTF-8 (with or without byte-order mark), delimiter ``,`` ``;`` or tab."""
+    """Read a CSV as strings: UTF-8 (with or without byte-order mark), delimiter ``,`` ``;`` or tab.
+
+    The delimiter is the one of the three that occurs most often in the header row.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV file.
+    report : Report
+        Receives an ``encoding`` or ``header`` error, a ``field_count`` error per row whose field count differs
+        from the header's, and notes on a removed byte-order mark and a delimiter other than ``,``.
+
+    Returns
+    -------
+    RawFile or None
+        The records (all values str; ``table`` still empty); None when the file is not UTF-8 or has no header.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+
+    References
+    ----------
+    RFC 4180, "Common Format and MIME Type for Comma-Separated Values (CSV) Files"; Excel's "CSV UTF-8" export
+    (byte-order mark) and Indonesian-locale Excel's ``;`` delimiter.
+    """
     shown = shown_path(path)
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -121,7 +164,27 @@ def read_csv(path: Path, report: Report) -> RawFile | None:
 
 
 def read_xlsx(path: Path, report: Report) -> RawFile | None:
-    """Read the first sheet of an XLSX (Kobo puts the main records there) with the workbook's date system."""
+    """Read the first sheet of an XLSX (Kobo puts the main records there) with the workbook's date system.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The workbook.
+    report : Report
+        Receives an ``xlsx`` error (the workbook cannot be opened) or a ``header`` error, and a note when the
+        workbook uses the 1904 date system.
+
+    Returns
+    -------
+    RawFile or None
+        The records with openpyxl's cell values (str, int, float, datetime or None); None when the workbook cannot
+        be opened or has no header row.
+
+    References
+    ----------
+    ECMA-376 (Office Open XML), Part 1, §18.2.28 ``workbookPr/@date1904``; KoboToolbox help, "Exporting and
+    downloading your data" (XLSX: main records on the first sheet, repeat groups on further sheets).
+    """
     import openpyxl
 
     shown = shown_path(path)
@@ -175,7 +238,24 @@ def read_export(path: Path, report: Report) -> RawFile | None:
 
 
 def discover(data_dir: Path) -> dict[str, list[Path]]:
-    """The export files of each table in a data directory (see the module docstring for the names)."""
+    """Find the export files of each table in a data directory (see the module docstring for the names).
+
+    Parameters
+    ----------
+    data_dir : pathlib.Path
+        The raw data directory.
+
+    Returns
+    -------
+    dict of str to list of pathlib.Path
+        For each of :data:`TABLES`, its ``.csv`` and ``.xlsx`` files in name order (hidden files, Excel lock
+        files and :data:`PROBLEMS_FILE` excluded); an empty list when the table has none.
+
+    Raises
+    ------
+    OSError
+        When the directory cannot be listed.
+    """
     found: dict[str, list[Path]] = {t: [] for t in TABLES}
     for p in sorted(data_dir.iterdir()):
         if not p.is_file() or p.suffix.lower() not in EXTENSIONS or p.name.startswith((".", "~$")):

@@ -78,7 +78,15 @@ QUALITY_FILE = "data_quality.csv"
 
 
 class ValidationFailed(UserError):
-    """The input has errors; the message is the problem table (at most a screenful)."""
+    """The input has errors; the message is the problem table (at most a screenful).
+
+    Parameters
+    ----------
+    report : Report
+        The intake's problems (at least one error).
+    csv_path : str or None
+        The full problem list's file as shown to the user; None when it could not be written.
+    """
 
     def __init__(self, report: Report, csv_path: str | None) -> None:
         self.report = report
@@ -86,13 +94,34 @@ class ValidationFailed(UserError):
         super().__init__("validation failed")
 
     def render(self) -> str:
-        """The terminal table of problems."""
+        """Write the message the command line prints: what happened and the terminal table of problems.
+
+        Returns
+        -------
+        str
+            One line, then :meth:`Report.terminal`.
+        """
         return "the data did not pass validation; nothing was written.\n" + self.report.terminal(self.csv_path)
 
 
 @dataclass
 class Intake:
-    """Typed tables (personal columns still present, in memory only), the report and the data set's metadata."""
+    """Typed tables (personal columns still present, in memory only), the report and the data set's metadata.
+
+    Parameters
+    ----------
+    data_dir : pathlib.Path
+        The raw data directory.
+    tables : dict of str to pandas.DataFrame
+        ``roster``, ``programme`` and ``survey``: the stacked typed tables (numbers and 0/1 as float64, the
+        rest as string) with ``_file``, ``_row`` and, once the roster's regions are known, ``_region``.
+    report : Report
+        Every problem found.
+    metadata : dict, optional
+        The data set's ``dataset.json`` (empty when there is none).
+    sources : dict of str to str, optional
+        File name -> SHA-256 (hex) of every export read.
+    """
 
     data_dir: Path
     tables: dict[str, pd.DataFrame]
@@ -139,7 +168,30 @@ def _sha256(path: Path) -> str:
 
 
 def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_value: str = "prokus") -> Intake:
-    """Read, map, parse and validate a raw data directory (nothing is written)."""
+    """Read, map, parse and validate a raw data directory (nothing is written).
+
+    Row-level and cross-table rules are skipped after a structural error (a missing table, required column or
+    header, an unreadable file), which they would only repeat.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The raw data directory, relative to the project root or absolute.
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+    treated_value : str, optional
+        The roster ``group`` of ProKUS families.
+
+    Returns
+    -------
+    Intake
+        The typed tables and the report (errors included: the caller decides).
+
+    Raises
+    ------
+    UserError
+        When ``data_dir`` is not a directory.
+    """
     d = resolve(data_dir)
     if not d.is_dir():
         raise UserError(
@@ -212,7 +264,28 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
 
 # ------------------------------------------------------------------------------------------------ output
 def analysis_ready(intake: Intake, codebook: Codebook, key: Key) -> dict[str, pd.DataFrame]:
-    """Processed tables: codebook columns only, personal data dropped, family ids replaced by keyed pseudonyms."""
+    """Build the processed tables: codebook columns only, personal data dropped, family ids pseudonymised.
+
+    Parameters
+    ----------
+    intake : Intake
+        A validated intake (no errors).
+    codebook : Codebook
+        The codebook.
+    key : Key
+        The pseudonymisation key.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``roster``, ``programme`` and ``survey``: ``family_id`` (keyed pseudonym) and the table's non-personal
+        codebook columns present; integer, binary and whole-valued number columns as ``Int64``; rows sorted by
+        family (and wave).
+
+    References
+    ----------
+    RFC 2104 (HMAC), via :func:`evaluation.intake.pseudonymise.pseudonym`.
+    """
     out: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         df = intake.tables[table]
@@ -237,12 +310,49 @@ def _whole(s: pd.Series) -> bool:
 
 
 def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
-    """``<processed_root>/<name of the raw directory>``."""
+    """Name the processed directory of a raw data directory: ``<processed_root>/<name of the raw directory>``.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The raw data directory.
+    processed_root : str or path-like
+        The root of processed data (``data/processed``).
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute processed directory.
+    """
     return resolve(processed_root) / resolve(data_dir).name
 
 
 def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path) -> Path:
-    """Write the processed directory whole (temporary directory, then rename)."""
+    """Write the processed directory whole (temporary directory, then rename).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The processed tables (:func:`analysis_ready`), each written as ``<table>.csv``.
+    intake : Intake
+        The intake: its report gives :data:`QUALITY_FILE` and the counts of :data:`MANIFEST`; its ``dataset.json``
+        and ``truth.json`` are copied.
+    key : Key
+        The pseudonymisation key (only its source is recorded).
+    out : pathlib.Path
+        The processed directory; replaced whole.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    OSError
+        When the directory cannot be written (``out`` is then left as it was,
+        :func:`evaluation.core.paths.replacing_dir`).
+    """
     with replacing_dir(out) as tmp:
         for table, df in tables.items():
             df.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
@@ -266,7 +376,27 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
 def validate(data_dir: str | Path, codebook: Codebook | None = None, treated_value: str = "prokus") -> Intake:
     """Validate a raw data directory; the full problem list goes to ``<data_dir>/validation_problems.csv``.
 
-    Raises :class:`ValidationFailed` (a :class:`UserError`) when there is any error; nothing else is written.
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The raw data directory.
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+    treated_value : str, optional
+        The roster ``group`` of ProKUS families.
+
+    Returns
+    -------
+    Intake
+        The intake, when it has no error (warnings and notes are in its report).
+
+    Raises
+    ------
+    ValidationFailed
+        When there is any error (a :class:`~evaluation.core.errors.UserError`); nothing but the problem list is
+        written.
+    UserError
+        When ``data_dir`` is not a directory.
     """
     intake = read_intake(data_dir, codebook, treated_value)
     csv_path = intake.data_dir / PROBLEMS_FILE
@@ -282,7 +412,32 @@ def validate(data_dir: str | Path, codebook: Codebook | None = None, treated_val
 
 def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook | None = None,
             treated_value: str = "prokus") -> tuple[Path, Intake]:  # fmt: skip
-    """Validate, pseudonymise and write ``<processed_root>/<name>/``; returns the directory and the intake."""
+    """Validate, pseudonymise and write ``<processed_root>/<name>/``.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The raw data directory.
+    processed_root : str or path-like
+        The root of processed data (``data/processed``).
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+    treated_value : str, optional
+        The roster ``group`` of ProKUS families.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, Intake)
+        The processed directory and the intake.
+
+    Raises
+    ------
+    ValidationFailed
+        When the data has an error (nothing is written to the processed directory).
+    UserError
+        When ``data_dir`` is not a directory, or real data has no pseudonymisation key
+        (:func:`evaluation.intake.pseudonymise.load_key`).
+    """
     cb = codebook or load_codebook()
     intake = validate(data_dir, cb, treated_value)
     key = load_key(bool(intake.metadata.get("synthetic", False)))
@@ -292,16 +447,49 @@ def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook
 
 
 def is_processed(data_dir: str | Path) -> bool:
-    """True for a directory written by :func:`prepare`."""
+    """Tell whether a directory was written by :func:`prepare`.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A data directory.
+
+    Returns
+    -------
+    bool
+        True when it holds :data:`MANIFEST`.
+    """
     return (resolve(data_dir) / MANIFEST).is_file()
 
 
 def ensure_processed(data_dir: str | Path, processed_root: str | Path, codebook: Codebook | None = None,
                      treated_value: str = "prokus") -> Path:  # fmt: skip
-    """The processed directory for ``data_dir``, preparing it when missing or out of date.
+    """Find the processed directory for ``data_dir``, preparing it when missing or out of date.
 
-    ``data_dir`` itself when it is already processed; else its processed copy when the raw files are unchanged
-    (their SHA-256 recorded in ``intake.json``); else a fresh intake (a notebook opened by hand).
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A raw or processed data directory.
+    processed_root : str or path-like
+        The root of processed data (``data/processed``).
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+    treated_value : str, optional
+        The roster ``group`` of ProKUS families.
+
+    Returns
+    -------
+    pathlib.Path
+        ``data_dir`` itself when it is already processed; else its processed copy when the raw files are
+        unchanged (their SHA-256 recorded in ``intake.json``); else a fresh intake's directory (a notebook opened
+        by hand).
+
+    Raises
+    ------
+    ValidationFailed
+        When a fresh intake finds an error.
+    UserError
+        When ``data_dir`` does not exist, or real data has no pseudonymisation key.
     """
     d = resolve(data_dir)
     if is_processed(d):
