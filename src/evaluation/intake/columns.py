@@ -20,8 +20,8 @@ import pandas as pd
 from evaluation.core.quality import KIND_TEXT
 from evaluation.intake.codebook import Codebook, Variable
 from evaluation.intake.exports import RawFile
+from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import (
-    NumberKind,
     ParseError,
     excel_serial,
     is_blank,
@@ -29,7 +29,6 @@ from evaluation.intake.parsing import (
     parse_category,
     parse_date,
     parse_multiple,
-    parse_number,
     parse_text,
 )
 from evaluation.intake.problems import Problem, Report
