@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluation.intake.codebook import load_codebook
+from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import (
-    NumberKind,
     ParseError,
     excel_serial,
     nik_birth_date,
@@ -19,7 +19,6 @@ from evaluation.intake.parsing import (
     parse_category,
     parse_date,
     parse_multiple,
-    parse_number,
 )
 
 MONEY = NumberKind(money=True, lo=0, hi=500_000_000)

@@ -40,20 +40,76 @@ OPTIONAL_COLUMNS = ("group", "relevant")
 
 @dataclass(frozen=True)
 class Category:
-    """One allowed value of a categorical variable with its labels."""
+    """One allowed value of a categorical variable with its labels.
+
+    Parameters
+    ----------
+    code : str
+        The value as data holds it (``"prokus"``, ``"female"``).
+    label_id : str
+        Its label in Bahasa Indonesia.
+    label_en : str
+        Its label in English.
+    """
 
     code: str
     label_id: str
     label_en: str
 
     def label(self, language: str) -> str:
-        """Label in ``language`` ('id' or 'en')."""
+        """Give the label in one language.
+
+        Parameters
+        ----------
+        language : {"id", "en"}
+            Bahasa Indonesia or English (any other value gives English).
+
+        Returns
+        -------
+        str
+            The label.
+        """
         return self.label_id if language == "id" else self.label_en
 
 
 @dataclass(frozen=True)
 class Variable:
-    """One codebook row."""
+    """One codebook row.
+
+    Parameters
+    ----------
+    name : str
+        The variable's name: column of the data, question name of the XLSForm.
+    table : {"roster", "programme", "survey"}
+        The table that holds it.
+    type : {"id", "string", "category", "multiple", "integer", "number", "binary", "date"}
+        How values are read and checked.
+    label_id, label_en : str
+        The question or column label in Bahasa Indonesia and English.
+    unit_id, unit_en : str
+        The unit in Bahasa Indonesia and English (``"IDR per month"``; empty for none).
+    min, max : str
+        The valid range as written in the codebook, in the variable's unit (dates as ``YYYY-MM-DD``); empty
+        for unbounded.
+    categories : tuple of Category
+        The allowed values of a ``category`` or ``multiple`` variable, in codebook order.
+    waves : tuple of str
+        The survey waves the question is asked in (empty for roster and programme variables).
+    personal : bool
+        Whether the variable is personal data (dropped at intake, masked in problem reports).
+    required : bool
+        Whether a value must be present in every row.
+    description : str
+        A note for the data user.
+    group : str, optional
+        The XLSForm group of the question (``"usaha"``).
+    relevant : str, optional
+        The XLSForm relevance ``${var} = value`` under which the question is asked (empty: always).
+
+    References
+    ----------
+    XLSForm specification (https://xlsform.org/en/): question types, ``relevant``, groups.
+    """
 
     name: str
     table: str
@@ -73,15 +129,48 @@ class Variable:
     relevant: str = ""
 
     def label(self, language: str) -> str:
-        """Label in ``language``."""
+        """Give the label in one language.
+
+        Parameters
+        ----------
+        language : {"id", "en"}
+            Bahasa Indonesia or English (any other value gives English).
+
+        Returns
+        -------
+        str
+            The label.
+        """
         return self.label_id if language == "id" else self.label_en
 
     def unit(self, language: str) -> str:
-        """Unit in ``language`` (may be empty)."""
+        """Give the unit in one language.
+
+        Parameters
+        ----------
+        language : {"id", "en"}
+            Bahasa Indonesia or English (any other value gives English).
+
+        Returns
+        -------
+        str
+            The unit; empty when the variable has none.
+        """
         return self.unit_id if language == "id" else self.unit_en
 
     def label_with_unit(self, language: str) -> str:
-        """``Label (unit)`` or just the label when the variable has no unit."""
+        """Give ``Label (unit)``, or just the label when the variable has no unit.
+
+        Parameters
+        ----------
+        language : {"id", "en"}
+            Bahasa Indonesia or English (any other value gives English).
+
+        Returns
+        -------
+        str
+            The label followed by the unit in parentheses.
+        """
         u = self.unit(language)
         return f"{self.label(language)} ({u})" if u else self.label(language)
 
@@ -91,7 +180,23 @@ class Variable:
         return self.unit_en.startswith("IDR")
 
     def category(self, code: str) -> Category:
-        """The category with ``code``."""
+        """Find the category with ``code``.
+
+        Parameters
+        ----------
+        code : str
+            The category's code.
+
+        Returns
+        -------
+        Category
+            The category.
+
+        Raises
+        ------
+        KeyError
+            When the variable has no category ``code``.
+        """
         for c in self.categories:
             if c.code == code:
                 return c
@@ -100,7 +205,15 @@ class Variable:
 
 @dataclass(frozen=True)
 class Codebook:
-    """All variables, in file order, with lookups."""
+    """All variables, in file order, with lookups (``codebook["name"]``, ``"name" in codebook``).
+
+    Parameters
+    ----------
+    path : str
+        The codebook file the variables were read from.
+    variables : tuple of Variable
+        The variables in file order.
+    """
 
     path: str
     variables: tuple[Variable, ...]
@@ -115,7 +228,18 @@ class Codebook:
         return any(v.name == name for v in self.variables)
 
     def table(self, table: str) -> tuple[Variable, ...]:
-        """Variables of one table, in codebook order."""
+        """Select the variables of one table, in codebook order.
+
+        Parameters
+        ----------
+        table : {"roster", "programme", "survey"}
+            The table.
+
+        Returns
+        -------
+        tuple of Variable
+            Its variables; empty for an unknown table.
+        """
         return tuple(v for v in self.variables if v.table == table)
 
     @property
@@ -229,6 +353,29 @@ def _load(path: str) -> Codebook:
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Read ``data/codebook.csv`` (or ``path``), checking its structure."""
+    """Read ``data/codebook.csv`` (or ``path``), checking its structure.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The codebook CSV (UTF-8, with or without byte-order mark), relative to the project root or absolute;
+        the project's ``data/codebook.csv`` when None. Results are cached per path.
+
+    Returns
+    -------
+    Codebook
+        Every variable, in file order.
+
+    Raises
+    ------
+    UserError
+        When the file is missing, its header is not :data:`COLUMNS` (optionally followed by
+        :data:`OPTIONAL_COLUMNS`), a name is empty or repeated, or a table, type, category entry or boolean is
+        malformed (the message names the row and column).
+
+    References
+    ----------
+    DESIGN §3: the codebook is the single source of truth for every variable.
+    """
     p = resolve(path) if path is not None else DEFAULT_CODEBOOK
     return _load(str(p))

@@ -30,7 +30,18 @@ def _metadata(d: Path) -> dict:
 
 
 def is_partitioned(data_dir: str | Path) -> bool:
-    """True when ``data_dir`` holds Parquet partitions by district (``dataset.json`` layout)."""
+    """Tell whether ``data_dir`` holds Parquet partitions by district (``dataset.json`` layout).
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A data directory.
+
+    Returns
+    -------
+    bool
+        True when its ``dataset.json`` says ``"layout": "parquet-by-district"``.
+    """
     return _metadata(resolve(data_dir)).get("layout") == LAYOUT
 
 
@@ -46,7 +57,20 @@ def _part(d: Path, table: str, district: str) -> Path:
 
 
 def check_partitioned(data_dir: str | Path, districts: object) -> None:
-    """Fail early (before any kernel starts) when a district's partition is missing."""
+    """Fail early (before any kernel starts) when a district's partition is missing.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A partitioned data directory.
+    districts : iterable of str
+        The district codes a run will read.
+
+    Raises
+    ------
+    UserError
+        When a table has no partition for one of the districts.
+    """
     d = resolve(data_dir)
     for code in districts:  # type: ignore[attr-defined]
         for table in TABLES:
@@ -54,7 +78,30 @@ def check_partitioned(data_dir: str | Path, districts: object) -> None:
 
 
 def load_district(data_dir: str | Path, district: str) -> Dataset:
-    """The three tables of one district, with the column types the CSV reader gives (text as ``string``)."""
+    """Read the three tables of one district, with the column types the CSV reader gives (text as ``string``).
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A partitioned data directory.
+    district : str
+        The district code.
+
+    Returns
+    -------
+    Dataset
+        The district's roster, programme and survey (integers as ``float64``), and the data set's metadata.
+
+    Raises
+    ------
+    UserError
+        When a table has no partition for the district.
+
+    References
+    ----------
+    Apache Parquet format specification; Hive-style ``district=<code>`` partition directories (Apache Arrow,
+    "Tabular Datasets").
+    """
     d = resolve(data_dir)
     frames = {}
     for table in TABLES:
@@ -72,8 +119,22 @@ def load_district(data_dir: str | Path, district: str) -> Dataset:
 class NationalArrays:
     """Every family-wave row of the country as a long frame in the estimators' pair layout.
 
-    ``frame`` has ``family_id`` (Categorical over 0..N-1), ``wave`` (Categorical), ``village`` (Categorical over
-    the country's villages), ``treated`` (int8), ``district`` (Categorical) and one float column per outcome.
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per family-wave: ``family_id`` (Categorical over 0..N-1), ``wave`` (Categorical baseline,
+        endline), ``village`` (Categorical over the country's villages), ``treated`` (int8), ``district``
+        (Categorical) and one float64 column per outcome (in its unit, e.g. IDR per month).
+    n_families : int
+        N, the families of the country.
+    n_prokus : int
+        The ProKUS families among them.
+    n_villages : int
+        The villages of the country.
+    districts : tuple of str
+        The district codes, in the order of ``frame["district"]``'s categories.
+    metadata : dict
+        The data set's ``dataset.json``.
     """
 
     frame: pd.DataFrame
@@ -91,6 +152,27 @@ def load_national_arrays(
 
     The generator gives a district's survey ``family_id`` the same dictionary as its roster, so the family of a
     survey row is ``roster[code]``; a partition where that does not hold is joined by value instead.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        A partitioned data directory.
+    districts : list of str
+        The district codes to read, in order.
+    outcomes : list of str
+        The survey outcome columns to keep.
+    treated_value : str, optional
+        The roster ``group`` of ProKUS families.
+
+    Returns
+    -------
+    NationalArrays
+        The long frame of every family-wave row and the country's counts.
+
+    Raises
+    ------
+    UserError
+        When a partition is missing, or a district's survey holds a family its roster lacks.
     """
     d = resolve(data_dir)
     units, waves, villages, treated, dist = [], [], [], [], []

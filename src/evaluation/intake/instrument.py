@@ -109,7 +109,26 @@ def _ordered(variables: list[Variable]) -> list[Variable]:
 
 
 def form_rows(codebook: Codebook, table: str) -> tuple[list[dict[str, str]], list[tuple[str, str, str, str]]]:
-    """The ``survey`` and ``choices`` rows of the form for ``table`` (``survey`` or ``programme``)."""
+    """Build the ``survey`` and ``choices`` rows of the form for one table.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook (personal variables are left out of the form).
+    table : {"survey", "programme"}
+        The household survey or the monitoring checklist.
+
+    Returns
+    -------
+    tuple of (list of dict, list of tuple)
+        The ``survey`` sheet rows (column name -> cell; metadata questions, then groups of questions) and the
+        ``choices`` sheet rows ``(list_name, name, label id, label en)``.
+
+    References
+    ----------
+    XLSForm specification (https://xlsform.org/en/): sheets ``survey`` and ``choices``, ``begin_group``,
+    ``select_one``/``select_multiple``, ``relevant``, ``constraint``, ``label::language``.
+    """
     rows: list[dict[str, str]] = [
         {"type": "start", "name": "start"},
         {"type": "end", "name": "end"},
@@ -151,7 +170,34 @@ def _group_row(group: str) -> dict[str, str]:
 
 
 def write_form(codebook: Codebook, table: str, path: Path, version: str) -> Path:
-    """Write one XLSForm workbook."""
+    """Write one XLSForm workbook (temporary file, then rename).
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook.
+    table : {"survey", "programme"}
+        The household survey or the monitoring checklist.
+    path : pathlib.Path
+        The ``.xlsx`` file; its directory is created.
+    version : str
+        The form version of the ``settings`` sheet.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written.
+
+    References
+    ----------
+    XLSForm specification (https://xlsform.org/en/): sheets ``survey``, ``choices`` and ``settings``
+    (``form_title``, ``form_id``, ``version``, ``default_language``).
+    """
     rows, choices = form_rows(codebook, table)
     wb = Workbook()
     ws = wb.active
@@ -179,6 +225,28 @@ def write_instrument(out: str | Path, codebook: Codebook | None = None) -> tuple
 
     The form version is the first 10 hex digits of the codebook's SHA-256, so a changed codebook gives a new
     form version on the server.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The household survey's file (``.xlsx`` is appended when missing), relative to the project root or
+        absolute.
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, pathlib.Path)
+        The household survey and the monitoring checklist.
+
+    Raises
+    ------
+    OSError
+        When a file cannot be written.
+
+    References
+    ----------
+    XLSForm specification (https://xlsform.org/en/); both forms convert with ``pyxform`` (ODK).
     """
     import hashlib
 

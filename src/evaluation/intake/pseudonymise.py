@@ -36,7 +36,15 @@ PSEUDONYM_HEX = 20
 
 @dataclass(frozen=True)
 class Key:
-    """A pseudonymisation key and where it came from (never the key itself in messages)."""
+    """A pseudonymisation key and where it came from (never the key itself in messages).
+
+    Parameters
+    ----------
+    secret : bytes
+        The HMAC key (at least :data:`MIN_KEY_LENGTH` characters for real data).
+    source : str
+        Where it came from (environment variable, key file, public demo key); recorded in ``intake.json``.
+    """
 
     secret: bytes
     source: str
@@ -46,7 +54,29 @@ class Key:
 
 
 def load_key(synthetic: bool) -> Key:
-    """The key for a data set: the public demo key for synthetic data, else from the environment or a key file."""
+    """Load the key for a data set: the public demo key for synthetic data, else the environment's or a file's.
+
+    Parameters
+    ----------
+    synthetic : bool
+        True for synthetic demonstration data (``dataset.json`` says so): the public :data:`DEMO_KEY`.
+
+    Returns
+    -------
+    Key
+        The key and its source.
+
+    Raises
+    ------
+    UserError
+        For real data when neither :data:`ENV_KEY` nor :data:`ENV_KEY_FILE` is set, when the key file lies inside
+        the project directory or does not exist, or when the key has fewer than :data:`MIN_KEY_LENGTH`
+        characters.
+
+    References
+    ----------
+    NIST FIPS 198-1, "The Keyed-Hash Message Authentication Code (HMAC)" (key length at least the hash output).
+    """
     if synthetic:
         return Key(DEMO_KEY, "public demo key (synthetic data only; not secret)")
     text = os.environ.get(ENV_KEY, "")
@@ -87,13 +117,46 @@ def load_key(synthetic: bool) -> Key:
 
 
 def pseudonym(value: str, key: Key, kind: str = "family") -> str:
-    """The keyed pseudonym of ``value`` (see the module docstring)."""
+    """Compute the keyed pseudonym of ``value`` (see the module docstring).
+
+    Parameters
+    ----------
+    value : str
+        The identifier (family id, NIK).
+    key : Key
+        The pseudonymisation key.
+    kind : str, optional
+        The name space (``"family"``), so that equal digits of different kinds get different pseudonyms.
+
+    Returns
+    -------
+    str
+        ``"P"`` followed by the first :data:`PSEUDONYM_HEX` (20) hex digits of HMAC-SHA256(key, kind:value).
+
+    References
+    ----------
+    RFC 2104, "HMAC: Keyed-Hashing for Message Authentication"; NIST FIPS 198-1; FIPS 180-4 (SHA-256).
+    """
     mac = hmac.new(key.secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return "P" + mac[:PSEUDONYM_HEX]
 
 
 def mask(value: str, keep: int = 0) -> str:
-    """A personal value as it may appear in a problem report: its first ``keep`` characters, then stars."""
+    """Mask a personal value as it may appear in a problem report: its first ``keep`` characters, then stars.
+
+    Parameters
+    ----------
+    value : str
+        The value (converted with ``str``).
+    keep : int, optional
+        Leading characters kept in clear (4 for a NIK: the province and regency code); none are kept when the
+        value is not longer than ``keep``.
+
+    Returns
+    -------
+    str
+        A string of the value's length.
+    """
     s = str(value)
     keep = keep if len(s) > keep else 0
     return s[:keep] + "*" * (len(s) - keep)

@@ -24,7 +24,21 @@ TEXT_TYPES = ("id", "string", "category", "multiple", "date")
 
 @dataclass(frozen=True)
 class Dataset:
-    """The three tables of one evaluation, plus what is known about where they came from."""
+    """The three tables of one evaluation, plus what is known about where they came from.
+
+    Parameters
+    ----------
+    data_dir : str
+        The data directory as given.
+    roster : pandas.DataFrame
+        One row per family.
+    programme : pandas.DataFrame
+        One row per ProKUS family (grant and mentoring).
+    survey : pandas.DataFrame
+        One row per family per wave.
+    metadata : dict, optional
+        The data set's ``dataset.json`` (empty for none).
+    """
 
     data_dir: str
     roster: pd.DataFrame
@@ -38,7 +52,13 @@ class Dataset:
         return bool(self.metadata.get("synthetic", False))
 
     def analysis_table(self) -> pd.DataFrame:
-        """The long analysis table, see :func:`analysis_table`."""
+        """Build the long analysis table, see :func:`analysis_table`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per family per wave (treated value ``"prokus"``).
+        """
         return analysis_table(self.roster, self.programme, self.survey)
 
 
@@ -51,7 +71,27 @@ def _dtypes(codebook: Codebook, table: str) -> dict[str, str]:
 
 
 def read_table(path: Path, codebook: Codebook, table: str) -> pd.DataFrame:
-    """Read one CSV with codebook types; a clear error for a missing file or column."""
+    """Read one CSV with codebook types; a clear error for a missing file or column.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV file.
+    codebook : Codebook
+        The codebook (text types as ``string``, the rest as ``float64``).
+    table : {"roster", "programme", "survey"}
+        The table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, personal columns dropped, text stripped of surrounding spaces.
+
+    Raises
+    ------
+    UserError
+        When the file is missing, lacks a required column or holds a value its codebook type cannot read.
+    """
     if not path.is_file():
         raise UserError(
             f"the {table} table is missing",
@@ -91,7 +131,26 @@ def read_table(path: Path, codebook: Codebook, table: str) -> pd.DataFrame:
 
 
 def load_dataset(data_dir: str | Path, codebook: Codebook | None = None) -> Dataset:
-    """Read a data directory into a :class:`Dataset`."""
+    """Read a data directory into a :class:`Dataset`.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The (processed) data directory, relative to the project root or absolute.
+    codebook : Codebook, optional
+        The codebook; the project's when None.
+
+    Returns
+    -------
+    Dataset
+        The three tables and the metadata.
+
+    Raises
+    ------
+    UserError
+        When the directory or a table is missing, a table cannot be read (:func:`read_table`), a family has two
+        rows in one wave, or a surveyed family is not in the roster.
+    """
     d = resolve(data_dir)
     if not d.is_dir():
         raise UserError(
@@ -131,7 +190,19 @@ def load_dataset(data_dir: str | Path, codebook: Codebook | None = None) -> Data
 
 
 def load_truth(data_dir: str | Path) -> dict[str, float]:
-    """The true effects a synthetic data set was built with (empty for real data)."""
+    """Read the true effects a synthetic data set was built with (empty for real data).
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        The data directory.
+
+    Returns
+    -------
+    dict of str to float
+        ``truth.json``: results keys ``<scope>.<outcome>.att`` and ``<scope>.<outcome>.change`` (in the outcome's
+        unit, e.g. IDR per month); empty when the directory has no ``truth.json``.
+    """
     p = resolve(data_dir) / "truth.json"
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
@@ -139,11 +210,33 @@ def load_truth(data_dir: str | Path) -> dict[str, float]:
 def analysis_table(
     roster: pd.DataFrame, programme: pd.DataFrame, survey: pd.DataFrame, treated_value: str = "prokus"
 ) -> pd.DataFrame:
-    """One row per family per wave: survey answers, roster characteristics, programme inputs and ``treated``.
+    """Join the tables to one row per family per wave: survey, roster characteristics, programme and ``treated``.
 
     ``treated`` is 1 for ProKUS families (``group == treated_value``) and 0 for the comparison group. Programme
     columns are empty for comparison families. Rows are sorted by family and wave, so the table is the same
     whatever order the inputs came in.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        One row per family, with ``family_id`` and ``group``.
+    programme : pandas.DataFrame
+        At most one row per family, with ``family_id``.
+    survey : pandas.DataFrame
+        One row per family per wave, with ``family_id`` and ``wave``.
+    treated_value : str, optional
+        The ``group`` of ProKUS families.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``len`` = survey rows whose family is in the roster; survey, roster and programme columns plus
+        ``treated`` (int, 0/1).
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        When the roster or the programme has more than one row for a family.
     """
     df = survey.merge(roster, on="family_id", how="inner", validate="many_to_one")
     prog_cols = [c for c in programme.columns if c != "family_id"]

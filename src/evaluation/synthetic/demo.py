@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.keys import key
 from evaluation.core.paths import replacing_dir
 
 GENERATOR_VERSION = "1"
@@ -392,8 +393,8 @@ def generate(
     scopes = [(c, is_t & (region == c)) for c in codes] + [(NATIONAL, is_t)]
     for scope, mask in scopes:
         for o in OUTCOMES:
-            truth[f"{scope}.{o}.att"] = float(np.mean(y1_treated[o][mask] - y1_untreated[o][mask]))
-            truth[f"{scope}.{o}.change"] = float(np.mean(y1_treated[o][mask] - y0[o][mask]))
+            truth[key(scope, o, "att")] = float(np.mean(y1_treated[o][mask] - y1_untreated[o][mask]))
+            truth[key(scope, o, "change")] = float(np.mean(y1_treated[o][mask] - y0[o][mask]))
 
     # Attrition and missing answers.
     p_attr = np.where(is_t, 0.05, 0.09) + np.where(head_age < 35, 0.04, 0.0)

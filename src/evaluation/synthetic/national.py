@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.keys import key
 from evaluation.core.paths import replacing_dir
 from evaluation.synthetic.demo import (
     HOUSEHOLD_DRAWS,
@@ -216,8 +217,8 @@ def _config_text(data_dir: str, codes: list[str], base_config: str | None) -> st
     lines = ["# Written by `prokus-eval demo-data --districts`: the national synthetic data set beside this file.", ""]
     lines.append("[run]")
     run = {**cfg.run.__dict__, "data_dir": data_dir}
-    for key, value in run.items():
-        lines.append(f"{key} = {json.dumps(value)}")
+    for name, value in run.items():
+        lines.append(f"{name} = {json.dumps(value)}")
     lines += ["", "[design]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in cfg.design.__dict__.items()]
     lines += ["", "[analysis]"]
@@ -282,8 +283,8 @@ def generate_national(
                 pq.write_table(table, part / "part-0.parquet", compression="zstd")
             truth: dict[str, float] = {}
             for o in OUTCOMES:
-                truth[f"{code}.{o}.att"] = float(sums[o][0] / d.n_treated)
-                truth[f"{code}.{o}.change"] = float(sums[o][1] / d.n_treated)
+                truth[key(code, o, "att")] = float(sums[o][0] / d.n_treated)
+                truth[key(code, o, "change")] = float(sums[o][1] / d.n_treated)
                 truth_sums[o] += sums[o]
             n_treated_total += d.n_treated
             with (tmp / ".truth.jsonl").open("a", encoding="utf-8") as f:
@@ -293,8 +294,8 @@ def generate_national(
             truth_all.update(json.loads(line))
         (tmp / ".truth.jsonl").unlink()
         for o in OUTCOMES:
-            truth_all[f"{NATIONAL}.{o}.att"] = float(truth_sums[o][0] / n_treated_total)
-            truth_all[f"{NATIONAL}.{o}.change"] = float(truth_sums[o][1] / n_treated_total)
+            truth_all[key(NATIONAL, o, "att")] = float(truth_sums[o][0] / n_treated_total)
+            truth_all[key(NATIONAL, o, "change")] = float(truth_sums[o][1] / n_treated_total)
         (tmp / "truth.json").write_text(_dumps(truth_all), encoding="utf-8")
         metadata: dict[str, object] = {
             "synthetic": True,
