@@ -1,6 +1,6 @@
 """Names of the data-quality normalisations that intake applies to cells, with their English description.
 
-Intake (:mod:`evaluation.intake.parsing`, :mod:`evaluation.intake.validation`) counts each normalisation per
+Intake (:mod:`evaluation.intake.parsing` reads, :mod:`evaluation.intake.columns` counts) each normalisation per
 column; the problem list and the reports' data-quality section name it with this text
 (:func:`evaluation.text.catalogue.rule_text` gives the reader's language where a phrase exists).
 """
