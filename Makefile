@@ -45,7 +45,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 ## The phrase catalogue: rewrite src/evaluation/text/locale/*/LC_MESSAGES/prokus.po in Babel's normalised form
-## (sorted, wrapped, placeholder comments) after a translator's edit; tests/test_catalogue.py checks it.
+## (sorted, wrapped, placeholder comments) after a translator's edit; tests/text/test_catalogue.py checks it.
 po: $(STAMP)
 	$(BIN)/python tools/po_catalogue.py
 

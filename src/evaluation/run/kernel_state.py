@@ -18,7 +18,7 @@ every notebook, so that each notebook starts as it would in a fresh kernel that 
 
 The package keeps no state between notebooks that changes a result (no global random state: every draw uses a
 ``numpy.random.Generator`` seeded from the config). ``prokus-eval verify`` re-executes every notebook in a fresh
-kernel and compares the numbers and the reports byte for byte, and ``tests/test_warm_kernels.py`` checks that the
+kernel and compares the numbers and the reports byte for byte, and ``tests/run/test_warm_kernels.py`` checks that the
 demo run gives byte-identical ``results.json`` with warm and with fresh kernels.
 """
 

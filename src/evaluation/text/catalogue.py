@@ -141,7 +141,7 @@ def normalised_po(data: bytes, language: str) -> bytes:
     -----
     Babel derives the ``python-brace-format`` flag from the message id (``Message.__init__``), so a symbolic id
     such as ``coverage_sentence`` cannot keep that flag through a read and a write; the ``#. placeholders: ...``
-    comment tells the translator the fields instead, and ``tests/test_catalogue.py`` checks that both languages
+    comment tells the translator the fields instead, and ``tests/text/test_catalogue.py`` checks that both languages
     use the same fields.
     """
     from babel.messages.pofile import write_po

@@ -20,8 +20,7 @@ from evaluation.core.errors import UserError
 from evaluation.core.paths import PROJ_ROOT
 from evaluation.run import warm_kernels
 from evaluation.run.executor import call_with_environment, shutdown_notebook_threads
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 FIRST = [
     "x = 41",

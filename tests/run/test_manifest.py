@@ -15,8 +15,7 @@ from evaluation.core.config import load_config
 from evaluation.core.paths import DEFAULT_CODEBOOK, DEFAULT_CONFIG, NOTEBOOKS_DIR, PROJ_ROOT
 from evaluation.run import manifest as mf
 from evaluation.run.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, plan
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 # FIPS 180-4 / NIST CSRC example: SHA-256("abc").
 SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -22,8 +22,7 @@ from evaluation.core.config import load_config
 from evaluation.core.record import read_results
 from evaluation.reporting.context import open_run
 from evaluation.run.runner import run
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 REGIONS = ("3217", "3210", "3322", "3402", "31")
 SCOPES = (*REGIONS, "national")

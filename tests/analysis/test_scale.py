@@ -18,8 +18,7 @@ from evaluation.estimators import did
 from evaluation.intake.districts import is_partitioned, load_district, load_national_arrays
 from evaluation.synthetic.demo import OUTCOMES
 from evaluation.synthetic.national import district_codes, generate_national
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 FAMILIES, DISTRICTS = 2_000, 5
 

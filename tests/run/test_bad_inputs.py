@@ -19,8 +19,7 @@ import pytest
 from evaluation.cli import main
 from evaluation.intake.pseudonymise import ENV_KEY
 from evaluation.synthetic.demo import generate
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 Mutation = Callable[[Path], None]
 

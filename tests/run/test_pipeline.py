@@ -15,8 +15,7 @@ from evaluation.core.errors import UserError
 from evaluation.core.paths import NOTEBOOKS_DIR
 from evaluation.core.record import read_results
 from evaluation.run.runner import NATIONAL_NOTEBOOK, REGION_NOTEBOOK, RunError, Task, check_parameters, run
-
-from .conftest import write_config
+from tests.conftest import write_config
 
 REGIONS = ("3217", "3210", "3322", "3402", "31")
 MIN_COVERAGE = 0.85  # issue 2: at least 85% of DiD 95% intervals contain the truth (95% expected)

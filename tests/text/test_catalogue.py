@@ -27,7 +27,7 @@ from evaluation.text.inference_phrases import PHRASES as INFERENCE
 from evaluation.text.national_phrases import NATIONAL_SCALE_TEXT
 from evaluation.text.report_phrases import p
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "evaluation"
 
 
