@@ -67,7 +67,7 @@ def test_sections_fail_soft_on_thin_data(tmp_path):
 
     The section says why and records a status; a bug would still raise (only ValueError/LinAlgError are caught).
     """
-    from evaluation.analysis.inference_sections import degrades
+    from evaluation.analysis.evaluation import degrades
     from evaluation.notebook import open_evaluation
     from evaluation.synthetic.demo import generate
 

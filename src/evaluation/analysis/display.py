@@ -1,6 +1,6 @@
-"""What a notebook cell displays: a :class:`Section` (heading, notes, table) and a :class:`Banner`.
+"""What a notebook cell displays: a :class:`Section` (heading, notes, table), a :class:`Banner`, :class:`Sections`.
 
-Both render as HTML in Jupyter (``_repr_html_``) and as plain text elsewhere (``__repr__``), so that a cell ending
+All three render as HTML in Jupyter (``_repr_html_``) and as plain text elsewhere (``__repr__``), so that a cell ending
 with a section shows it well (linearmodels ``shared/base.py`` style). Titles, notes and cells are escaped.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -51,3 +52,16 @@ class Banner:
 
     def __repr__(self) -> str:
         return f"{self.text}\n{self.title}" if self.text else self.title
+
+
+@dataclass
+class Sections:
+    """Several sections displayed one after the other."""
+
+    parts: list[Any] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        return "\n".join(p._repr_html_() for p in self.parts if p is not None)
+
+    def __repr__(self) -> str:
+        return "\n\n".join(repr(p) for p in self.parts if p is not None)

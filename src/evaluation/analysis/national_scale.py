@@ -19,6 +19,7 @@ import pandas as pd
 
 from evaluation.analysis.display import Banner, Section
 from evaluation.core.config import NATIONAL, load_config, with_overrides
+from evaluation.core.keys import key
 from evaluation.core.paths import REPORTS_DIR, resolve
 from evaluation.core.record import ResultsRecorder
 from evaluation.intake.districts import load_national_arrays
@@ -42,9 +43,9 @@ class NationalScale:
         )
         self.synthetic = bool(self.data.metadata.get("synthetic", False))
         self.recorder = ResultsRecorder()
-        self.recorder.add(f"{NATIONAL}.meta.synthetic", self.synthetic)
-        self.recorder.add(f"{NATIONAL}.meta.seed", self.cfg.run.seed)
-        self.recorder.add(f"{NATIONAL}.meta.language", self.lang)
+        self.recorder.add(key(NATIONAL, "meta", "synthetic"), self.synthetic)
+        self.recorder.add(key(NATIONAL, "meta", "seed"), self.cfg.run.seed)
+        self.recorder.add(key(NATIONAL, "meta", "language"), self.lang)
         self._did: dict[str, object] = {}
 
     def _t(self, key: str, **kw: object) -> str:
@@ -63,7 +64,7 @@ class NationalScale:
             "n_districts": len(self.data.districts),
         }
         for k, v in keys.items():
-            self.recorder.add(f"{NATIONAL}.sample.{k}", v)
+            self.recorder.add(key(NATIONAL, "sample", k), v)
         table = pd.DataFrame({"": list(keys), "n": [format_number(v, self.lang) for v in keys.values()]})
         return Section(self._t("sample"), table)
 
@@ -81,7 +82,7 @@ class NationalScale:
             for method, e in (("pre_post", pp), ("did", dd)):
                 for name, value in e.to_dict().items():
                     if value is not None and name not in ("outcome", "method"):
-                        self.recorder.add(f"{NATIONAL}.{o}.{method}.{name}", value)
+                        self.recorder.add(key(NATIONAL, o, method, name), value)
             rows.append(
                 {
                     "outcome": o,
@@ -104,14 +105,14 @@ class NationalScale:
             return None
         rows, covered = [], 0
         for o, e in self._did.items():
-            key = f"{NATIONAL}.{o}.att"
-            if key not in truth:
+            true = truth.get(key(NATIONAL, o, "att"))
+            if true is None:
                 continue
-            inside = bool(e.ci_low <= truth[key] <= e.ci_high)
+            inside = bool(e.ci_low <= true <= e.ci_high)
             covered += inside
-            rows.append({"outcome": o, "truth": format_number(truth[key], self.lang, 2), "covered": inside})
-        self.recorder.add(f"{NATIONAL}.truth_check.did_intervals", len(rows))
-        self.recorder.add(f"{NATIONAL}.truth_check.did_covered", covered)
+            rows.append({"outcome": o, "truth": format_number(true, self.lang, 2), "covered": inside})
+        self.recorder.add(key(NATIONAL, "truth_check", "did_intervals"), len(rows))
+        self.recorder.add(key(NATIONAL, "truth_check", "did_covered"), covered)
         return Section(self._t("truth"), pd.DataFrame(rows), [self._t("covered", c=covered, t=len(rows))])
 
     def save(self) -> Path:

@@ -1,0 +1,126 @@
+"""Attrition: rates by characteristic, differential and selective attrition tests, Lee (2009) bounds, IPW DiD."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evaluation.analysis.context import Computed, Context, Intermediates, View
+from evaluation.analysis.display import Sections
+from evaluation.analysis.sections._words import Words
+from evaluation.core.disclosure import MARK
+from evaluation.core.keys import key
+from evaluation.stats import attrition, small_cells
+from evaluation.text.formats import format_percent
+
+__all__ = ["compute_attrition", "show_attrition"]
+
+RATE_CHARACTERISTICS = ("region_code", "head_sex", "head_age", "business_type")
+IPW_COVARIATES = ("household_size", "head_age", "head_sex")
+
+
+def compute_attrition(ctx: Context, shared: Intermediates) -> Computed:
+    """Attrition rates (small cells hidden), the differential and selective tests, Lee bounds and the IPW DiD.
+
+    Parameters
+    ----------
+    ctx : Context
+        The scope (the plan's balance covariates, Lee draws, seed).
+    shared : Intermediates
+        The scope's shared estimates (the DiD beside the bounds).
+
+    Returns
+    -------
+    Computed
+        Keys ``<scope>.attrition.*``, ``<scope>.<outcome>.{lee,ipw_did}.*`` and the DiD keys; shown: ``rates``
+        (one row per characteristic level) with ``mask``, ``tests`` (difference and p-values), ``lee`` (one row
+        per outcome), ``ipw`` (indexed by outcome), ``did`` (estimates) and ``draws``.
+    """
+    s, d, plan = ctx.scope, ctx.design, ctx.plan
+    rates, keys = attrition.attrition_rates(ctx.panel, s, d, list(RATE_CHARACTERISTICS))
+    amask, keys = small_cells.attrition_suppression(rates, s, keys, ctx.k)
+    out = dict(keys)
+    dk = attrition.differential_attrition(ctx.panel, s, d, plan.balance)
+    out.update(dk)
+    tests = {
+        "difference": dk[key(s, "attrition", "difference", "estimate")],
+        "p": dk[key(s, "attrition", "difference", "p_value")],
+        "p_selective": dk[key(s, "attrition", "selective", "p_value")],
+    }
+    lee, lk = attrition.lee_bounds_did(
+        ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed
+    )
+    out.update(lk)
+    ipw, ik = attrition.ipw_did(ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES)
+    out.update(ik)
+    did, dkeys = shared.did_all()
+    out.update(dkeys)
+    shown = {
+        "rates": rates,
+        "mask": amask,
+        "tests": tests,
+        "lee": lee,
+        "ipw": ipw.set_index("outcome"),
+        "did": did,
+        "draws": plan.inference.lee_draws,
+    }
+    return Computed(out, shown)
+
+
+def show_attrition(result: Computed, view: View) -> Sections:
+    """The attrition rates with the tests' sentence, and the Lee bounds beside the IPW DiD.
+
+    Parameters
+    ----------
+    result : Computed
+        What :func:`compute_attrition` returned.
+    view : View
+        The display settings.
+
+    Returns
+    -------
+    Sections
+        Two sections.
+    """
+    w, lang = Words(view), view.lang
+    rates, amask, tests = result.shown["rates"], result.shown["mask"], result.shown["tests"]
+    lee, ipw, did = result.shown["lee"], result.shown["ipw"], result.shown["did"]
+    note = w.x(
+        "attrition_note",
+        d=format_percent(tests["difference"], lang, signed=True),
+        p=w.p(tests["p"]),
+        ps=w.p(tests["p_selective"]),
+    )
+    rates_out = pd.DataFrame(
+        {
+            w.x("col_characteristic"): rates["characteristic"],
+            w.x("col_level"): rates["level"],
+            w.x("col_rate_prokus"): [
+                MARK if h else format_percent(x, lang)
+                for x, h in zip(rates["rate_prokus"], amask["rate_prokus"], strict=True)
+            ],
+            w.x("col_rate_comparison"): [
+                MARK if h else format_percent(x, lang)
+                for x, h in zip(rates["rate_comparison"], amask["rate_comparison"], strict=True)
+            ],
+        }
+    )
+    rows = []
+    for _, r in lee.iterrows():
+        o = r["outcome"]
+        rows.append(
+            {
+                w.t("col_outcome"): w.label(o),
+                w.t("col_effect"): w.val(o, did[o].estimate, signed=True) if o in did else "–",
+                w.x("col_lee"): w.interval(o, r["lower"], r["upper"]),
+                w.x("col_trim"): f"{format_percent(r['trim_share'], lang)} ({r['trimmed_group']})",
+                w.x("col_lee_ci"): w.interval(o, r["ci_low"], r["ci_high"]),
+                w.x("col_ipw"): w.val(o, ipw.loc[o, "estimate"], signed=True) if o in ipw.index else "–",
+                w.t("col_ci"): w.interval(o, ipw.loc[o, "ci_low"], ipw.loc[o, "ci_high"]) if o in ipw.index else "–",
+            }
+        )
+    return Sections(
+        [
+            w.section(w.x("attrition_title"), rates_out, [note, *w.small_note(bool(amask.to_numpy().any()))]),
+            w.section("Lee (2009) & IPW", pd.DataFrame(rows), [w.x("lee_note", b=result.shown["draws"])]),
+        ]
+    )
