@@ -104,9 +104,10 @@ def test_the_wheel_ships_the_po_files():
 
 # ------------------------------------------------------------------------------------------------ the keys in use
 # Phrase functions of the code and the catalogue family each reads ("" = the un-prefixed notebook/report phrases).
-_NAMES = {"t": "", "p": "", "mlabel": "monitoring", "tn": ""}
-_ATTRS = {("self", "t"): "", ("mt", "label"): "monitoring", ("self", "_x"): "inference"}
-_BY_FILE = {("inference_sections.py", "_t"): "inference", ("national_scale.py", "self._t"): "national_scale"}
+_NAMES = {"t": "", "p": "", "mlabel": "monitoring", "tn": "", "inference_phrase": "inference"}
+# analysis/sections/*: ``w = Words(view)``; ``w.t`` reads the catalogue, ``w.x`` the inference phrases.
+_ATTRS = {("self", "t"): "", ("mt", "label"): "monitoring", ("w", "t"): "", ("w", "x"): "inference"}
+_BY_FILE = {("national_scale.py", "self._t"): "national_scale"}
 
 
 def _family(func: ast.expr, filename: str) -> str | None:
