@@ -107,7 +107,7 @@ def test_the_wheel_ships_the_po_files():
 _NAMES = {"t": "", "p": "", "mlabel": "monitoring", "tn": "", "inference_phrase": "inference"}
 # analysis/sections/*: ``w = Words(view)``; ``w.t`` reads the catalogue, ``w.x`` the inference phrases.
 _ATTRS = {("self", "t"): "", ("mt", "label"): "monitoring", ("w", "t"): "", ("w", "x"): "inference"}
-_BY_FILE = {("national_scale.py", "self._t"): "national_scale"}
+_BY_FILE = {("national_scale.py", "_t"): "national_scale"}
 
 
 def _family(func: ast.expr, filename: str) -> str | None:
