@@ -15,7 +15,7 @@ from IPython.display import Image
 
 from evaluation.analysis.display import Banner, Section
 from evaluation.analysis.inference_sections import InferenceSections
-from evaluation.core.config import NATIONAL, Config, load_config, with_overrides
+from evaluation.core.config import NATIONAL, REGION_COLUMN, Config, load_config, select_scope, with_overrides
 from evaluation.core.paths import REPORTS_DIR, resolve
 from evaluation.core.record import ResultsRecorder
 from evaluation.core.targets import Targets, load_targets
@@ -50,7 +50,7 @@ class Evaluation(InferenceSections):
         self.headline = tuple(cfg.analysis.headline) or self.outcomes[:4]
         self.panel = analysis_table(dataset.roster, dataset.programme, dataset.survey, cfg.design.treated_value)
         if scope != NATIONAL:
-            self.panel = analysis.select_scope(self.panel, scope)
+            self.panel = select_scope(self.panel, scope)
         self.recorder = ResultsRecorder()
         self.recorder.add(f"{scope}.meta.synthetic", dataset.synthetic)
         self.recorder.add(f"{scope}.meta.seed", cfg.run.seed)
@@ -107,7 +107,8 @@ class Evaluation(InferenceSections):
 
     def sample(self) -> Section:
         """Families enrolled and interviewed, and attrition, by group."""
-        table, keys = analysis.sample_summary(self.panel, self.dataset.roster, self.scope, self.design)
+        roster = select_scope(self.dataset.roster, self.scope)
+        table, keys = analysis.sample_summary(self.panel, roster, self.scope, self.design)
         mask = self._sample_mask(table)
         self.recorder.update(disclosure.drop_keys(keys, mask, self._sample_keys(table)))
         out = pd.DataFrame(
@@ -277,7 +278,10 @@ class Evaluation(InferenceSections):
 
     def did(self) -> Section:
         """Difference-in-differences against the comparison group, clustered by village."""
-        self._did = analysis.difference_in_differences(self.panel, self.scope, self.outcomes, self.design)
+        self._did = analysis.difference_in_differences(
+            self.panel, self.scope, self.outcomes, self.design,
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
+        )
         self.recorder.update(self._did.keys(self.scope))
         rows = []
         for o, e in self._did.estimates.items():
@@ -346,7 +350,8 @@ class Evaluation(InferenceSections):
 
     def _monitoring_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         prog = monitoring.programme_families(
-            self.dataset.roster, self.dataset.programme, self.scope, self.design.treated_value
+            select_scope(self.dataset.roster, self.scope), self.dataset.programme,
+            treated_value=self.design.treated_value,
         )
         return prog, self.panel[self.panel["treated"] == 1]
 
@@ -436,17 +441,20 @@ class Evaluation(InferenceSections):
         full = analysis_table(
             self.dataset.roster, self.dataset.programme, self.dataset.survey, self.design.treated_value
         )
-        present = set(full[analysis.REGION_COLUMN].unique())
+        present = set(full[REGION_COLUMN].unique())
         hidden = 0
         for code in [*(c for c in self.cfg.region_codes if c in present), NATIONAL]:
-            part = full if code == NATIONAL else analysis.select_scope(full, code)
+            part = select_scope(full, code)
             if min(small_cells.arm_sizes(part, self.design)) < self.k:  # a region too small to publish
                 hidden += 1
                 continue
             eff = (
                 self._did
                 if code == NATIONAL and self._did is not None
-                else analysis.difference_in_differences(full, code, self.outcomes, self.design)
+                else analysis.difference_in_differences(
+                    part, code, self.outcomes, self.design,
+                    fixed_effects=REGION_COLUMN if code == NATIONAL else None,
+                )
             )
             self.recorder.update(eff.keys(code))
             for o, e in eff.estimates.items():

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.analysis.display import Section
-from evaluation.core.config import NATIONAL
+from evaluation.core.config import NATIONAL, REGION_COLUMN
 from evaluation.core.plan import AnalysisPlan, load_plan
 from evaluation.intake.tables import load_truth
 from evaluation.stats import (
@@ -142,10 +142,13 @@ class InferenceSections:
     def _did_all(self) -> dict[str, Any]:
         """DiD estimates of outcomes and indices (the outcomes' are the ones :meth:`did` recorded)."""
         if getattr(self, "_did_cache", None) is None:
-            eff = difference_in_differences(self._index_panel(), self.scope, list(self.plan.families), self.design)
+            fe = REGION_COLUMN if self.scope == NATIONAL else None
+            eff = difference_in_differences(
+                self._index_panel(), self.scope, list(self.plan.families), self.design, fixed_effects=fe
+            )
             self.recorder.update(eff.keys(self.scope))
             base = getattr(self, "_did", None) or difference_in_differences(
-                self.panel, self.scope, self.outcomes, self.design
+                self.panel, self.scope, self.outcomes, self.design, fixed_effects=fe
             )
             self.recorder.update(base.keys(self.scope))
             self._did_cache = {**base.estimates, **eff.estimates}
@@ -178,7 +181,8 @@ class InferenceSections:
     def balance_table(self) -> Section:
         """Baseline balance (iebaltab style) with the joint test; national: pooled with region fixed effects."""
         table, keys = balance.balance_table(
-            self.panel, self.scope, self.design, self.plan.balance, self.outcomes, self.plan.primary
+            self.panel, self.scope, self.design, self.plan.balance, self.outcomes, self.plan.primary,
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
         )
         cats = small_cells.balance_categories(self.panel, tuple(self.plan.balance), table)
         mask, keys = small_cells.balance_suppression(table, self.scope, keys, self.k, cats)
@@ -232,6 +236,7 @@ class InferenceSections:
             self.design,
             n_boot=self.plan.inference.bootstrap_draws,
             seed=self._seed(),
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
         )
         self.recorder.update(keys)
         self._wcr = table
@@ -313,6 +318,7 @@ class InferenceSections:
                     self.design,
                     n_boot=self.plan.inference.romano_wolf_draws,
                     seed=self._seed(),
+                    fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
                 )
             )
         pvals = {o: e.p_value for o, e in did.items()}
@@ -355,7 +361,8 @@ class InferenceSections:
         )
         amask, keys = small_cells.attrition_suppression(rates, self.scope, keys, self.k)
         self.recorder.update(keys)
-        dk = attrition.differential_attrition(self.panel, self.scope, self.design, self.plan.balance)
+        fe = REGION_COLUMN if self.scope == NATIONAL else None
+        dk = attrition.differential_attrition(self.panel, self.scope, self.design, self.plan.balance, fixed_effects=fe)
         self.recorder.update(dk)
         s = self.scope
         note = self._x(
@@ -383,7 +390,7 @@ class InferenceSections:
         )
         self.recorder.update(lk)
         ipw, ik = attrition.ipw_did(
-            self.panel, s, self.outcomes, self.design, ("household_size", "head_age", "head_sex")
+            self.panel, s, self.outcomes, self.design, ("household_size", "head_age", "head_sex"), fixed_effects=fe
         )
         self.recorder.update(ik)
         did = self._did_all()
@@ -418,8 +425,11 @@ class InferenceSections:
     @degrades("heterogeneity")
     def heterogeneity(self) -> Section:
         """Effects of the primary outcomes by subgroup, interaction tests, Holm over all of them."""
+        national = self.scope == NATIONAL
         table, keys = heterogeneity.heterogeneity(
-            self.panel, self.scope, self.plan.primary, self.design, self.plan.subgroups
+            self.panel, self.scope, self.plan.primary, self.design,
+            [sg for sg in self.plan.subgroups if national or sg != REGION_COLUMN],  # within a region: not region
+            fixed_effects=REGION_COLUMN if national else None,
         )
         tests = table.attrs["tests"].set_index(["outcome", "subgroup"])
         table, keys = small_cells.heterogeneity_suppression(self.panel, self.scope, self.design, table, keys, self.k)
@@ -447,7 +457,10 @@ class InferenceSections:
     @degrades("dose_response")
     def dose_response(self) -> Section:
         """Dose-response among ProKUS families (mentoring sessions, grant), with the not-randomised caveat."""
-        table, keys = dose.dose_response(self.panel, self.scope, self.plan.primary, self.design, self.plan.doses)
+        table, keys = dose.dose_response(
+            self.panel, self.scope, self.plan.primary, self.design, self.plan.doses,
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
+        )
         table, keys = small_cells.dose_suppression(table, self.scope, keys, self.k)
         self.recorder.update(keys)
         table = table[~table["suppressed"]] if not table.empty else table
@@ -470,7 +483,10 @@ class InferenceSections:
     @degrades("ancova_did")
     def ancova_did(self) -> Sections:
         """ANCOVA beside DiD (McKenzie 2012) and, when the data have a midline, the event study."""
-        table, keys = designs.ancova_vs_did(self.panel, self.scope, self.outcomes, self.design)
+        table, keys = designs.ancova_vs_did(
+            self.panel, self.scope, self.outcomes, self.design,
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
+        )
         self.recorder.update(keys)
         rows = [
             {
@@ -488,7 +504,10 @@ class InferenceSections:
         waves = [str(w) for w in self.panel[self.design.period].dropna().unique()]
         order = ["midline", self.design.after]
         waves = sorted(waves, key=lambda w: order.index(w) if w in order else -1)
-        ev, ek = designs.event_study(self.panel, self.scope, self.plan.primary, self.design, waves)
+        ev, ek = designs.event_study(
+            self.panel, self.scope, self.plan.primary, self.design, waves,
+            fixed_effects=REGION_COLUMN if self.scope == NATIONAL else None,
+        )
         self.recorder.update(ek)
         if ev.empty:
             event = self._section(self._x("col_wave"), None, [self._x("event_none")])

@@ -31,9 +31,10 @@ import pandas as pd
 from scipy import optimize, stats
 from statsmodels.discrete.discrete_model import Logit
 
-from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.balance import baseline_covariates
-from evaluation.stats.regression import cluster_codes, clustered_ols, region_dummies, wald_test
+from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, wald_test
 
 __all__ = [
     "LeeBounds",
@@ -61,8 +62,35 @@ def attrition_rates(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Attrition rate by group within each level of each characteristic in ``by`` (plus overall).
 
-    ``head_age`` is shown as under 35 / 35 and over. Keys ``<scope>.attrition.<char>_<level>.{prokus,
-    comparison}``.
+    ``head_age`` is shown as under 35 / 35 and over.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit and period and the two wave labels.
+    by : sequence of str
+        Baseline characteristics whose levels split the rates.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per characteristic and level: ``n_prokus``, ``n_comparison`` (families interviewed at baseline)
+        and ``rate_prokus``, ``rate_comparison`` (share without an endline interview, 0-1).
+    keys : dict
+        ``<scope>.attrition.<char>_<level>.{prokus, comparison}``.
+
+    Raises
+    ------
+    ValueError
+        When a level is not a valid key part.
+
+    References
+    ----------
+    What Works Clearinghouse (2020). *Standards Handbook* 4.1, attrition.
     """
     u = _units(panel, design)
     if "head_age" in u:
@@ -79,19 +107,57 @@ def attrition_rates(
                 row[f"n_{tag}"] = len(g)
                 row[f"rate_{tag}"] = float(g["attrited"].mean()) if len(g) else float("nan")
                 if len(g):
-                    keys[f"{scope}.attrition.{char}_{lv}.{tag}"] = row[f"rate_{tag}"]
+                    keys[key(scope, "attrition", f"{char}_{lv}", tag)] = row[f"rate_{tag}"]
             rows.append(row)
     return pd.DataFrame(rows), keys
 
 
 def differential_attrition(
-    panel: pd.DataFrame, scope: str, design: DesignSettings, covariates: Sequence[str]
+    panel: pd.DataFrame,
+    scope: str,
+    design: DesignSettings,
+    covariates: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> dict[str, object]:
     """Difference in attrition (ProKUS - comparison) with its clustered p-value, and the selective-attrition test.
 
-    Keys ``<scope>.attrition.difference.{estimate, se, ci_low, ci_high, p_value}`` and
-    ``<scope>.attrition.selective.{f_stat, p_value}``.
+    The selective-attrition test regresses attrition on treatment, the centred covariates and their interactions
+    with treatment, and tests the interactions jointly (clustered Wald F).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics of the selective-attrition test.
+    fixed_effects : str, optional
+        Column whose levels get indicators in both regressions; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    dict
+        ``<scope>.attrition.difference.{estimate, se, ci_low, ci_high, p_value}`` (share points, 0-1) and
+        ``<scope>.attrition.selective.{f_stat, p_value, df_num}``.
+
+    Raises
+    ------
+    ValueError
+        When a regression is rank deficient.
+
+    References
+    ----------
+    Ghanem, D., Hirshleifer, S. and Ortiz-Becerra, K. (2023). "Testing attrition bias in field experiments."
+    *Journal of Human Resources* (forthcoming; the test of selective attrition by covariate interactions).
     """
+    design = clustered_by(design, cluster)
     u = _units(panel, design)
     frame, groups = baseline_covariates(panel, design, covariates)
     frame = frame.set_index(panel.loc[panel[design.period] == design.before, design.unit].to_numpy())
@@ -99,10 +165,10 @@ def differential_attrition(
     a = u["attrited"].to_numpy(float)
     d = u["treated"].to_numpy(float)
     codes = cluster_codes(u[design.cluster])
-    fe = region_dummies(u["region_code"]) if scope == NATIONAL else np.empty((len(u), 0))
+    fe = dummies(u[fixed_effects]) if fixed_effects is not None else np.empty((len(u), 0))
     fit = clustered_ols(a, np.column_stack([np.ones(len(u)), d, fe]), codes)
     keys: dict[str, object] = {
-        f"{scope}.attrition.difference.{k}": v for k, v in fit.inference(1, design.alpha).items()
+        key(scope, "attrition", "difference", k): v for k, v in fit.inference(1, design.alpha).items()
     }
     cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
     x = frame[cols].to_numpy(float)
@@ -110,16 +176,36 @@ def differential_attrition(
     X = np.column_stack([np.ones(len(u)), d, x, d[:, None] * x, fe])
     fit2 = clustered_ols(a, X, codes)
     f, p, q, _ = wald_test(fit2, range(2 + len(cols), 2 + 2 * len(cols)))
-    keys[f"{scope}.attrition.selective.f_stat"] = f
-    keys[f"{scope}.attrition.selective.p_value"] = p
-    keys[f"{scope}.attrition.selective.df_num"] = q
+    keys[key(scope, "attrition", "selective", "f_stat")] = f
+    keys[key(scope, "attrition", "selective", "p_value")] = p
+    keys[key(scope, "attrition", "selective", "df_num")] = q
     return keys
 
 
 def trimmed_mean(y: np.ndarray, w: np.ndarray, share: float, tail: str) -> float:
-    """Weighted mean of ``y`` after removing the ``share`` of total weight from the ``tail`` (``top``/``bottom``).
+    """Weighted mean of ``y`` after removing the ``share`` of total weight from the ``tail``.
 
     The observation at the cut keeps the fraction of its weight that lies inside, so the trimming is exact.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Values, shape ``(n,)``.
+    w : numpy.ndarray
+        Non-negative weights, shape ``(n,)``.
+    share : float
+        Share of total weight removed, in ``[0, 1)``.
+    tail : {"top", "bottom"}
+        Which end is removed.
+
+    Returns
+    -------
+    float
+        The trimmed weighted mean, in the units of ``y``.
+
+    References
+    ----------
+    Lee, D. S. (2009). *Review of Economic Studies* 76(3), 1071-1102.
     """
     y = np.asarray(y, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -148,7 +234,26 @@ def lee_bounds(
 ) -> LeeBounds:
     """Lee bounds of the difference in means (treated - comparison) under monotone selection.
 
-    ``y`` may be anything where ``observed`` is False. ``weights`` are frequency weights (bootstrap).
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``; any value where ``observed`` is False.
+    treated : numpy.ndarray
+        0/1 or bool treatment indicator, shape ``(n,)``.
+    observed : numpy.ndarray
+        Whether the outcome is observed (not attrited), shape ``(n,)``.
+    weights : numpy.ndarray, optional
+        Frequency weights, shape ``(n,)`` (the bootstrap); default all 1.
+
+    Returns
+    -------
+    LeeBounds
+        Lower and upper bound (units of ``y``), the trimming share (0-1) and the trimmed group.
+
+    References
+    ----------
+    Lee, D. S. (2009). "Training, wages, and sample selection: Estimating sharp bounds on treatment effects."
+    *Review of Economic Studies* 76(3), 1071-1102.
     """
     y = np.asarray(y, dtype=float)
     t = np.asarray(treated).astype(bool)
@@ -179,6 +284,30 @@ def imbens_manski(
 
     :math:`[\hat\theta_l - c\,\sigma_l, \hat\theta_u + c\,\sigma_u]` with :math:`c` solving
     :math:`\Phi(c + \hat\Delta/\max(\sigma_l, \sigma_u)) - \Phi(-c) = 1 - \alpha`, :math:`\hat\Delta` the width.
+
+    Parameters
+    ----------
+    lower : float
+        Estimated lower bound.
+    upper : float
+        Estimated upper bound (same units).
+    se_lower : float
+        Standard error of the lower bound.
+    se_upper : float
+        Standard error of the upper bound.
+    alpha : float, default 0.05
+        The interval covers the true parameter with probability ``1 - alpha``.
+
+    Returns
+    -------
+    ci_low : float
+        Lower end of the interval.
+    ci_high : float
+        Upper end of the interval.
+
+    References
+    ----------
+    Imbens, G. W. and Manski, C. F. (2004). *Econometrica* 72(6), 1845-1857.
     """
     smax = max(se_lower, se_upper)
     width = max(upper - lower, 0.0)
@@ -243,12 +372,46 @@ def lee_bounds_did(
     *,
     n_boot: int,
     seed: int,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Lee bounds on the DiD effect of each outcome with Imbens-Manski intervals (cluster bootstrap SEs).
 
-    Keys ``<scope>.<outcome>.lee.{lower, upper, trim_share, ci_low, ci_high}``. One set of cluster resampling
-    counts (``np.random.default_rng([seed, 300])``) is used for every outcome.
+    One set of cluster resampling counts (``np.random.default_rng([seed, 300])``) is used for every outcome.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    n_boot : int
+        Cluster bootstrap draws.
+    seed : int
+        Seed of the draws.
+    cluster : str, optional
+        Column whose labels are resampled by the cluster bootstrap; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome: bounds, trimming share, trimmed group, bootstrap SEs and interval (outcome units).
+    keys : dict
+        ``<scope>.<outcome>.lee.{lower, upper, trim_share, trimmed_group, ci_low, ci_high}``.
+
+    Raises
+    ------
+    ValueError
+        When the Imbens-Manski root cannot be bracketed (``scipy.optimize.brentq``).
+
+    References
+    ----------
+    Lee (2009); Imbens and Manski (2004).
     """
+    design = clustered_by(design, cluster)
     clusters = np.unique(panel[design.cluster].astype(str))
     rng = np.random.default_rng([seed, 300])
     counts = rng.multinomial(clusters.size, np.full(clusters.size, 1 / clusters.size), size=n_boot)  # (B, G)
@@ -278,7 +441,7 @@ def lee_bounds_did(
         }
         rows.append(row)
         for k in ("lower", "upper", "trim_share", "trimmed_group", "ci_low", "ci_high"):
-            keys[f"{scope}.{outcome}.lee.{k}"] = row[k]
+            keys[key(scope, outcome, "lee", k)] = row[k]
     return pd.DataFrame(rows), keys
 
 
@@ -302,14 +465,53 @@ def ipw_did(
     outcomes: Sequence[str],
     design: DesignSettings,
     covariates: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """DiD re-weighted by the inverse probability of being observed at endline (logit by group).
 
-    The logit for each outcome has the baseline covariates (categories as indicators), the baseline outcome and,
-    nationally, region indicators, fitted separately for ProKUS and comparison families; probabilities are
-    bounded below by 0.05. Keys ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
+    The logit for each outcome has the baseline covariates (categories as indicators), the baseline outcome and
+    the ``fixed_effects`` indicators, fitted separately for ProKUS and comparison families; probabilities are
+    bounded below by 0.05.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics of the logit.
+    fixed_effects : str, optional
+        Column whose levels get indicators in the logit and the DiD regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (outcome units), ``p_value``,
+        ``n_units``.
+    keys : dict
+        ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
+
+    Raises
+    ------
+    ValueError
+        When the weighted regression is rank deficient.
+
+    References
+    ----------
+    Wooldridge, J. M. (2002). *Portuguese Economic Journal* 1, 117-139; Fitzgerald, J., Gottschalk, P. and
+    Moffitt, R. (1998). *Journal of Human Resources* 33(2), 251-299.
     """
-    frame, groups = baseline_covariates(panel, design, covariates)
+    design = clustered_by(design, cluster)
+    frame, groups = baseline_covariates(panel, design, covariates, fixed_effects=fixed_effects)
     cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
     base_ids = panel.loc[panel[design.period] == design.before, design.unit].to_numpy()
     frame.index = base_ids
@@ -322,7 +524,7 @@ def ipw_did(
         x = frame.loc[ids, cols].to_numpy(float)
         y0 = panel.loc[panel[design.period] == design.before].set_index(design.unit).loc[ids, outcome].to_numpy(float)
         y0s = (y0 - y0.mean()) / (y0.std() or 1.0)
-        fe = region_dummies(frame.loc[ids, "region_code"]) if scope == NATIONAL else np.empty((len(ids), 0))
+        fe = dummies(frame.loc[ids, fixed_effects]) if fixed_effects is not None else np.empty((len(ids), 0))
         Z = np.column_stack([np.ones(len(ids)), x, y0s, fe])
         obs = s["observed"].to_numpy(bool)
         t = s["treated"].to_numpy(int)
@@ -337,5 +539,5 @@ def ipw_did(
         inf = fit.inference(1, design.alpha)
         rows.append({"outcome": outcome, **inf, "n_units": int(keep.sum())})
         for k, v in inf.items():
-            keys[f"{scope}.{outcome}.ipw_did.{k}"] = v
+            keys[key(scope, outcome, "ipw_did", k)] = v
     return pd.DataFrame(rows), keys

@@ -7,6 +7,7 @@ small-sample factor, t with ``G - 1`` degrees of freedom), so a coefficient here
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,9 +16,18 @@ import pandas as pd
 from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
 from evaluation.core.config import DesignSettings
-from evaluation.stats.inference import ols, vcov_crv1, vcov_hc1
+from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
 
-__all__ = ["ClusteredFit", "cluster_codes", "clustered_ols", "first_differences", "region_dummies", "wald_test"]
+__all__ = [
+    "ClusteredFit",
+    "cluster_codes",
+    "clustered_by",
+    "clustered_ols",
+    "dummies",
+    "first_differences",
+    "wald_test",
+    "with_dummies",
+]
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,10 @@ class ClusteredFit:
     def inference(self, j: int, alpha: float = 0.05) -> dict[str, float]:
         """Estimate, SE, t-based CI and p-value of coefficient ``j``."""
         b, s = float(self.beta[j]), float(self.se[j])
-        crit = float(special.stdtrit(self.df, 1 - alpha / 2))
-        p = float(2 * special.stdtr(self.df, -abs(b / s))) if s > 0 else float("nan")
-        return {"estimate": b, "se": s, "ci_low": b - crit * s, "ci_high": b + crit * s, "p_value": p}
+        ci_low, ci_high, p = t_inference(b, s, self.df, alpha)
+        if not s > 0:
+            p = float("nan")
+        return {"estimate": b, "se": s, "ci_low": ci_low, "ci_high": ci_high, "p_value": p}
 
 
 def cluster_codes(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray:
@@ -85,13 +96,80 @@ def wald_test(fit: ClusteredFit, idx: Sequence[int]) -> tuple[float, float, int,
     return f, float(special.fdtrc(q, fit.df, f)), q, fit.df
 
 
-def region_dummies(regions: pd.Series | np.ndarray) -> np.ndarray:
-    """Indicator columns for every region but the first (sorted); an ``(n, 0)`` array for one region."""
-    r = np.asarray(regions, dtype=object).astype(str)
-    levels = sorted(set(r))
-    if len(levels) < 2:
+def dummies(levels: pd.Series | np.ndarray) -> np.ndarray:
+    """Indicator columns of every level but the first (sorted as strings): the fixed effects of a factor.
+
+    Parameters
+    ----------
+    levels : pandas.Series or numpy.ndarray
+        The factor, shape ``(n,)`` (e.g. the column named by a ``fixed_effects=`` argument); values are compared
+        as strings.
+
+    Returns
+    -------
+    numpy.ndarray
+        0/1 floats, shape ``(n, L - 1)`` for ``L`` levels; shape ``(n, 0)`` when there is a single level.
+
+    References
+    ----------
+    Wooldridge, J. M. (2010). *Econometric Analysis of Cross Section and Panel Data*, 2nd ed., section 10.5
+    (dummy-variable regression equals the within estimator).
+    """
+    r = np.asarray(levels, dtype=object).astype(str)
+    names = sorted(set(r))
+    if len(names) < 2:
         return np.empty((r.size, 0))
-    return np.column_stack([(r == lv).astype(float) for lv in levels[1:]])
+    return np.column_stack([(r == lv).astype(float) for lv in names[1:]])
+
+
+def with_dummies(table: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Add one 0/1 column per level of ``column`` but the first (sorted), to pass as covariates (fixed effects).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table, shape ``(n, p)``.
+    column : str or None
+        The column whose levels get indicators; ``None`` adds nothing.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        A copy with the columns ``_fe_<level>`` added (``table`` itself when ``column`` is None or has fewer than
+        two levels).
+    names : tuple of str
+        The added column names, in level order (empty when nothing was added).
+
+    References
+    ----------
+    Wooldridge, J. M. (2010). *Econometric Analysis of Cross Section and Panel Data*, 2nd ed., section 10.5.
+    """
+    if column is None or table[column].nunique() < 2:
+        return table, ()
+    out = table.copy()
+    cols = []
+    for code in sorted(out[column].unique())[1:]:
+        out[f"_fe_{code}"] = (out[column] == code).astype(float)
+        cols.append(f"_fe_{code}")
+    return out, tuple(cols)
+
+
+def clustered_by(design: DesignSettings, cluster: str | None) -> DesignSettings:
+    """The design with its cluster column replaced by ``cluster`` (unchanged when ``cluster`` is None).
+
+    Parameters
+    ----------
+    design : DesignSettings
+        Column names of unit, period, arms and cluster.
+    cluster : str or None
+        Column whose labels define the clusters of the CRV1 variance; ``None`` keeps ``design.cluster``.
+
+    Returns
+    -------
+    DesignSettings
+        ``design`` or a copy with ``cluster`` set.
+    """
+    return design if cluster is None else dataclasses.replace(design, cluster=cluster)
 
 
 def first_differences(
