@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
 from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.regression import first_differences
 
 __all__ = ["DESIGN_FACTORS", "icc_anova", "mde", "power_table"]
@@ -109,6 +110,6 @@ def power_table(
         rows.append(row)
         for k, v in row.items():
             if k != "outcome":
-                keys[f"{scope}.{outcome}.power.{k}"] = v
-    keys[f"{scope}.power.target.power"] = power
+                keys[key(scope, outcome, "power", k)] = v
+    keys[key(scope, "power", "target", "power")] = power
     return pd.DataFrame(rows), keys

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key, prefix
 from evaluation.stats import disclosure
 from evaluation.stats.heterogeneity import INCOME_TERCILE, add_income_tercile
 from evaluation.stats.regression import first_differences
@@ -88,7 +89,7 @@ def heterogeneity_suppression(
     out["suppressed"] = False
     kept = dict(keys)
     if table.empty:
-        kept[f"{scope}.disclosure.heterogeneity_suppressed"] = 0
+        kept[key(scope, "disclosure", "heterogeneity_suppressed")] = 0
         return out, kept
     if INCOME_TERCILE in set(table["subgroup"]) and INCOME_TERCILE not in panel:
         panel = add_income_tercile(panel, design)
@@ -105,14 +106,14 @@ def heterogeneity_suppression(
         rel = [[(lv, "row") for lv in counts.index]]
         mask = disclosure.suppression_mask(n, k, rel, withheld)["row"]
         both = (counts["n_prokus"] > 0) & (counts["n_comparison"] > 0)
-        kept[f"{scope}.{outcome}.het_{sg}.suppressed_levels"] = int((mask & both).sum())
+        kept[key(scope, outcome, f"het_{sg}", "suppressed_levels")] = int((mask & both).sum())
         for idx, lv in rows["level"].astype(str).items():
             if bool(mask.get(lv, False)):
                 out.at[idx, "suppressed"] = True
                 hidden_rows += 1
                 for f in HET_FIELDS:
-                    kept.pop(f"{scope}.{outcome}.het_{sg}.{lv}_{f}", None)
-    kept[f"{scope}.disclosure.heterogeneity_suppressed"] = hidden_rows
+                    kept.pop(key(scope, outcome, f"het_{sg}", f"{lv}_{f}"), None)
+    kept[key(scope, "disclosure", "heterogeneity_suppressed")] = hidden_rows
     return out, kept
 
 
@@ -139,8 +140,8 @@ def attrition_suppression(
         for col in cols:
             if mask.at[i, col]:
                 tag = col.removeprefix("rate_")
-                kept.pop(f"{scope}.attrition.{rates.at[i, 'characteristic']}_{rates.at[i, 'level']}.{tag}", None)
-    kept[f"{scope}.disclosure.attrition_suppressed"] = int(mask.to_numpy().sum())
+                kept.pop(key(scope, "attrition", f"{rates.at[i, 'characteristic']}_{rates.at[i, 'level']}", tag), None)
+    kept[key(scope, "disclosure", "attrition_suppressed")] = int(mask.to_numpy().sum())
     return mask, kept
 
 
@@ -173,7 +174,7 @@ def balance_suppression(
     """
     cols = [*BALANCE_PROKUS, *BALANCE_COMPARISON, *BALANCE_BOTH]
     if table.empty:
-        return pd.DataFrame(columns=cols, dtype=bool), {**keys, f"{scope}.disclosure.balance_suppressed": 0}
+        return pd.DataFrame(columns=cols, dtype=bool), {**keys, key(scope, "disclosure", "balance_suppressed"): 0}
     n = pd.DataFrame(index=table.index)
     cells = {}
     for g in ("prokus", "comparison"):
@@ -209,8 +210,8 @@ def balance_suppression(
     for i in table.index:
         for c in cols:
             if mask.at[i, c]:
-                kept.pop(f"{scope}.balance.{table.at[i, 'variable']}.{c}", None)
-    kept[f"{scope}.disclosure.balance_suppressed"] = int(mask.to_numpy().sum())
+                kept.pop(key(scope, "balance", table.at[i, "variable"], c), None)
+    kept[key(scope, "disclosure", "balance_suppressed")] = int(mask.to_numpy().sum())
     return mask, kept
 
 
@@ -231,10 +232,10 @@ def dose_suppression(
     out["suppressed"] = (out["n_units"] < k) if not out.empty else pd.Series(dtype=bool)
     kept = dict(keys)
     for o in set(out.loc[out["suppressed"], "outcome"]) if not out.empty else ():
-        pre = f"{scope}.{o}.dose."
-        for key in [x for x in kept if x.startswith(pre)]:
-            del kept[key]
-    kept[f"{scope}.disclosure.dose_suppressed"] = int(out["suppressed"].sum()) if not out.empty else 0
+        pre = prefix(scope, o, "dose")
+        for name in [x for x in kept if x.startswith(pre)]:
+            del kept[name]
+    kept[key(scope, "disclosure", "dose_suppressed")] = int(out["suppressed"].sum()) if not out.empty else 0
     return out, kept
 
 
@@ -251,15 +252,14 @@ def scorecard_suppression(
     out["suppressed"] = ((n > 0) & (n < k)).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        pre = f"{scope}.scorecard.{r['indicator']}"
         for f in ("realisation", "ratio", "status", "n"):
-            kept.pop(f"{pre}.{f}", None)
-        kept[f"{pre}.suppressed"] = True
+            kept.pop(key(scope, "scorecard", r["indicator"], f), None)
+        kept[key(scope, "scorecard", r["indicator"], "suppressed")] = True
     shown = out[~out["suppressed"]]
-    for key in [x for x in kept if x.startswith(f"{scope}.scorecard.summary.")]:
-        status = key.rsplit(".", 1)[1]
-        kept[key] = int((shown["status"] == status).sum())
-    kept[f"{scope}.disclosure.scorecard_suppressed"] = int(out["suppressed"].sum())
+    for name in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
+        status = name.rsplit(".", 1)[1]
+        kept[name] = int((shown["status"] == status).sum())
+    kept[key(scope, "disclosure", "scorecard_suppressed")] = int(out["suppressed"].sum())
     return out, kept
 
 
@@ -279,11 +279,11 @@ def risk_suppression(
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
         for f in ("count", "rate"):
-            kept.pop(f"{scope}.risk.{r['flag']}.{f}", None)
-        kept[f"{scope}.risk.{r['flag']}.suppressed"] = True
+            kept.pop(key(scope, "risk", r["flag"], f), None)
+        kept[key(scope, "risk", r["flag"], "suppressed")] = True
     if len(base) and 0 < float(base.iloc[0]) < k:
-        kept.pop(f"{scope}.risk.n_families", None)
-    kept[f"{scope}.disclosure.risk_suppressed"] = int(out["suppressed"].sum())
+        kept.pop(key(scope, "risk", "n_families"), None)
+    kept[key(scope, "disclosure", "risk_suppressed")] = int(out["suppressed"].sum())
     return out, kept
 
 
