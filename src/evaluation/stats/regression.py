@@ -56,7 +56,18 @@ class ClusteredFit:
 
 
 def cluster_codes(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray:
-    """Dense integer codes ``0..G-1`` of cluster labels (sorted order)."""
+    """Dense integer codes ``0..G-1`` of cluster labels (labels sorted as strings).
+
+    Parameters
+    ----------
+    values : sequence, numpy.ndarray or pandas.Series
+        Cluster label of each row, length ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Codes, shape ``(n,)``, dtype ``intp``.
+    """
     _, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
     return inv.astype(np.intp).ravel()
 
@@ -68,6 +79,33 @@ def clustered_ols(
 
     WLS is OLS of :math:`\sqrt{w_i} y_i` on :math:`\sqrt{w_i} x_i`; its sandwich uses the transformed scores
     :math:`\sum_{i\in g} w_i x_i \hat e_i`, as statsmodels' ``WLS.fit(cov_type='cluster')`` does.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``.
+    X : numpy.ndarray
+        Design matrix, shape ``(n, k)``, full column rank.
+    codes : numpy.ndarray, optional
+        Integer cluster codes, shape ``(n,)`` (:func:`cluster_codes`); ``None`` for HC1.
+    weights : numpy.ndarray, optional
+        Non-negative analytic weights, shape ``(n,)``; ``None`` for OLS.
+
+    Returns
+    -------
+    ClusteredFit
+        Coefficients (shape ``(k,)``), covariance (``(k, k)``), residuals of the (transformed) fit, ``n_obs``,
+        ``n_clusters`` and the degrees of freedom (``G - 1`` or ``n - k``).
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is rank deficient, ``n <= k`` or there are fewer than 2 clusters.
+
+    References
+    ----------
+    StataCorp, [R] regress, Methods and formulas; Cameron, A. C. and Miller, D. L. (2015). *Journal of Human
+    Resources* 50(2), 317-372.
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
@@ -86,7 +124,29 @@ def wald_test(fit: ClusteredFit, idx: Sequence[int]) -> tuple[float, float, int,
     r"""Joint test that the coefficients ``idx`` are all zero: :math:`F = \hat\beta_R' V_R^{-1} \hat\beta_R / q`.
 
     Reference distribution :math:`F(q, G-1)` when clustered (Stata's ``test`` after ``regress, vce(cluster)``),
-    :math:`F(q, n-k)` otherwise. Returns ``(F, p_value, q, df_denominator)``.
+    :math:`F(q, n-k)` otherwise.
+
+    Parameters
+    ----------
+    fit : ClusteredFit
+        The fitted regression.
+    idx : sequence of int
+        Indices of the ``q`` tested coefficients.
+
+    Returns
+    -------
+    f_stat : float
+        The Wald F statistic (a pseudo-inverse is used when :math:`V_R` is singular).
+    p_value : float
+        Upper-tail probability of the F distribution.
+    df_num : int
+        ``q``.
+    df_den : int
+        ``G - 1`` when clustered, else ``n - k``.
+
+    References
+    ----------
+    StataCorp, *Stata Base Reference Manual*, [R] test, Methods and formulas.
     """
     idx = list(idx)
     b = fit.beta[idx]
@@ -181,9 +241,31 @@ def first_differences(
 ) -> pd.DataFrame:
     """One row per unit observed with a non-missing ``outcome`` at baseline and at ``after`` (default endline).
 
-    Columns: ``unit``, ``y_before``, ``y_after``, ``d`` (= after - before), ``treated``, ``cluster`` and the
-    baseline values of ``keep`` (roster and programme columns). These are the rows
-    :func:`evaluation.stats.estimators.did` uses.
+    These are the rows :func:`evaluation.stats.estimators.did` uses.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    outcome : str
+        Outcome column.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    after : str, optional
+        Later wave label; default ``design.after``.
+    keep : sequence of str, default ()
+        Further columns whose baseline values are carried along (roster and programme columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unit`` (str), ``y_before``, ``y_after``, ``d`` (= after - before, outcome units), ``treated``
+        (0/1), ``cluster`` (str) and the ``keep`` columns; one row per complete unit, in baseline row order.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
     """
     after = design.after if after is None else after
     period = panel[design.period].to_numpy()

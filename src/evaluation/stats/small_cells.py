@@ -55,6 +55,24 @@ def level_counts(
 
     Columns ``level``, ``n_prokus``, ``n_comparison``; every level present in the data, also those too small
     to estimate. ``fd``: the outcome's first differences keeping ``subgroup``, when already computed.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    outcome : str
+        Outcome column.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    subgroup : str
+        Subgroup column.
+    fd : pandas.DataFrame, optional
+        :func:`evaluation.stats.regression.first_differences` of ``outcome`` keeping ``subgroup``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level (sorted): ``level`` (str), ``n_prokus`` and ``n_comparison`` (families).
     """
     if fd is None:
         fd = first_differences(panel, outcome, design, keep=(subgroup,))
@@ -84,6 +102,37 @@ def heterogeneity_suppression(
     follow from the total. Keys of hidden levels are left out; ``<scope>.<outcome>.het_<subgroup>.suppressed_levels``
     counts the levels (with families in both groups) not shown, ``<scope>.disclosure.heterogeneity_suppressed``
     the hidden rows of the table.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    table : pandas.DataFrame
+        :func:`evaluation.stats.heterogeneity.heterogeneity`'s table.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys plus the ``suppressed_levels`` and ``heterogeneity_suppressed`` counts.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1`` or a level is not a valid key part.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5.
     """
     out = table.copy()
     out["suppressed"] = False
@@ -124,6 +173,33 @@ def attrition_suppression(
 
     The levels of a characteristic add up to its ``all`` row (one relation per characteristic and group), so a
     lone hidden level hides the next smallest too. Returns the mask (index of ``rates``) and the kept keys.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`evaluation.stats.attrition.attrition_rates`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    mask : pandas.DataFrame
+        Boolean, columns ``rate_prokus`` and ``rate_comparison``, index of ``rates``.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.attrition_suppressed``.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
     """
     cols = ["rate_prokus", "rate_comparison"]
     n = pd.DataFrame({"rate_prokus": rates["n_prokus"].astype(float), "rate_comparison": rates["n_comparison"]})
@@ -171,6 +247,35 @@ def balance_suppression(
     ``min(count, N - count)`` families, and the dummies of one categorical variable (``categories``: variable ->
     dummy names) add up to 1, a relation per column. A hidden share hides its SD (the SD of a share gives the
     share back) and the row's between-group statistics.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.balance.balance_table`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+    categories : mapping of str to list of str, optional
+        Dummy rows of each categorical variable (:func:`balance_categories`).
+
+    Returns
+    -------
+    mask : pandas.DataFrame
+        Boolean mask of the table's statistic columns, index of ``table``.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.balance_suppressed``.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
     """
     cols = [*BALANCE_PROKUS, *BALANCE_COMPARISON, *BALANCE_BOTH]
     if table.empty:
@@ -216,7 +321,22 @@ def balance_suppression(
 
 
 def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, ...], table: pd.DataFrame) -> dict:
-    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``)."""
+    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table.
+    covariates : list or tuple of str
+        Balance covariates.
+    table : pandas.DataFrame
+        :func:`evaluation.stats.balance.balance_table`'s table.
+
+    Returns
+    -------
+    dict
+        Each categorical covariate mapped to its dummy rows' variable names.
+    """
     out = {}
     for var in covariates:
         if var in panel and not pd.api.types.is_numeric_dtype(panel[var]):
@@ -227,7 +347,26 @@ def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, .
 def dose_suppression(
     table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Dose coefficients are pooled over the scope's ProKUS families: hidden only when fewer than ``k`` of them."""
+    """Dose coefficients are pooled over the scope's ProKUS families: hidden only when fewer than ``k`` of them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.dose.dose_response`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.dose_suppressed``.
+    """
     out = table.copy()
     out["suppressed"] = (out["n_units"] < k) if not out.empty else pd.Series(dtype=bool)
     kept = dict(keys)
@@ -246,6 +385,24 @@ def scorecard_suppression(
 
     The target (a plan figure) stays. Hidden indicators get ``<scope>.scorecard.<indicator>.suppressed = True``
     and are left out of the status summary counts' underlying statuses (their status is hidden).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.monitoring.scorecard`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys, ``suppressed`` markers, recounted summaries and ``<scope>.disclosure.scorecard_suppressed``.
     """
     out = table.copy()
     n = out["n"].astype(float)
@@ -271,6 +428,24 @@ def risk_suppression(
     The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together; when the
     scope itself has fewer than ``k`` programme families every row (and n) is hidden. Hidden flags get
     ``<scope>.risk.<flag>.suppressed = True``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`evaluation.stats.monitoring.risk_flags`'s summary.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        ``summary`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys, ``suppressed`` markers and ``<scope>.disclosure.risk_suppressed``.
     """
     out = summary.copy()
     count = out["count"].astype(float)
@@ -288,7 +463,22 @@ def risk_suppression(
 
 
 def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
-    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares)."""
+    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    design : DesignSettings
+        Column names of unit and period and the wave labels.
+
+    Returns
+    -------
+    n_prokus : int
+        ProKUS families with both waves.
+    n_comparison : int
+        Comparison families with both waves.
+    """
     waves = panel[panel[design.period].isin([design.before, design.after])]
     per = waves.groupby(design.unit, sort=False).agg(t=("treated", "first"), w=(design.period, "nunique"))
     both = per[per["w"] == 2]
@@ -296,6 +486,19 @@ def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
 
 
 def is_small(n: float | None, k: int) -> bool:
-    """True for a count describing some but fewer than ``k`` families."""
+    """True for a count describing some but fewer than ``k`` families.
+
+    Parameters
+    ----------
+    n : float or None
+        Number of families a cell describes (None or NaN: not a count).
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    bool
+        ``0 < n < k``.
+    """
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
 
