@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from evaluation.core.config import DesignSettings
+from evaluation.core.config import DesignSettings, select_scope
 from evaluation.stats.attrition import (
     attrition_rates,
     differential_attrition,
@@ -22,7 +22,6 @@ from evaluation.stats.attrition import (
     lee_bounds_did,
     trimmed_mean,
 )
-from evaluation.core.config import select_scope
 from evaluation.stats.effects import sample_summary
 
 DESIGN = DesignSettings()

@@ -6,18 +6,17 @@ are defined) is given to ``numpydoc.validate.validate``. A test per module fails
 :data:`CHECKED`:
 
 * ``GL08`` the object has no docstring;
-* ``SS01`` no one-line summary; ``SS03`` the summary does not end with a period; ``SS05`` the summary starts with
-  an infinitive-like third person verb (numpydoc's rule is for "Returns ..."; kept for consistency);
-* ``PR01`` a parameter is not documented; ``PR02`` a documented parameter does not exist; ``PR03`` wrong order;
-  ``PR07`` a parameter has no description; ``PR09``-free: descriptions may end without a period (long formulas);
+* ``SS01`` no one-line summary; ``SS03`` the summary does not end with a period;
+* ``PR01`` a parameter is not documented; ``PR02`` a documented parameter does not exist; ``PR03`` parameters
+  documented in the wrong order; ``PR07`` a parameter has no description;
 * ``RT01`` a function that returns a value has no Returns section; ``RT03`` a return value has no description;
 * ``GL02``/``GL03`` blank-line layout; ``GL06`` an unknown section name; ``GL07`` sections in the wrong order.
 
-Not checked (matters of style, not of content): ``ES01`` extended summary, ``SA01`` See Also, ``EX01`` Examples,
+Not checked (style, not content): ``ES01`` extended summary, ``SA01`` See Also, ``EX01`` Examples,
 ``PR09``/``RT02``/``RT05`` punctuation of descriptions, ``SS05``/``SS06`` summary wording and length, ``YD01``.
-A ``Raises`` section is required by review (see the module docstrings), not by numpydoc, which has no code for it.
-Classes are checked for their own docstring (``GL08``, ``SS01``); dataclass fields are documented in the class
-docstring's Attributes or in the summary.
+numpydoc has no code for a missing Raises section or source; they are required by review (issue 11).
+Classes are checked for their own docstring only (``GL08``, ``SS01``, ``SS03``); dataclass fields are described in
+the class docstring.
 """
 
 from __future__ import annotations
