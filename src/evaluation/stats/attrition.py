@@ -7,7 +7,8 @@ r"""Attrition: who was lost between baseline and endline, whether it differs by 
   the joint test that the interactions :math:`D_i \times x_i` are zero in
   :math:`A_i = a + b D_i + x_i'c + (D_i x_i)'d + e_i` (attrition related to characteristics differently by group).
 * **Lee (2009) bounds** (*Review of Economic Studies* 76(3), 1071-1102; computed in
-  :mod:`evaluation.stats.lee_bounds`, re-exported here): if the programme can only make families more (or only less) likely to be observed (monotonicity), the share :math:`q = (p_{hi} - p_{lo})/p_{hi}` of the
+  :mod:`evaluation.stats.lee_bounds`, re-exported here): if the programme can only make families more
+  (or only less) likely to be observed (monotonicity), the share :math:`q = (p_{hi} - p_{lo})/p_{hi}` of the
   better-observed group are "extra" respondents. Trimming that share from the top (bottom) of its outcome
   distribution gives the lower (upper) bound of the effect on always-respondents. The outcome is the change
   :math:`\Delta y_i` (endline minus baseline, so the bounds are bounds on the DiD effect) among families whose
