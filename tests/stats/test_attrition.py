@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from evaluation.core.config import DesignSettings
+from evaluation.core.config import DesignSettings, select_scope
 from evaluation.stats.attrition import (
     attrition_rates,
     differential_attrition,
@@ -22,7 +22,7 @@ from evaluation.stats.attrition import (
     lee_bounds_did,
     trimmed_mean,
 )
-from evaluation.stats.effects import sample_summary, select_scope
+from evaluation.stats.effects import sample_summary
 
 DESIGN = DesignSettings()
 EXACT = 1e-12
@@ -80,7 +80,7 @@ def test_imbens_manski_hand_values():
 def test_rates_and_differential_attrition_agree_with_sample_summary(demo):
     """The regression difference equals analysis.sample_summary's rates; p is statsmodels' clustered t test."""
     pan = select_scope(demo.panel, "3402")
-    table, _ = sample_summary(pan, demo.roster, "3402", DESIGN)
+    table, _ = sample_summary(pan, select_scope(demo.roster, "3402"), "3402", DESIGN)
     keys = differential_attrition(pan, "3402", DESIGN, ["household_size", "head_age", "head_sex"])
     assert keys["3402.attrition.difference.estimate"] == pytest.approx(
         table["attrition"].iloc[0] - table["attrition"].iloc[1], abs=EXACT

@@ -12,9 +12,8 @@ import statsmodels.api as sm
 from wildboottest.wildboottest import WildboottestCL
 
 from evaluation import estimators
-from evaluation.core.config import DesignSettings
+from evaluation.core.config import DesignSettings, select_scope
 from evaluation.stats.bootstrap import draw_weights, wcr_did, wcr_test, wild_tstats
-from evaluation.stats.effects import select_scope
 
 EXACT = 1e-9  # same arithmetic, different order of operations
 TIES = 2 / 256  # draws v = +1 and v = -1 give |t*| = |t| exactly; rounding decides ">" in either package

@@ -8,6 +8,7 @@ import pytest
 from evaluation import estimators
 from evaluation.core.config import DesignSettings
 from evaluation.stats import effects as analysis
+from evaluation.stats.regression import with_dummies
 
 DESIGN = DesignSettings()
 
@@ -88,8 +89,8 @@ def test_failures_become_status_strings(tiny):
 def test_national_did_differences_out_region_shocks(demo):
     """National DiD with region indicators equals OLS of first differences on treated + region dummies."""
     p = demo.panel
-    eff = analysis.difference_in_differences(p, "national", ["household_income"], DESIGN)
-    pan, cols = analysis._region_dummies(p)
+    eff = analysis.difference_in_differences(p, "national", ["household_income"], DESIGN, fixed_effects="region_code")
+    pan, cols = with_dummies(p, "region_code")
     ref = estimators.did(
         pan,
         "household_income",

@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from evaluation import estimators
-from evaluation.core.config import load_config
+from evaluation.core.config import load_config, select_scope
 from evaluation.core.errors import UserError
 from evaluation.core.targets import StatusBands, load_targets
 from evaluation.stats import effects as analysis
@@ -141,11 +141,11 @@ def test_outcome_realisations_equal_the_estimators(demo, targets):
     cfg = load_config()
     panel = demo.panel
     for scope in ("3217", "national"):
-        prog = monitoring.programme_families(demo.roster, demo.programme, scope)
-        treated = analysis.select_scope(panel, scope)
+        prog = monitoring.programme_families(select_scope(demo.roster, scope), demo.programme)
+        treated = select_scope(panel, scope)
         treated = treated[treated["treated"] == 1]
         real = monitoring.realisations(prog, treated, targets)
-        means, _ = analysis.group_means(panel, scope, ["household_income"], cfg.design)
+        means, _ = analysis.group_means(select_scope(panel, scope), scope, ["household_income"], cfg.design)
         m = means[means["group"] == "prokus"].set_index("wave")["mean"]
         assert real["income_change"][0] == pytest.approx(m["after"] / m["before"] - 1, abs=1e-12)
         paired = estimators.pre_post(
@@ -161,7 +161,7 @@ def _within(rate: float, p: float, n: int) -> bool:
 
 def test_flag_rates_recover_the_generator_probabilities(demo, targets):
     panel = demo.panel
-    prog = monitoring.programme_families(demo.roster, demo.programme, "national")
+    prog = monitoring.programme_families(demo.roster, demo.programme)
     treated = panel[panel["treated"] == 1]
     _, _, keys = monitoring.risk_flags(prog, treated, "national", targets)
     n = keys["national.risk.n_families"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.core.config import NATIONAL, Config, DesignSettings
+from evaluation.core.config import NATIONAL, REGION_COLUMN, Config, DesignSettings, select_scope
 from evaluation.core.keys import key
 from evaluation.core.plan import AnalysisPlan, load_plan
 from evaluation.core.targets import Targets, load_targets
@@ -88,6 +88,11 @@ class Context:
         return tuple(self.cfg.analysis.headline) or self.outcomes[:4]
 
     @property
+    def fixed_effects(self) -> str | None:
+        """The column whose levels the statistics absorb: regions in the national synthesis, none in a region."""
+        return fixed_effects_of(self.scope)
+
+    @property
     def k(self) -> int:
         """Disclosure threshold: a published cell describes at least k families (``[run] min_cell_size``)."""
         return self.cfg.run.min_cell_size
@@ -122,6 +127,22 @@ class Context:
         )  # fmt: skip
 
 
+def fixed_effects_of(scope: str) -> str | None:
+    """Region fixed effects for the national scope (``region_code``), none for a region or district scope.
+
+    Parameters
+    ----------
+    scope : str
+        A region code or ``"national"``.
+
+    Returns
+    -------
+    str or None
+        The column the statistics add dummies for (their ``fixed_effects=`` argument).
+    """
+    return REGION_COLUMN if scope == NATIONAL else None
+
+
 def build_context(scope: str, cfg: Config, codebook: Codebook, dataset: Dataset, output_dir: Path) -> Context:
     """Open one scope: its analysis table, the analysis plan, the targets and the synthetic truth.
 
@@ -151,8 +172,7 @@ def build_context(scope: str, cfg: Config, codebook: Codebook, dataset: Dataset,
         When the analysis plan or targets file is invalid, or the plan names an outcome the config lacks.
     """
     panel = analysis_table(dataset.roster, dataset.programme, dataset.survey, cfg.design.treated_value)
-    if scope != NATIONAL:
-        panel = analysis.select_scope(panel, scope)
+    panel = select_scope(panel, scope)
     plan = load_plan(None)
     plan.check_outcomes(tuple(cfg.analysis.outcomes))
     return Context(
@@ -303,7 +323,9 @@ class Intermediates:
         """
         if self._did is None:
             c = self.ctx
-            self._did = analysis.difference_in_differences(c.panel, c.scope, c.outcomes, c.design)
+            self._did = analysis.difference_in_differences(
+                c.panel, c.scope, c.outcomes, c.design, fixed_effects=c.fixed_effects
+            )
         return self._did
 
     def indexed(self) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
@@ -329,7 +351,9 @@ class Intermediates:
         """
         if self._did_all is None:
             c = self.ctx
-            eff = analysis.difference_in_differences(self.indexed()[0], c.scope, list(c.plan.families), c.design)
+            eff = analysis.difference_in_differences(
+                self.indexed()[0], c.scope, list(c.plan.families), c.design, fixed_effects=c.fixed_effects
+            )
             base = self.did()
             self._did_all = ({**base.estimates, **eff.estimates}, {**eff.keys(c.scope), **base.keys(c.scope)})
         return self._did_all
@@ -353,17 +377,17 @@ class Intermediates:
 def _region_effects(ctx: Context, national_did: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     d = ctx.design
     full = analysis_table(ctx.dataset.roster, ctx.dataset.programme, ctx.dataset.survey, d.treated_value)
-    present = set(full[analysis.REGION_COLUMN].unique())
+    present = set(full[REGION_COLUMN].unique())
     rows, keys, hidden = [], {}, 0
     for code in [*(c for c in ctx.cfg.region_codes if c in present), NATIONAL]:
-        part = full if code == NATIONAL else analysis.select_scope(full, code)
+        part = select_scope(full, code)
         if min(small_cells.arm_sizes(part, d)) < ctx.k:  # a region too small to publish
             hidden += 1
             continue
         eff = (
             national_did()
             if code == NATIONAL and ctx.scope == NATIONAL
-            else analysis.difference_in_differences(full, code, ctx.outcomes, d)
+            else analysis.difference_in_differences(part, code, ctx.outcomes, d, fixed_effects=fixed_effects_of(code))
         )
         keys.update(eff.keys(code))
         for o, e in eff.estimates.items():

@@ -20,6 +20,7 @@ from evaluation.core.paths import DEFAULT_CONFIG, resolve
 Language = Literal["id", "en"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
 NATIONAL = "national"
+REGION_COLUMN = "region_code"  # the column of the roster and the analysis table that holds a family's region code
 KERNEL_MODES = ("warm", "fresh")  # [run] kernels: reuse one kernel per worker, or start one per notebook
 BRIEF_SCOPES = ("all", "national")  # [run] briefs: which scopes get policy briefs (the rest keep report + workbook)
 
@@ -107,6 +108,37 @@ class Config:
         if scope == NATIONAL:
             return "Nasional" if self.run.language == "id" else "National"
         return self.region(scope).name
+
+
+def select_scope(table: Any, scope: str) -> Any:
+    """Rows of one scope: the rows of region ``scope`` (by :data:`REGION_COLUMN`), or every row for ``national``.
+
+    Scopes are the project's, so choosing a scope's rows happens here and in the notebooks' analysis, never in
+    the statistics (:mod:`evaluation.stats` takes the rows it is given).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with a :data:`REGION_COLUMN` column (the roster, the programme table or the analysis table).
+    scope : str
+        A region code or ``"national"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself for ``national``, else the rows whose region code equals ``scope``.
+
+    Raises
+    ------
+    ValueError
+        When no row belongs to region ``scope``.
+    """
+    if scope == NATIONAL:
+        return table
+    sub = table[table[REGION_COLUMN] == scope]
+    if sub.empty:
+        raise ValueError(f"no rows for region {scope!r} in the data")
+    return sub
 
 
 def _build(cls: type, table: dict[str, Any], where: str, path: str) -> Any:

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.core.config import _build, read_toml
+from evaluation.core.config import REGION_COLUMN, _build, read_toml
 from evaluation.core.errors import UserError
 from evaluation.core.indicators import INDICATORS
 from evaluation.core.paths import DATA_DIR
 
 DEFAULT_TARGETS: Path = DATA_DIR / "targets.toml"
 NATIONAL = "national"
+POVERTY_LINE_COLUMN = REGION_COLUMN  # the table column whose codes key [poverty_lines]
 
 
 @dataclass(frozen=True)

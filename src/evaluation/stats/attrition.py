@@ -6,8 +6,9 @@ r"""Attrition: who was lost between baseline and endline, whether it differs by 
   :math:`A_i = a + b D_i [+\text{region effects}] + e_i` (CRV1 by village), and a test of *selective* attrition:
   the joint test that the interactions :math:`D_i \times x_i` are zero in
   :math:`A_i = a + b D_i + x_i'c + (D_i x_i)'d + e_i` (attrition related to characteristics differently by group).
-* **Lee (2009) bounds** (*Review of Economic Studies* 76(3), 1071-1102): if the programme can only make families
-  more (or only less) likely to be observed (monotonicity), the share :math:`q = (p_{hi} - p_{lo})/p_{hi}` of the
+* **Lee (2009) bounds** (*Review of Economic Studies* 76(3), 1071-1102; computed in
+  :mod:`evaluation.stats.lee_bounds`, re-exported here): if the programme can only make families more
+  (or only less) likely to be observed (monotonicity), the share :math:`q = (p_{hi} - p_{lo})/p_{hi}` of the
   better-observed group are "extra" respondents. Trimming that share from the top (bottom) of its outcome
   distribution gives the lower (upper) bound of the effect on always-respondents. The outcome is the change
   :math:`\Delta y_i` (endline minus baseline, so the bounds are bounds on the DiD effect) among families whose
@@ -24,16 +25,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 from statsmodels.discrete.discrete_model import Logit
 
-from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.balance import baseline_covariates
-from evaluation.stats.regression import cluster_codes, clustered_ols, region_dummies, wald_test
+from evaluation.stats.lee_bounds import LeeBounds, _lee_sample, imbens_manski, lee_bounds, lee_bounds_did, trimmed_mean
+from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, wald_test
 
 __all__ = [
     "LeeBounds",
@@ -61,8 +62,35 @@ def attrition_rates(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Attrition rate by group within each level of each characteristic in ``by`` (plus overall).
 
-    ``head_age`` is shown as under 35 / 35 and over. Keys ``<scope>.attrition.<char>_<level>.{prokus,
-    comparison}``.
+    ``head_age`` is shown as under 35 / 35 and over.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit and period and the two wave labels.
+    by : sequence of str
+        Baseline characteristics whose levels split the rates.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per characteristic and level: ``n_prokus``, ``n_comparison`` (families interviewed at baseline)
+        and ``rate_prokus``, ``rate_comparison`` (share without an endline interview, 0-1).
+    keys : dict
+        ``<scope>.attrition.<char>_<level>.{prokus, comparison}``.
+
+    Raises
+    ------
+    ValueError
+        When a level is not a valid key part.
+
+    References
+    ----------
+    What Works Clearinghouse (2020). *Standards Handbook* 4.1, attrition.
     """
     u = _units(panel, design)
     if "head_age" in u:
@@ -79,19 +107,57 @@ def attrition_rates(
                 row[f"n_{tag}"] = len(g)
                 row[f"rate_{tag}"] = float(g["attrited"].mean()) if len(g) else float("nan")
                 if len(g):
-                    keys[f"{scope}.attrition.{char}_{lv}.{tag}"] = row[f"rate_{tag}"]
+                    keys[key(scope, "attrition", f"{char}_{lv}", tag)] = row[f"rate_{tag}"]
             rows.append(row)
     return pd.DataFrame(rows), keys
 
 
 def differential_attrition(
-    panel: pd.DataFrame, scope: str, design: DesignSettings, covariates: Sequence[str]
+    panel: pd.DataFrame,
+    scope: str,
+    design: DesignSettings,
+    covariates: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> dict[str, object]:
     """Difference in attrition (ProKUS - comparison) with its clustered p-value, and the selective-attrition test.
 
-    Keys ``<scope>.attrition.difference.{estimate, se, ci_low, ci_high, p_value}`` and
-    ``<scope>.attrition.selective.{f_stat, p_value}``.
+    The selective-attrition test regresses attrition on treatment, the centred covariates and their interactions
+    with treatment, and tests the interactions jointly (clustered Wald F).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics of the selective-attrition test.
+    fixed_effects : str, optional
+        Column whose levels get indicators in both regressions; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    dict
+        ``<scope>.attrition.difference.{estimate, se, ci_low, ci_high, p_value}`` (share points, 0-1) and
+        ``<scope>.attrition.selective.{f_stat, p_value, df_num}``.
+
+    Raises
+    ------
+    ValueError
+        When a regression is rank deficient.
+
+    References
+    ----------
+    Ghanem, D., Hirshleifer, S. and Ortiz-Becerra, K. (2023). "Testing attrition bias in field experiments."
+    *Journal of Human Resources* (forthcoming; the test of selective attrition by covariate interactions).
     """
+    design = clustered_by(design, cluster)
     u = _units(panel, design)
     frame, groups = baseline_covariates(panel, design, covariates)
     frame = frame.set_index(panel.loc[panel[design.period] == design.before, design.unit].to_numpy())
@@ -99,10 +165,10 @@ def differential_attrition(
     a = u["attrited"].to_numpy(float)
     d = u["treated"].to_numpy(float)
     codes = cluster_codes(u[design.cluster])
-    fe = region_dummies(u["region_code"]) if scope == NATIONAL else np.empty((len(u), 0))
+    fe = dummies(u[fixed_effects]) if fixed_effects is not None else np.empty((len(u), 0))
     fit = clustered_ols(a, np.column_stack([np.ones(len(u)), d, fe]), codes)
     keys: dict[str, object] = {
-        f"{scope}.attrition.difference.{k}": v for k, v in fit.inference(1, design.alpha).items()
+        key(scope, "attrition", "difference", k): v for k, v in fit.inference(1, design.alpha).items()
     }
     cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
     x = frame[cols].to_numpy(float)
@@ -110,176 +176,10 @@ def differential_attrition(
     X = np.column_stack([np.ones(len(u)), d, x, d[:, None] * x, fe])
     fit2 = clustered_ols(a, X, codes)
     f, p, q, _ = wald_test(fit2, range(2 + len(cols), 2 + 2 * len(cols)))
-    keys[f"{scope}.attrition.selective.f_stat"] = f
-    keys[f"{scope}.attrition.selective.p_value"] = p
-    keys[f"{scope}.attrition.selective.df_num"] = q
+    keys[key(scope, "attrition", "selective", "f_stat")] = f
+    keys[key(scope, "attrition", "selective", "p_value")] = p
+    keys[key(scope, "attrition", "selective", "df_num")] = q
     return keys
-
-
-def trimmed_mean(y: np.ndarray, w: np.ndarray, share: float, tail: str) -> float:
-    """Weighted mean of ``y`` after removing the ``share`` of total weight from the ``tail`` (``top``/``bottom``).
-
-    The observation at the cut keeps the fraction of its weight that lies inside, so the trimming is exact.
-    """
-    y = np.asarray(y, dtype=float)
-    w = np.asarray(w, dtype=float)
-    order = np.argsort(y if tail == "top" else -y, kind="mergesort")
-    ys, ws = y[order], w[order]
-    keep = (1.0 - share) * ws.sum()
-    cum = np.cumsum(ws)
-    kept = np.clip(keep - (cum - ws), 0.0, ws)  # weight of each observation inside the kept mass
-    return float(np.sum(kept * ys) / np.sum(kept))
-
-
-@dataclass(frozen=True)
-class LeeBounds:
-    """Lee (2009) bounds on the effect, the trimming share and the trimmed group."""
-
-    lower: float
-    upper: float
-    trim_share: float
-    trimmed_group: str  # "prokus" or "comparison"
-    observed_prokus: float
-    observed_comparison: float
-
-
-def lee_bounds(
-    y: np.ndarray, treated: np.ndarray, observed: np.ndarray, weights: np.ndarray | None = None
-) -> LeeBounds:
-    """Lee bounds of the difference in means (treated - comparison) under monotone selection.
-
-    ``y`` may be anything where ``observed`` is False. ``weights`` are frequency weights (bootstrap).
-    """
-    y = np.asarray(y, dtype=float)
-    t = np.asarray(treated).astype(bool)
-    s = np.asarray(observed).astype(bool)
-    w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=float)
-    p_t = w[t & s].sum() / w[t].sum()
-    p_c = w[~t & s].sum() / w[~t].sum()
-    mt, mc = t & s, ~t & s
-    if p_t >= p_c:
-        q = (p_t - p_c) / p_t
-        mean_c = float(np.average(y[mc], weights=w[mc]))
-        lo = trimmed_mean(y[mt], w[mt], q, "top") - mean_c
-        hi = trimmed_mean(y[mt], w[mt], q, "bottom") - mean_c
-        grp = "prokus"
-    else:
-        q = (p_c - p_t) / p_c
-        mean_t = float(np.average(y[mt], weights=w[mt]))
-        lo = mean_t - trimmed_mean(y[mc], w[mc], q, "bottom")
-        hi = mean_t - trimmed_mean(y[mc], w[mc], q, "top")
-        grp = "comparison"
-    return LeeBounds(float(lo), float(hi), float(q), grp, float(p_t), float(p_c))
-
-
-def imbens_manski(
-    lower: float, upper: float, se_lower: float, se_upper: float, alpha: float = 0.05
-) -> tuple[float, float]:
-    r"""Imbens-Manski (2004) confidence interval for the identified set :math:`[\theta_l, \theta_u]`.
-
-    :math:`[\hat\theta_l - c\,\sigma_l, \hat\theta_u + c\,\sigma_u]` with :math:`c` solving
-    :math:`\Phi(c + \hat\Delta/\max(\sigma_l, \sigma_u)) - \Phi(-c) = 1 - \alpha`, :math:`\hat\Delta` the width.
-    """
-    smax = max(se_lower, se_upper)
-    width = max(upper - lower, 0.0)
-    if smax <= 0:
-        return lower, upper
-    f = lambda c: stats.norm.cdf(c + width / smax) - stats.norm.cdf(-c) - (1 - alpha)  # noqa: E731
-    c = optimize.brentq(f, 0.0, 10.0)
-    return lower - c * se_lower, upper + c * se_upper
-
-
-def _trimmed_means(ys: np.ndarray, W: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Row-wise :func:`trimmed_mean` of sorted ``ys`` (trimming the end) with weights ``W`` (B, n), shares (B,)."""
-    cum = np.cumsum(W, axis=1)
-    keep = (1.0 - share) * cum[:, -1]
-    kept = np.clip(keep[:, None] - (cum - W), 0.0, W)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (kept @ ys) / kept.sum(axis=1)
-
-
-def _lee_bootstrap(y: np.ndarray, t: np.ndarray, obs: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`lee_bounds` for every row of frequency weights ``W`` (B, n) at once; NaN where a cell is empty."""
-    tb, sb = t.astype(bool), obs.astype(bool)
-    wt, wc = W[:, tb].sum(axis=1), W[:, ~tb].sum(axis=1)
-    wto, wco = W[:, tb & sb].sum(axis=1), W[:, ~tb & sb].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_t, p_c = wto / wt, wco / wc
-        mean = {True: (W[:, tb & sb] @ y[tb & sb]) / wto, False: (W[:, ~tb & sb] @ y[~tb & sb]) / wco}
-    trim_t = p_t >= p_c
-    q = np.where(trim_t, (p_t - p_c) / p_t, (p_c - p_t) / p_c)
-    out = []
-    for grp in (True, False):
-        m = (tb == grp) & sb
-        order = np.argsort(y[m], kind="mergesort")
-        ys, Ws = y[m][order], W[:, m][:, order]
-        out.append((_trimmed_means(ys, Ws, q), _trimmed_means(ys[::-1], Ws[:, ::-1], q)))  # (drop top, drop bottom)
-    (t_top, t_bot), (c_top, c_bot) = out
-    lower = np.where(trim_t, t_top - mean[False], mean[True] - c_bot)
-    upper = np.where(trim_t, t_bot - mean[False], mean[True] - c_top)
-    return lower, upper
-
-
-def _lee_sample(panel: pd.DataFrame, outcome: str, design: DesignSettings) -> pd.DataFrame:
-    base = panel.loc[panel[design.period] == design.before, [design.unit, outcome, "treated", design.cluster]]
-    base = base[base[outcome].notna()].set_index(design.unit)
-    end = panel.loc[panel[design.period] == design.after, [design.unit, outcome]].set_index(design.unit)[outcome]
-    y1 = end.reindex(base.index).astype(float)
-    return pd.DataFrame(
-        {
-            "d": (y1 - base[outcome].astype(float)).to_numpy(),
-            "observed": y1.notna().to_numpy(),
-            "treated": base["treated"].to_numpy(int),
-            "cluster": base[design.cluster].astype(str).to_numpy(),
-        }
-    )
-
-
-def lee_bounds_did(
-    panel: pd.DataFrame,
-    scope: str,
-    outcomes: Sequence[str],
-    design: DesignSettings,
-    *,
-    n_boot: int,
-    seed: int,
-) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Lee bounds on the DiD effect of each outcome with Imbens-Manski intervals (cluster bootstrap SEs).
-
-    Keys ``<scope>.<outcome>.lee.{lower, upper, trim_share, ci_low, ci_high}``. One set of cluster resampling
-    counts (``np.random.default_rng([seed, 300])``) is used for every outcome.
-    """
-    clusters = np.unique(panel[design.cluster].astype(str))
-    rng = np.random.default_rng([seed, 300])
-    counts = rng.multinomial(clusters.size, np.full(clusters.size, 1 / clusters.size), size=n_boot)  # (B, G)
-    rows = []
-    keys: dict[str, object] = {}
-    for outcome in outcomes:
-        s = _lee_sample(panel, outcome, design)
-        if s["treated"].nunique() < 2:
-            continue
-        y = np.nan_to_num(s["d"].to_numpy(float))
-        t, obs = s["treated"].to_numpy(int), s["observed"].to_numpy(bool)
-        est = lee_bounds(y, t, obs)
-        idx = np.searchsorted(clusters, s["cluster"].to_numpy())
-        lows, highs = _lee_bootstrap(y, t, obs, counts[:, idx].astype(float))
-        se_l, se_u = float(np.nanstd(lows, ddof=1)), float(np.nanstd(highs, ddof=1))
-        ci_low, ci_high = imbens_manski(est.lower, est.upper, se_l, se_u, design.alpha)
-        row = {
-            "outcome": outcome,
-            "lower": est.lower,
-            "upper": est.upper,
-            "trim_share": est.trim_share,
-            "trimmed_group": est.trimmed_group,
-            "se_lower": se_l,
-            "se_upper": se_u,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-        }
-        rows.append(row)
-        for k in ("lower", "upper", "trim_share", "trimmed_group", "ci_low", "ci_high"):
-            keys[f"{scope}.{outcome}.lee.{k}"] = row[k]
-    return pd.DataFrame(rows), keys
 
 
 def _logit_probability(obs: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -302,14 +202,53 @@ def ipw_did(
     outcomes: Sequence[str],
     design: DesignSettings,
     covariates: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """DiD re-weighted by the inverse probability of being observed at endline (logit by group).
 
-    The logit for each outcome has the baseline covariates (categories as indicators), the baseline outcome and,
-    nationally, region indicators, fitted separately for ProKUS and comparison families; probabilities are
-    bounded below by 0.05. Keys ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
+    The logit for each outcome has the baseline covariates (categories as indicators), the baseline outcome and
+    the ``fixed_effects`` indicators, fitted separately for ProKUS and comparison families; probabilities are
+    bounded below by 0.05.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics of the logit.
+    fixed_effects : str, optional
+        Column whose levels get indicators in the logit and the DiD regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (outcome units), ``p_value``,
+        ``n_units``.
+    keys : dict
+        ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
+
+    Raises
+    ------
+    ValueError
+        When the weighted regression is rank deficient.
+
+    References
+    ----------
+    Wooldridge, J. M. (2002). *Portuguese Economic Journal* 1, 117-139; Fitzgerald, J., Gottschalk, P. and
+    Moffitt, R. (1998). *Journal of Human Resources* 33(2), 251-299.
     """
-    frame, groups = baseline_covariates(panel, design, covariates)
+    design = clustered_by(design, cluster)
+    frame, groups = baseline_covariates(panel, design, covariates, fixed_effects=fixed_effects)
     cols = [c for g in groups for c in (g[1:] if len(g) > 1 else g) if frame[c].nunique() > 1]
     base_ids = panel.loc[panel[design.period] == design.before, design.unit].to_numpy()
     frame.index = base_ids
@@ -322,7 +261,7 @@ def ipw_did(
         x = frame.loc[ids, cols].to_numpy(float)
         y0 = panel.loc[panel[design.period] == design.before].set_index(design.unit).loc[ids, outcome].to_numpy(float)
         y0s = (y0 - y0.mean()) / (y0.std() or 1.0)
-        fe = region_dummies(frame.loc[ids, "region_code"]) if scope == NATIONAL else np.empty((len(ids), 0))
+        fe = dummies(frame.loc[ids, fixed_effects]) if fixed_effects is not None else np.empty((len(ids), 0))
         Z = np.column_stack([np.ones(len(ids)), x, y0s, fe])
         obs = s["observed"].to_numpy(bool)
         t = s["treated"].to_numpy(int)
@@ -337,5 +276,5 @@ def ipw_did(
         inf = fit.inference(1, design.alpha)
         rows.append({"outcome": outcome, **inf, "n_units": int(keep.sum())})
         for k, v in inf.items():
-            keys[f"{scope}.{outcome}.ipw_did.{k}"] = v
+            keys[key(scope, outcome, "ipw_did", k)] = v
     return pd.DataFrame(rows), keys

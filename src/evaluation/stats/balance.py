@@ -16,27 +16,62 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import NATIONAL, DesignSettings
-from evaluation.stats.regression import cluster_codes, clustered_ols, region_dummies, wald_test
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
+from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, wald_test
 
 __all__ = ["balance_table", "baseline_covariates"]
 
 
 def baseline_covariates(
-    panel: pd.DataFrame, design: DesignSettings, covariates: Sequence[str], outcomes: Sequence[str] = ()
+    panel: pd.DataFrame,
+    design: DesignSettings,
+    covariates: Sequence[str],
+    outcomes: Sequence[str] = (),
+    *,
+    fixed_effects: str | None = None,
 ) -> tuple[pd.DataFrame, list[list[str]]]:
     """Baseline rows with numeric columns: numeric covariates and outcomes as they are, categories as 0/1 columns.
 
-    Returns the frame (with ``treated``, cluster and ``region_code``) and, per source variable, its columns.
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    design : DesignSettings
+        Column names of period and cluster and the baseline label.
+    covariates : sequence of str
+        Baseline characteristics (numeric, or categorical: one 0/1 column per level, ``<var>_<level>``).
+    outcomes : sequence of str, default ()
+        Outcome columns, treated like ``covariates``.
+    fixed_effects : str, optional
+        A column carried along unchanged (as strings) for fixed effects; ``None`` (default) for none.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per baseline row: ``treated``, ``cluster`` (strings), the ``fixed_effects`` column when given, and
+        the numeric columns (missing values kept as NaN).
+    groups : list of list of str
+        For each source variable, in the order ``[*covariates, *outcomes]``, its column(s) in ``frame``.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
+
+    References
+    ----------
+    DIME Analytics, ``ietoolkit``: ``iebaltab`` (categorical variables as level indicators).
     """
     base = panel[panel[design.period] == design.before].reset_index(drop=True)
     out = pd.DataFrame(
         {
             "treated": base["treated"].astype(int),
             "cluster": base[design.cluster].astype(str),
-            "region_code": base["region_code"].astype(str),
         }
     )
+    if fixed_effects is not None:
+        out[fixed_effects] = base[fixed_effects].astype(str)
     groups: list[list[str]] = []
     for var in [*covariates, *outcomes]:
         col = base[var]
@@ -61,16 +96,57 @@ def balance_table(
     covariates: Sequence[str],
     outcomes: Sequence[str] = (),
     joint_outcomes: Sequence[str] = (),
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """The ``iebaltab``-style balance table and its joint test (see the module docstring).
 
-    Keys: ``<scope>.balance.<variable>.{mean_prokus, sd_prokus, n_prokus, mean_comparison, sd_comparison,
-    n_comparison, difference, normalised_difference, p_value}`` and ``<scope>.balance.joint.{f_stat, p_value,
-    df_num, df_den, n_obs}``. National: region fixed effects in every regression. The joint test uses the
-    covariates and ``joint_outcomes`` (a clustered Wald test needs fewer restrictions than clusters).
+    The joint test uses the covariates and ``joint_outcomes`` (a clustered Wald test needs fewer restrictions
+    than clusters).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of period and cluster, the baseline label and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics (numeric or categorical).
+    outcomes : sequence of str, default ()
+        Baseline outcomes shown in the table.
+    joint_outcomes : sequence of str, default ()
+        Outcomes that also enter the joint test.
+    fixed_effects : str, optional
+        Column whose levels get indicators in every regression (``iebaltab``'s ``fixedeffect()``); ``None``
+        (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per variable: counts, means and SDs by group (variable units), the difference, the normalised
+        difference (pooled SDs) and the p-value; ``attrs["joint"]`` holds the joint test.
+    keys : dict
+        ``<scope>.balance.<variable>.{mean_prokus, sd_prokus, n_prokus, mean_comparison, sd_comparison,
+        n_comparison, difference, normalised_difference, p_value}`` and ``<scope>.balance.joint.{f_stat, p_value,
+        df_num, df_den, n_obs}``.
+
+    Raises
+    ------
+    ValueError
+        When the joint regression is rank deficient.
+
+    References
+    ----------
+    DIME Analytics, ``ietoolkit``: ``iebaltab``; Imbens, G. W. and Rubin, D. B. (2015), eq. 14.1.
     """
-    frame, groups = baseline_covariates(panel, design, covariates, outcomes)
-    fe = scope == NATIONAL and frame["region_code"].nunique() > 1
+    design = clustered_by(design, cluster)
+    frame, groups = baseline_covariates(panel, design, covariates, outcomes, fixed_effects=fixed_effects)
+    fe = fixed_effects is not None and frame[fixed_effects].nunique() > 1
     rows = []
     keys: dict[str, object] = {}
     for cols in groups:
@@ -85,7 +161,7 @@ def balance_table(
             pooled = np.sqrt((sd_t**2 + sd_c**2) / 2)
             X = np.column_stack([np.ones(d.size), d])
             if fe:
-                X = np.column_stack([X, region_dummies(frame.loc[ok, "region_code"])])
+                X = np.column_stack([X, dummies(frame.loc[ok, fixed_effects])])
             p = float("nan")
             if np.ptp(x) > 0:
                 fit = clustered_ols(x, X, cluster_codes(frame.loc[ok, "cluster"]))
@@ -105,7 +181,7 @@ def balance_table(
             rows.append(row)
             for k, v in row.items():
                 if k != "variable" and not (isinstance(v, float) and not np.isfinite(v)):
-                    keys[f"{scope}.balance.{var}.{k}"] = v
+                    keys[key(scope, "balance", var, k)] = v
     joint_vars = {*covariates, *joint_outcomes}
     sources = [*covariates, *outcomes]
     joint_cols = [
@@ -119,16 +195,16 @@ def balance_table(
     sub = frame.loc[ok]
     X = np.column_stack([np.ones(len(sub)), sub[joint_cols].to_numpy(float)])
     if fe:
-        X = np.column_stack([X, region_dummies(sub["region_code"])])
+        X = np.column_stack([X, dummies(sub[fixed_effects])])
     fit = clustered_ols(sub["treated"].to_numpy(float), X, cluster_codes(sub["cluster"]))
     f, p, q, df = wald_test(fit, range(1, 1 + len(joint_cols)))
     keys.update(
         {
-            f"{scope}.balance.joint.f_stat": f,
-            f"{scope}.balance.joint.p_value": p,
-            f"{scope}.balance.joint.df_num": q,
-            f"{scope}.balance.joint.df_den": df,
-            f"{scope}.balance.joint.n_obs": len(sub),
+            key(scope, "balance", "joint", "f_stat"): f,
+            key(scope, "balance", "joint", "p_value"): p,
+            key(scope, "balance", "joint", "df_num"): q,
+            key(scope, "balance", "joint", "df_den"): df,
+            key(scope, "balance", "joint", "n_obs"): len(sub),
         }
     )
     table = pd.DataFrame(rows)

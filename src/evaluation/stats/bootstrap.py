@@ -37,10 +37,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
-from evaluation.core.config import NATIONAL, DesignSettings
-from evaluation.stats.regression import cluster_codes, first_differences, region_dummies
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
+from evaluation.stats.inference import t_critical
+from evaluation.stats.regression import cluster_codes, clustered_by, dummies, first_differences
 
 __all__ = [
     "FEW_CLUSTERS",
@@ -80,9 +81,36 @@ class WildResult:
 def draw_weights(
     n_clusters: int, n_boot: int, weights: Weights, rng: np.random.Generator
 ) -> tuple[np.ndarray, bool]:
-    r"""Cluster weights, shape ``(G, B)``, and whether they are the full Rademacher enumeration.
+    r"""Cluster weights of the wild bootstrap, and whether they are the full Rademacher enumeration.
 
     Rademacher with :math:`2^G \le B`: all :math:`2^G` sign vectors (so ``B`` becomes :math:`2^G`).
+
+    Parameters
+    ----------
+    n_clusters : int
+        Number of clusters ``G``.
+    n_boot : int
+        Number of bootstrap draws ``B`` wanted.
+    weights : {"rademacher", "webb"}
+        Rademacher (:math:`\pm 1`) or Webb's six-point distribution.
+    rng : numpy.random.Generator
+        Source of the draws (not used for a full enumeration).
+
+    Returns
+    -------
+    v : numpy.ndarray
+        Weights, shape ``(G, B)`` (``(G, 2**G)`` when enumerated).
+    full : bool
+        True when ``v`` is the full Rademacher enumeration (no simulation error).
+
+    Raises
+    ------
+    ValueError
+        When ``weights`` is neither ``"rademacher"`` nor ``"webb"``.
+
+    References
+    ----------
+    Webb, M. D. (2023). *Canadian Journal of Economics* 56(3); Roodman et al. (2019). *Stata Journal* 19(1), 4-60.
     """
     if weights == "rademacher":
         if 2**n_clusters <= n_boot:
@@ -168,10 +196,42 @@ def wild_tstats(
 ) -> tuple[float, np.ndarray]:
     r"""The CRV1 t statistic of coefficient ``j`` and its B wild-bootstrap counterparts.
 
-    ``codes`` are integer row indices into ``v`` (shape ``(G_all, B)``), so that several regressions on different
-    samples can share one set of cluster weights (as Romano-Wolf needs). ``restricted``: WCR under
-    :math:`\beta_j = r`, statistic :math:`(\hat\beta_j - r)/se`; otherwise WCU centred at :math:`\hat\beta_j`
-    (statistic :math:`\hat\beta_j/se` and bootstrap :math:`(\hat\beta^*_j - \hat\beta_j)/se^*`).
+    ``codes`` are integer row indices into ``v``, so that several regressions on different samples can share one
+    set of cluster weights (as Romano-Wolf needs).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``.
+    X : numpy.ndarray
+        Design matrix, shape ``(n, k)``, full column rank.
+    codes : numpy.ndarray
+        Integer cluster index of each row into the rows of ``v``, shape ``(n,)``.
+    j : int
+        Column of ``X`` whose coefficient is tested.
+    v : numpy.ndarray
+        Cluster weights, shape ``(G_all, B)``.
+    restricted : bool, default True
+        WCR under :math:`\beta_j = r`, statistic :math:`(\hat\beta_j - r)/se`; otherwise WCU centred at
+        :math:`\hat\beta_j` (statistic :math:`\hat\beta_j/se`, bootstrap :math:`(\hat\beta^*_j - \hat\beta_j)/se^*`).
+    r : float, default 0.0
+        Null value of the coefficient (outcome units per unit of column ``j``).
+
+    Returns
+    -------
+    t : float
+        The observed CRV1 t statistic.
+    t_boot : numpy.ndarray
+        The bootstrap t statistics, shape ``(B,)``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 clusters.
+
+    References
+    ----------
+    Roodman, D., MacKinnon, J. G., Nielsen, M. Ø. and Webb, M. D. (2019). *Stata Journal* 19(1), 4-60.
     """
     w = _Wild(y, X, codes, j, restricted)
     pre = w.boot(np.asarray(v)[w.present])
@@ -195,9 +255,45 @@ def wcr_test(
 ) -> WildResult:
     r"""WCR11 p-value of :math:`H_0: \beta_j = r` and the (1 - alpha) confidence interval by test inversion.
 
-    See the module docstring for the formulas (Cameron, Gelbach and Miller 2008; Roodman et al. 2019). ``v``
-    (shape ``(G, B)``, clusters in sorted label order) overrides the drawn weights. Seeded through
-    ``np.random.default_rng(seed)``.
+    See the module docstring for the formulas (Cameron, Gelbach and Miller 2008; Roodman et al. 2019).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``.
+    X : numpy.ndarray
+        Design matrix, shape ``(n, k)``, full column rank.
+    codes : sequence or numpy.ndarray
+        Cluster label of each row, shape ``(n,)``.
+    j : int
+        Column of ``X`` whose coefficient is tested.
+    n_boot : int, default 9999
+        Bootstrap draws ``B``.
+    weights : {"rademacher", "webb"}, default "rademacher"
+        Distribution of the cluster weights.
+    seed : int or sequence of int, default 0
+        Seed of ``np.random.default_rng``.
+    alpha : float, default 0.05
+        Level of the interval (coverage ``1 - alpha``).
+    r : float, default 0.0
+        Null value of the coefficient.
+    v : numpy.ndarray, optional
+        Weights of shape ``(G, B)`` (clusters in sorted label order) that replace the drawn ones.
+
+    Returns
+    -------
+    WildResult
+        Estimate and CRV1 SE (outcome units), t statistic, WCR p-value, interval bounds, ``B``, ``G``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 clusters or unknown ``weights``.
+
+    References
+    ----------
+    Cameron, A. C., Gelbach, J. B. and Miller, D. L. (2008). *Review of Economics and Statistics* 90(3),
+    414-427; Roodman et al. (2019). *Stata Journal* 19(1), 4-60, section 3.5.
     """
     codes = cluster_codes(codes)
     G = int(codes.max()) + 1
@@ -213,7 +309,7 @@ def wcr_test(
 
     def bound(sign: float) -> float:
         inside = w.beta
-        step = max(w.se, 1e-12) * float(special.stdtrit(G - 1, 1 - alpha / 2))
+        step = max(w.se, 1e-12) * t_critical(G - 1, alpha)
         outside = w.beta + sign * step
         for _ in range(60):
             if pval(outside) <= alpha:
@@ -245,11 +341,14 @@ def wcr_test(
     )
 
 
-def _did_design(panel: pd.DataFrame, outcome: str, scope: str, design: DesignSettings) -> tuple[np.ndarray, ...]:
-    fd = first_differences(panel, outcome, design, keep=("region_code",) if scope == NATIONAL else ())
+def _did_design(
+    panel: pd.DataFrame, outcome: str, design: DesignSettings, fixed_effects: str | None
+) -> tuple[np.ndarray, ...]:
+    """First differences ``d``, the design ``[1, treated, fixed-effect dummies]`` and the cluster labels."""
+    fd = first_differences(panel, outcome, design, keep=(fixed_effects,) if fixed_effects is not None else ())
     X = np.column_stack([np.ones(len(fd)), fd["treated"].to_numpy(float)])
-    if scope == NATIONAL:
-        X = np.column_stack([X, region_dummies(fd["region_code"])])
+    if fixed_effects is not None:
+        X = np.column_stack([X, dummies(fd[fixed_effects])])
     return fd["d"].to_numpy(float), X, fd["cluster"].to_numpy()
 
 
@@ -262,13 +361,53 @@ def wcr_did(
     n_boot: int,
     seed: int,
     weights: Sequence[Weights] = ("rademacher", "webb"),
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """WCR p-values and intervals of the panel DiD effect (first differences on treated, as in ``did``).
 
-    Keys ``<scope>.<outcome>.did.wcr_p_value`` / ``wcr_ci_low`` / ``wcr_ci_high`` (Rademacher) and
-    ``wcr_webb_*`` (Webb); one set of cluster weights per weight type is drawn for the scope (stream ``[seed, i]``)
-    and shared by all outcomes.
+    One set of cluster weights per weight type is drawn for the scope (stream ``[seed, 100 + i]``) and shared by
+    all outcomes.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    n_boot : int
+        Bootstrap draws per weight type.
+    seed : int
+        Seed of the draws.
+    weights : sequence of {"rademacher", "webb"}, default ("rademacher", "webb")
+        Weight types; the first gives the ``wcr_*`` keys, the others ``wcr_<type>_*``.
+    fixed_effects : str, optional
+        Column whose levels get indicators in the first-difference regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome and weight type with the :class:`WildResult` fields.
+    keys : dict
+        ``<scope>.<outcome>.did.{wcr_p_value, wcr_ci_low, wcr_ci_high, wcr_webb_*, wcr_draws}``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 clusters or unknown ``weights``.
+
+    References
+    ----------
+    MacKinnon, J. G. and Webb, M. D. (2017). *Journal of Applied Econometrics* 32(2), 233-254; Roodman et al.
+    (2019). *Stata Journal* 19(1), 4-60.
     """
+    design = clustered_by(design, cluster)
     clusters = np.unique(panel[design.cluster].astype(str))
     draws = {}
     for i, wt in enumerate(weights):
@@ -276,7 +415,7 @@ def wcr_did(
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
-        y, X, cl = _did_design(panel, outcome, scope, design)
+        y, X, cl = _did_design(panel, outcome, design, fixed_effects)
         if len(y) < 3 or len(set(X[:, 1])) < 2:
             continue
         idx = np.searchsorted(clusters, cl)
@@ -289,6 +428,6 @@ def wcr_did(
             for name in ("p_value", "ci_low", "ci_high"):
                 val = getattr(res, name)
                 if np.isfinite(val):
-                    keys[f"{scope}.{outcome}.did.{tag}_{name}"] = val
-        keys[f"{scope}.{outcome}.did.wcr_draws"] = int(draws[weights[0]][0].shape[1])
+                    keys[key(scope, outcome, "did", f"{tag}_{name}")] = val
+        keys[key(scope, outcome, "did", "wcr_draws")] = int(draws[weights[0]][0].shape[1])
     return pd.DataFrame(rows), keys

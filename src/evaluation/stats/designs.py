@@ -21,33 +21,64 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats import estimators
-from evaluation.stats.regression import first_differences
+from evaluation.stats.regression import clustered_by, first_differences, with_dummies
 
 __all__ = ["ancova_vs_did", "event_study"]
 
 
-def _with_regions(panel: pd.DataFrame, scope: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    if scope != NATIONAL or panel["region_code"].nunique() < 2:
-        return panel, ()
-    out = panel.copy()
-    cols = []
-    for code in sorted(out["region_code"].unique())[1:]:
-        out[f"_region_{code}"] = (out["region_code"] == code).astype(float)
-        cols.append(f"_region_{code}")
-    return out, tuple(cols)
-
-
 def ancova_vs_did(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     r"""ANCOVA and DiD estimates side by side, the baseline-endline autocorrelation and the SE ratio.
 
-    Keys ``<scope>.<outcome>.ancova.<Estimate field>`` and ``<scope>.<outcome>.ancova_vs_did.{autocorrelation,
-    se_ratio, theory_se_ratio}`` (theory: :math:`\sqrt{(1+\rho)/2}`).
+    Both come from :mod:`evaluation.stats.estimators` on the same rows and covariates; the theoretical SE ratio
+    with equal groups is :math:`\sqrt{(1+\rho)/2}` (see the module docstring).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the two wave labels and ``alpha``.
+    fixed_effects : str, optional
+        Column whose levels get indicator covariates in both regressions; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per estimable outcome: both estimates, SEs and intervals (outcome units), ``autocorrelation``
+        :math:`\rho` (-1..1), ``se_ratio`` and ``theory_se_ratio`` (dimensionless).
+    keys : dict
+        ``<scope>.<outcome>.ancova.<Estimate field>`` and ``<scope>.<outcome>.ancova_vs_did.{autocorrelation,
+        se_ratio, theory_se_ratio}``.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing (an outcome that cannot be estimated is skipped, not raised).
+
+    References
+    ----------
+    McKenzie, D. (2012). "Beyond baseline and follow-up: The case for more T in experiments." *Journal of
+    Development Economics* 99(2), 210-221.
     """
-    pan, covs = _with_regions(panel, scope)
+    design = clustered_by(design, cluster)
+    pan, covs = with_dummies(panel, fixed_effects)
     rows = []
     keys: dict[str, object] = {}
     common = dict(
@@ -86,23 +117,65 @@ def ancova_vs_did(
         for name, value in a.to_dict().items():
             if value is None or name in ("outcome", "method") or (isinstance(value, float) and not np.isfinite(value)):
                 continue
-            keys[f"{scope}.{outcome}.ancova.{name}"] = value
+            keys[key(scope, outcome, "ancova", name)] = value
         for k in ("autocorrelation", "se_ratio", "theory_se_ratio"):
-            keys[f"{scope}.{outcome}.ancova_vs_did.{k}"] = row[k]
+            keys[key(scope, outcome, "ancova_vs_did", k)] = row[k]
     return pd.DataFrame(rows), keys
 
 
 def event_study(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings, waves: Sequence[str]
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    waves: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """DiD of each wave in ``waves`` (other than baseline) against baseline. Keys ``<scope>.<outcome>.event_<wave>.*``.
+    """DiD of each wave in ``waves`` (other than baseline) against baseline.
 
     Returns an empty table when the data have no wave besides baseline and endline.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the baseline label and ``alpha``.
+    waves : sequence of str
+        Wave labels in time order (baseline included).
+    fixed_effects : str, optional
+        Column whose levels get indicator covariates; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome and later wave: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (outcome units),
+        ``p_value`` and ``n_units`` (families).
+    keys : dict
+        ``<scope>.<outcome>.event_<wave>.{estimate, se, ci_low, ci_high, p_value, n_units}``.
+
+    Raises
+    ------
+    KeyError
+        When the period column is missing.
+
+    References
+    ----------
+    Angrist, J. D. and Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, section 5.2 (leads and lags).
     """
     present = [w for w in waves if w != design.before and (panel[design.period] == w).any()]
     if len(present) < 2:
         return pd.DataFrame(), {}
-    pan, covs = _with_regions(panel, scope)
+    design = clustered_by(design, cluster)
+    pan, covs = with_dummies(panel, fixed_effects)
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
@@ -135,5 +208,5 @@ def event_study(
                 }
             )
             for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units"):
-                keys[f"{scope}.{outcome}.event_{w}.{k}"] = rows[-1][k]
+                keys[key(scope, outcome, f"event_{w}", k)] = rows[-1][k]
     return pd.DataFrame(rows), keys

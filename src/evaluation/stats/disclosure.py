@@ -36,7 +36,32 @@ def suppression_mask(
 
     Primary: ``0 < n < k``, plus the cells in ``withheld`` (not published for another reason, e.g. too few
     families to estimate at all: they count as hidden when complementary suppression looks at a relation).
-    Complementary: see the module docstring. Returns a boolean frame shaped like ``n``.
+    Complementary: see the module docstring.
+
+    Parameters
+    ----------
+    n : pandas.DataFrame
+        Families described by each cell, shape ``(rows, columns)``; NaN for cells that are not counts.
+    k : int, default :data:`evaluation.core.disclosure.DEFAULT_K`
+        Threshold: cells describing 1 to ``k - 1`` families are suppressed.
+    relations : sequence of sequence of (row, column), default ()
+        Groups of cells of which any one follows from the others.
+    withheld : pandas.DataFrame, optional
+        Boolean frame of cells hidden for another reason (aligned on ``n``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Boolean mask shaped like ``n`` (True = suppress).
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -62,7 +87,22 @@ def suppression_mask(
 
 
 def apply(display: pd.DataFrame, mask: pd.DataFrame, mark: str = MARK) -> pd.DataFrame:
-    """``display`` with the masked cells replaced by ``mark`` (columns of ``mask`` map to those of display)."""
+    """Replace the masked cells of ``display`` by ``mark``.
+
+    Parameters
+    ----------
+    display : pandas.DataFrame
+        The table as shown.
+    mask : pandas.DataFrame
+        Boolean mask whose index and columns are labels of ``display``.
+    mark : str, default :data:`evaluation.core.disclosure.MARK`
+        What a suppressed cell shows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``display`` (object dtype) with the masked cells replaced.
+    """
     out = display.astype(object).copy()
     for col in mask.columns:
         for row in mask.index[mask[col].to_numpy()]:
@@ -79,23 +119,93 @@ def protect(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress the cells of ``display`` whose family count in ``n`` (same index, count columns) is below ``k``.
 
-    Returns the protected table and the mask (for dropping the matching result keys).
+    Parameters
+    ----------
+    display : pandas.DataFrame
+        The table as shown.
+    n : pandas.DataFrame
+        Families described by each cell (see :func:`suppression_mask`).
+    k : int, default :data:`evaluation.core.disclosure.DEFAULT_K`
+        Threshold.
+    relations : sequence of sequence of (row, column), default ()
+        Relations for complementary suppression.
+    mark : str, default :data:`evaluation.core.disclosure.MARK`
+        What a suppressed cell shows.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The protected table.
+    mask : pandas.DataFrame
+        The boolean mask (for dropping the matching result keys).
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5; ONS (2019), *Disclosure control guidance for tables*.
     """
     mask = suppression_mask(n, k, relations)
     return apply(display, mask, mark), mask
 
 
 def drop_keys(keys: Mapping[str, object], mask: pd.DataFrame, key_of: Mapping[Cell, Sequence[str]]) -> dict:
-    """Result keys without those of suppressed cells (``key_of`` maps a cell to the keys it publishes)."""
+    """Result keys without those of suppressed cells.
+
+    Parameters
+    ----------
+    keys : mapping of str to object
+        Result keys and values.
+    mask : pandas.DataFrame
+        Boolean suppression mask.
+    key_of : mapping of (row, column) to sequence of str
+        The keys each cell publishes.
+
+    Returns
+    -------
+    dict
+        ``keys`` without the keys of suppressed cells.
+    """
     hidden = {k for cell, ks in key_of.items() if mask.at[cell] for k in ks}
     return {k: v for k, v in keys.items() if k not in hidden}
 
 
 def row_relations(rows: Sequence[Hashable], columns: Sequence[str]) -> list[list[Cell]]:
-    """One relation per row over ``columns`` (e.g. base, part, percentage of one group)."""
+    """One relation per row over ``columns`` (e.g. base, part, percentage of one group).
+
+    Parameters
+    ----------
+    rows : sequence of hashable
+        Row labels.
+    columns : sequence of str
+        Columns related within each row.
+
+    Returns
+    -------
+    list of list of (row, column)
+        One relation per row.
+    """
     return [[(r, c) for c in columns] for r in rows]
 
 
 def total_relations(rows: Sequence[Hashable], total_row: Hashable, columns: Sequence[str]) -> list[list[Cell]]:
-    """One relation per column: the total row and the rows that add up to it."""
+    """One relation per column: the total row and the rows that add up to it.
+
+    Parameters
+    ----------
+    rows : sequence of hashable
+        Row labels (the total row may be among them; it is not repeated).
+    total_row : hashable
+        Label of the total row.
+    columns : sequence of str
+        Columns in which the rows add up to the total.
+
+    Returns
+    -------
+    list of list of (row, column)
+        One relation per column.
+    """
     return [[(total_row, c), *((r, c) for r in rows if r != total_row)] for c in columns]

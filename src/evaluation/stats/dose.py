@@ -21,8 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import NATIONAL, DesignSettings
-from evaluation.stats.regression import cluster_codes, clustered_ols, first_differences, region_dummies
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
+from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, first_differences
 
 __all__ = ["GRANT_SCALE", "dose_response"]
 
@@ -30,22 +31,68 @@ GRANT_SCALE = {"bsimu_disbursed": 1_000_000.0}  # grant per Rp1 juta
 
 
 def dose_response(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings, doses: Sequence[str]
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    doses: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Dose coefficients per outcome (see the module docstring). Doses without variation are left out.
+    """Dose coefficients per outcome among ProKUS families (see the module docstring).
 
-    Keys ``<scope>.<outcome>.dose.<dose>_{estimate, se, ci_low, ci_high, p_value}`` and ``.n_units``.
+    Doses without variation are left out; an outcome with too few families for the regression is skipped.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column and the dose columns (baseline rows).
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    doses : sequence of str
+        Dose columns: sessions attended (count) or rupiah (divided by :data:`GRANT_SCALE`, i.e. per Rp1 juta).
+    fixed_effects : str, optional
+        Column whose levels get indicators (e.g. the region nationally); ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome and dose: ``n_units`` (families), ``mean_dose`` (dose units), ``estimate`` (outcome
+        units per dose unit), ``se``, ``ci_low``, ``ci_high`` and ``p_value``.
+    keys : dict
+        ``<scope>.<outcome>.dose.<dose>_{estimate, se, ci_low, ci_high, p_value}`` and
+        ``<scope>.<outcome>.dose.n_units``.
+
+    Raises
+    ------
+    KeyError
+        When a dose or outcome column is missing.
+
+    References
+    ----------
+    Angrist, J. D. and Imbens, G. W. (1995). "Two-stage least squares estimation of average causal effects in
+    models with variable treatment intensity." *Journal of the American Statistical Association* 90(430),
+    431-442.
     """
+    design = clustered_by(design, cluster)
+    keep = (*doses, fixed_effects) if fixed_effects is not None else tuple(doses)
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
-        fd = first_differences(panel[panel["treated"] == 1], outcome, design, keep=(*doses, "region_code"))
+        fd = first_differences(panel[panel["treated"] == 1], outcome, design, keep=keep)
         fd = fd.dropna(subset=list(doses))
         Z = np.column_stack([fd[d].to_numpy(float) / GRANT_SCALE.get(d, 1.0) for d in doses])
         use = [i for i in range(len(doses)) if np.ptp(Z[:, i]) > 0]
         X = np.column_stack([np.ones(len(fd)), Z[:, use]])
-        if scope == NATIONAL:
-            X = np.column_stack([X, region_dummies(fd["region_code"])])
+        if fixed_effects is not None:
+            X = np.column_stack([X, dummies(fd[fixed_effects])])
         if len(fd) <= X.shape[1] + 1:
             continue
         fit = clustered_ols(fd["d"].to_numpy(float), X, cluster_codes(fd["cluster"]))
@@ -55,6 +102,6 @@ def dose_response(
                 {"outcome": outcome, "dose": doses[i], "n_units": len(fd), "mean_dose": float(Z[:, i].mean()), **inf}
             )
             for k, v in inf.items():
-                keys[f"{scope}.{outcome}.dose.{doses[i]}_{k}"] = v
-        keys[f"{scope}.{outcome}.dose.n_units"] = len(fd)
+                keys[key(scope, outcome, "dose", f"{doses[i]}_{k}")] = v
+        keys[key(scope, outcome, "dose", "n_units")] = len(fd)
     return pd.DataFrame(rows), keys

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
-from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats import estimators
+from evaluation.stats.inference import t_critical
+from evaluation.stats.regression import clustered_by, with_dummies
 from evaluation.stats.results import Estimate
-
-REGION_COLUMN = "region_code"
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,10 @@ class Effects:
                     continue
                 if isinstance(value, float) and not np.isfinite(value):
                     continue
-                out[f"{scope}.{outcome}.{self.method}.{name}"] = value
+                out[key(scope, outcome, self.method, name)] = value
         for outcome, why in self.failures.items():
-            out[f"{scope}.{outcome}.{self.method}.status"] = f"not estimable: {why}"
+            out[key(scope, outcome, self.method, "status")] = f"not estimable: {why}"
         return out
-
-
-def select_scope(panel: pd.DataFrame, scope: str) -> pd.DataFrame:
-    """Rows of one region (by code) or all rows for ``national``."""
-    if scope == NATIONAL:
-        return panel
-    sub = panel[panel[REGION_COLUMN] == scope]
-    if sub.empty:
-        raise ValueError(f"no rows for region {scope!r} in the data")
-    return sub
 
 
 def sample_summary(
@@ -64,10 +54,42 @@ def sample_summary(
 ) -> tuple[pd.DataFrame, dict]:
     """Families enrolled, interviewed at each wave, and attrition by group.
 
-    Attrition is the share of families interviewed at baseline that have no endline interview.
+    Attrition is the share of families interviewed at baseline that have no endline interview. The rows given
+    are the rows counted: the caller passes the roster and panel of one scope.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table, one row per family and wave, with ``design.unit`` and ``design.period``.
+    roster : pandas.DataFrame
+        One row per enrolled family, with ``design.unit``, ``design.group`` and ``design.cluster``.
+    scope : str
+        Label that prefixes the result keys (a region code or ``national``).
+    design : DesignSettings
+        Column names of unit, period, arms and cluster, and the two wave labels.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per group: ``enrolled``, ``villages``, ``baseline``, ``endline``, ``both_waves`` (counts of
+        families or villages) and ``attrition`` (share, 0-1).
+    keys : dict
+        ``<scope>.sample.{n_<group>_enrolled, n_<group>_baseline, n_<group>_endline, n_<group>_both_waves,
+        attrition_<group>, n_families, n_villages, attrition_difference}``.
+
+    Raises
+    ------
+    KeyError
+        When a column named by ``design`` is missing.
+    ValueError
+        When a part of a result key is not a valid key part (:func:`evaluation.core.keys.key`).
+
+    References
+    ----------
+    What Works Clearinghouse (2020). *Standards Handbook* 4.1, attrition standard (overall and differential
+    attrition).
     """
-    ros = roster if scope == NATIONAL else roster[roster[REGION_COLUMN] == scope]
-    pan = select_scope(panel, scope)
+    ros, pan = roster, panel
     rows = []
     keys: dict[str, object] = {}
     for group in (design.treated_value, *sorted(set(ros[design.group]) - {design.treated_value})):
@@ -90,17 +112,18 @@ def sample_summary(
             }
         )
         tag = "prokus" if group == design.treated_value else group
-        keys[f"{scope}.sample.n_{tag}_enrolled"] = len(fam)
-        keys[f"{scope}.sample.n_{tag}_baseline"] = len(ids_before)
-        keys[f"{scope}.sample.n_{tag}_endline"] = len(ids_after)
-        keys[f"{scope}.sample.n_{tag}_both_waves"] = both
+        keys[key(scope, "sample", f"n_{tag}_enrolled")] = len(fam)
+        keys[key(scope, "sample", f"n_{tag}_baseline")] = len(ids_before)
+        keys[key(scope, "sample", f"n_{tag}_endline")] = len(ids_after)
+        keys[key(scope, "sample", f"n_{tag}_both_waves")] = both
         if np.isfinite(attrition):
-            keys[f"{scope}.sample.attrition_{tag}"] = attrition
-    keys[f"{scope}.sample.n_families"] = int((ros[design.group] == design.treated_value).sum())
-    keys[f"{scope}.sample.n_villages"] = int(ros[design.cluster].nunique())
+            keys[key(scope, "sample", f"attrition_{tag}")] = attrition
+    keys[key(scope, "sample", "n_families")] = int((ros[design.group] == design.treated_value).sum())
+    keys[key(scope, "sample", "n_villages")] = int(ros[design.cluster].nunique())
     table = pd.DataFrame(rows)
     if len(table) == 2 and table["attrition"].notna().all():
-        keys[f"{scope}.sample.attrition_difference"] = float(table["attrition"].iloc[0] - table["attrition"].iloc[1])
+        difference = float(table["attrition"].iloc[0] - table["attrition"].iloc[1])
+        keys[key(scope, "sample", "attrition_difference")] = difference
     return table, keys
 
 
@@ -109,9 +132,39 @@ def group_means(
 ) -> tuple[pd.DataFrame, dict]:
     """Mean, SD and count of each outcome by group and wave, over families observed in both waves.
 
-    Restricting to the balanced panel makes the before/after picture match the paired estimates.
+    Restricting to the balanced panel makes the before/after picture match the paired estimates. The t interval
+    of each mean is ``mean -/+ t_{n-1, 1-alpha/2} * sd / sqrt(n)`` (:func:`evaluation.stats.inference.t_critical`,
+    written in this order so that the briefs' chart, which computes the same expression, draws the same bars).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope, one row per family and wave, with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns (numeric, in their own units).
+    design : DesignSettings
+        Column names of unit and period, the two wave labels and ``alpha``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome, group (``prokus``/``comparison``) and wave (``before``/``after``): ``mean``, ``sd``
+        (outcome units) and ``n`` (families).
+    keys : dict
+        ``<scope>.<outcome>.means.{<group>_<wave>, <group>_<wave>_ci_low, <group>_<wave>_ci_high, <group>_n}``.
+
+    Raises
+    ------
+    ValueError
+        When a unit has two rows in one wave (the pivot fails).
+
+    References
+    ----------
+    Student (1908). "The probable error of a mean." *Biometrika* 6(1), 1-25.
     """
-    pan = select_scope(panel, scope)
+    pan = panel
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
@@ -129,24 +182,53 @@ def group_means(
                 mean = float(x.mean())
                 sd = float(x.std(ddof=1)) if x.size > 1 else float("nan")
                 rows.append({"outcome": outcome, "group": tag, "wave": label, "mean": mean, "sd": sd, "n": int(x.size)})
-                keys[f"{scope}.{outcome}.means.{tag}_{label}"] = mean
+                keys[key(scope, outcome, "means", f"{tag}_{label}")] = mean
                 if x.size > 1:  # t interval of the mean, drawn by the briefs' before/after chart
-                    half = float(special.stdtrit(x.size - 1, 1 - design.alpha / 2) * sd / np.sqrt(x.size))
-                    keys[f"{scope}.{outcome}.means.{tag}_{label}_ci_low"] = mean - half
-                    keys[f"{scope}.{outcome}.means.{tag}_{label}_ci_high"] = mean + half
-                keys[f"{scope}.{outcome}.means.{tag}_n"] = int(x.size)
+                    half = float(t_critical(x.size - 1, design.alpha) * sd / np.sqrt(x.size))
+                    keys[key(scope, outcome, "means", f"{tag}_{label}_ci_low")] = mean - half
+                    keys[key(scope, outcome, "means", f"{tag}_{label}_ci_high")] = mean + half
+                keys[key(scope, outcome, "means", f"{tag}_n")] = int(x.size)
     return pd.DataFrame(rows), keys
 
 
 def baseline_balance(
     panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings
 ) -> tuple[pd.DataFrame, dict]:
-    """Baseline means by group, their difference and the normalised difference (Imbens and Rubin 2015, eq. 14.1).
+    """Baseline means by group, their difference and the normalised difference of each outcome.
 
     Normalised difference = (mean_t - mean_c) / sqrt((sd_t^2 + sd_c^2) / 2); above 0.25 in absolute value the
     groups differ enough at baseline that a simple endline comparison would mislead (Imbens and Wooldridge 2009).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns (numeric).
+    design : DesignSettings
+        Column name of the period and the baseline wave label.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome with at least two families per group: means and SDs (outcome units), counts, the
+        difference (outcome units) and the normalised difference (in pooled SDs).
+    keys : dict
+        ``<scope>.<outcome>.baseline.<column>`` for every column of ``table`` but ``outcome``.
+
+    Raises
+    ------
+    KeyError
+        When an outcome column is missing.
+
+    References
+    ----------
+    Imbens, G. W. and Rubin, D. B. (2015). *Causal Inference for Statistics, Social, and Biomedical Sciences*,
+    eq. 14.1; Imbens, G. W. and Wooldridge, J. M. (2009). *Journal of Economic Literature* 47(1), 5-86.
     """
-    pan = select_scope(panel, scope)
+    pan = panel
     base = pan[pan[design.period] == design.before]
     rows = []
     keys: dict[str, object] = {}
@@ -173,29 +255,53 @@ def baseline_balance(
         rows.append(row)
         for k, v in row.items():
             if k != "outcome":
-                keys[f"{scope}.{outcome}.baseline.{k}"] = v
+                keys[key(scope, outcome, "baseline", k)] = v
     return pd.DataFrame(rows), keys
 
 
-def _region_dummies(pan: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    codes = sorted(pan[REGION_COLUMN].unique())
-    cols = []
-    pan = pan.copy()
-    for code in codes[1:]:
-        name = f"_region_{code}"
-        pan[name] = (pan[REGION_COLUMN] == code).astype(float)
-        cols.append(name)
-    return pan, tuple(cols)
-
-
-def before_after(panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings) -> Effects:
-    """Before/after change of ProKUS families (:func:`evaluation.stats.estimators.pre_post`), clustered by village.
+def before_after(
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    *,
+    cluster: str | None = None,
+) -> Effects:
+    """Before/after change of ProKUS families (:func:`evaluation.stats.estimators.pre_post`), clustered.
 
     This is not a programme effect: it mixes the programme with everything else that changed in 2020, COVID-19
     first of all.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column (only ``treated == 1`` rows are used).
+    scope : str
+        Label of the scope (kept for symmetry with the other analyses; keys come from :meth:`Effects.keys`).
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the two wave labels and ``alpha``.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    Effects
+        One :class:`~evaluation.stats.results.Estimate` per estimable outcome (in outcome units) and the reason
+        for each outcome that could not be estimated.
+
+    Raises
+    ------
+    KeyError
+        When ``treated`` is missing.
+
+    References
+    ----------
+    StataCorp. *Stata Base Reference Manual*, [R] ttest (paired) and [R] regress, vce(cluster).
     """
-    pan = select_scope(panel, scope)
-    pan = pan[pan["treated"] == 1]
+    design = clustered_by(design, cluster)
+    pan = panel[panel["treated"] == 1]
     ests: dict[str, Estimate] = {}
     fails: dict[str, str] = {}
     for outcome in outcomes:
@@ -216,17 +322,52 @@ def before_after(panel: pd.DataFrame, scope: str, outcomes: Sequence[str], desig
 
 
 def difference_in_differences(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> Effects:
-    """Panel DiD of ProKUS against comparison families (:func:`evaluation.stats.estimators.did`), clustered by village.
+    """Panel DiD of ProKUS against comparison families (:func:`evaluation.stats.estimators.did`), clustered.
 
-    For the national scope the first differences are also regressed on region indicators, so each region's own
-    COVID-19 shock is differenced out before regions are pooled.
+    With ``fixed_effects`` the first differences are also regressed on indicators of that column's levels (for
+    the national scope, the region: each region's own COVID-19 shock is differenced out before regions are
+    pooled).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label of the scope (keys come from :meth:`Effects.keys`).
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the two wave labels and ``alpha``.
+    fixed_effects : str, optional
+        Column whose levels get indicator columns (absorbed fixed effects); ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    Effects
+        One :class:`~evaluation.stats.results.Estimate` per estimable outcome (outcome units) and the failures.
+
+    Raises
+    ------
+    KeyError
+        When ``fixed_effects`` names a missing column.
+
+    References
+    ----------
+    Angrist, J. D. and Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, section 5.2; Wooldridge, J. M.
+    (2010). *Econometric Analysis of Cross Section and Panel Data*, section 10.5.
     """
-    pan = select_scope(panel, scope)
-    covariates: tuple[str, ...] = ()
-    if scope == NATIONAL and pan[REGION_COLUMN].nunique() > 1:
-        pan, covariates = _region_dummies(pan)
+    design = clustered_by(design, cluster)
+    pan, covariates = with_dummies(panel, fixed_effects)
     ests: dict[str, Estimate] = {}
     fails: dict[str, str] = {}
     for outcome in outcomes:

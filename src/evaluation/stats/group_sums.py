@@ -51,6 +51,18 @@ def column_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
     A ``Categorical`` column (e.g. a dictionary-encoded Parquet column read by pandas) gives its codes as they
     are, O(1); its labels are all its categories, some of which may not occur. Any other column is factorised
     with :func:`pandas.factorize` (a hash of every value, the expensive path for string ids).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column, length ``n``.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        Integer codes, shape ``(n,)``; ``-1`` for missing values.
+    labels : pandas.Index
+        The ``L`` labels, ``labels[code]`` being the value of a row.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.codes.to_numpy(), series.cat.categories
@@ -102,6 +114,21 @@ def paired_mean(d: np.ndarray, clusters: np.ndarray | None = None, n_levels: int
         Non-negative integer cluster codes, shape ``(n,)``; ``None`` for HC1.
     n_levels : int, optional
         Number of possible codes (``max + 1`` when omitted).
+
+    Returns
+    -------
+    GroupSumFit
+        ``estimate`` (units of ``d``), ``se`` (same units), ``df_resid`` and ``n_clusters`` (None for HC1).
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 observations or fewer than 2 clusters.
+
+    References
+    ----------
+    StataCorp, [R] regress, Methods and formulas; Cameron, A. C. and Miller, D. L. (2015). *Journal of Human
+    Resources* 50(2), 317-372.
     """
     d = np.asarray(d, dtype=np.float64)
     n = d.size
@@ -141,6 +168,20 @@ def two_group_difference(
         Non-negative integer cluster codes, shape ``(n,)``; ``None`` for HC1.
     n_levels : int, optional
         Number of possible codes (``max + 1`` when omitted).
+
+    Returns
+    -------
+    GroupSumFit
+        ``estimate`` (units of ``d``), ``se`` (same units), ``df_resid`` and ``n_clusters`` (None for HC1).
+
+    Raises
+    ------
+    ValueError
+        When ``treated`` is not 0/1, a group is empty, ``n <= 2`` or there are fewer than 2 clusters.
+
+    References
+    ----------
+    StataCorp, [R] regress, Methods and formulas; Cameron and Miller (2015).
     """
     d = np.asarray(d, dtype=np.float64)
     group = np.asarray(treated).astype(bool, copy=False).view(np.uint8)  # 0/1 codes, no copy for booleans

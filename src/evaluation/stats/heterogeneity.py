@@ -21,9 +21,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.multiple import adjust
-from evaluation.stats.regression import cluster_codes, clustered_ols, first_differences, region_dummies, wald_test
+from evaluation.stats.regression import (
+    cluster_codes,
+    clustered_by,
+    clustered_ols,
+    dummies,
+    first_differences,
+    wald_test,
+)
 
 __all__ = ["INCOME_TERCILE", "add_income_tercile", "heterogeneity", "subgroup_effects"]
 
@@ -32,7 +40,36 @@ _MIN_PER_ARM = 5
 
 
 def add_income_tercile(panel: pd.DataFrame, design: DesignSettings, income: str = "household_income") -> pd.DataFrame:
-    """Add ``income_tercile`` (``T1`` lowest .. ``T3``) from each family's baseline income (all families given)."""
+    """Add ``income_tercile`` (``T1`` lowest .. ``T3``) from each family's baseline income.
+
+    The cut points are the 1/3 and 2/3 quantiles of baseline income over all families given (both groups), so
+    the terciles are defined before treatment.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table, one row per family and wave.
+    design : DesignSettings
+        Column names of unit and period and the baseline label.
+    income : str, default "household_income"
+        Column of baseline income (rupiah per month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``panel`` with the column ``income_tercile`` (object, ``T1``/``T2``/``T3``; missing for families
+        without a baseline income).
+
+    Raises
+    ------
+    KeyError
+        When ``income`` is missing.
+
+    References
+    ----------
+    Hyndman, R. J. and Fan, Y. (1996). "Sample quantiles in statistical packages." *The American Statistician*
+    50(4), 361-365 (``numpy.quantile``'s default, their definition 7).
+    """
     base = panel.loc[panel[design.period] == design.before, [design.unit, income]].dropna()
     cuts = np.quantile(base[income].astype(float), [1 / 3, 2 / 3])
     terc = pd.Series(
@@ -45,13 +82,61 @@ def add_income_tercile(panel: pd.DataFrame, design: DesignSettings, income: str 
 
 
 def subgroup_effects(
-    panel: pd.DataFrame, scope: str, outcome: str, design: DesignSettings, subgroup: str
+    panel: pd.DataFrame,
+    scope: str,
+    outcome: str,
+    design: DesignSettings,
+    subgroup: str,
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Effects by level of ``subgroup`` and the interaction test (see the module docstring)."""
-    fd = first_differences(panel, outcome, design, keep=(subgroup, "region_code"))
+    """Effects by level of ``subgroup`` and the interaction test (see the module docstring).
+
+    Levels with fewer than 5 families in an arm or fewer than 3 clusters are left out.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label of the scope (not used in the computation; kept for symmetry with :func:`heterogeneity`).
+    outcome : str
+        Outcome column.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    subgroup : str
+        Column whose levels define the subgroups (baseline value of each family).
+    fixed_effects : str, optional
+        Column whose levels get indicators in every regression (``None``, the default: none); ignored when it is
+        ``subgroup`` itself.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per level kept: ``level``, ``n_prokus``, ``n_comparison`` (families), ``estimate``, ``se``,
+        ``ci_low``, ``ci_high`` (outcome units) and ``p_value``.
+    test : dict
+        ``f_stat``, ``p_value`` and ``df_num`` of the interaction Wald test; empty with fewer than two levels.
+
+    Raises
+    ------
+    ValueError
+        When a regression is rank deficient (:func:`evaluation.stats.inference.ols`).
+
+    References
+    ----------
+    Gelman, A. and Loken, E. (2014). *American Scientist* 102(6), 460; StataCorp, [R] test (Wald F after
+    ``regress, vce(cluster)``).
+    """
+    design = clustered_by(design, cluster)
+    fe_on = fixed_effects is not None and subgroup != fixed_effects
+    fd = first_differences(panel, outcome, design, keep=(subgroup, fixed_effects) if fe_on else (subgroup,))
     fd = fd[fd[subgroup].notna()]
     fd[subgroup] = fd[subgroup].astype(str)
-    fe_on = scope == NATIONAL and subgroup != "region_code" and fd["region_code"].nunique() > 1
+    fe_on = fe_on and fd[fixed_effects].nunique() > 1
     rows = []
     levels = []
     for lv in sorted(fd[subgroup].unique()):
@@ -61,7 +146,7 @@ def subgroup_effects(
             continue
         X = np.column_stack([np.ones(len(sub)), sub["treated"].to_numpy(float)])
         if fe_on:
-            X = np.column_stack([X, region_dummies(sub["region_code"])])
+            X = np.column_stack([X, dummies(sub[fixed_effects])])
             X = X[:, np.r_[True, True, np.ptp(X[:, 2:], axis=0) > 0]] if X.shape[1] > 2 else X
         fit = clustered_ols(sub["d"].to_numpy(float), X, cluster_codes(sub["cluster"]))
         rows.append({"level": lv, "n_prokus": n_t, "n_comparison": n_c, **fit.inference(1, design.alpha)})
@@ -73,7 +158,7 @@ def subgroup_effects(
         L = np.column_stack([(use[subgroup] == lv).to_numpy(float) for lv in levels[1:]])
         parts = [np.ones(len(use)), d, L, d[:, None] * L]
         if fe_on:
-            parts.append(region_dummies(use["region_code"]))
+            parts.append(dummies(use[fixed_effects]))
         fit = clustered_ols(use["d"].to_numpy(float), np.column_stack(parts), cluster_codes(use["cluster"]))
         q = len(levels) - 1
         f, p, _, _ = wald_test(fit, range(2 + q, 2 + 2 * q))
@@ -82,12 +167,54 @@ def subgroup_effects(
 
 
 def heterogeneity(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings, subgroups: Sequence[str]
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    subgroups: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Subgroup effects and interaction tests for every outcome and subgroup; Holm over all interaction tests.
 
-    Region is skipped within a region. Keys ``<scope>.<outcome>.het_<subgroup>.<level>_{estimate, se, ci_low,
-    ci_high, p_value}`` and ``...interaction_p_value`` / ``interaction_holm_p_value``.
+    The caller chooses the subgroups that make sense for the scope (within a region, not the region itself).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    subgroups : sequence of str
+        Subgroup columns; ``income_tercile`` is added by :func:`add_income_tercile` when absent.
+    fixed_effects : str, optional
+        Column whose levels get indicators in every regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome, subgroup and level (see :func:`subgroup_effects`); ``attrs["tests"]`` holds the
+        interaction tests with their Holm-adjusted p-values.
+    keys : dict
+        ``<scope>.<outcome>.het_<subgroup>.<level>_{estimate, se, ci_low, ci_high, p_value}``,
+        ``...interaction_p_value``, ``...interaction_holm_p_value`` and ``<scope>.heterogeneity.tests.n``.
+
+    Raises
+    ------
+    ValueError
+        When a level is not a valid key part (:func:`evaluation.core.keys.key`).
+
+    References
+    ----------
+    Holm, S. (1979). *Scandinavian Journal of Statistics* 6(2), 65-70; Olken, B. A. (2015). *Journal of Economic
+    Perspectives* 29(3), 61-80.
     """
     if INCOME_TERCILE in subgroups and INCOME_TERCILE not in panel:
         panel = add_income_tercile(panel, design)
@@ -95,24 +222,24 @@ def heterogeneity(
     keys: dict[str, object] = {}
     tests: list[tuple[str, str, float]] = []
     for sg in subgroups:
-        if sg == "region_code" and scope != NATIONAL:
-            continue
         for outcome in outcomes:
-            table, test = subgroup_effects(panel, scope, outcome, design, sg)
+            table, test = subgroup_effects(
+                panel, scope, outcome, design, sg, fixed_effects=fixed_effects, cluster=cluster
+            )
             method = f"het_{sg}"
             for _, r in table.iterrows():
                 rows.append({"outcome": outcome, "subgroup": sg, **r.to_dict()})
                 for k in ("estimate", "se", "ci_low", "ci_high", "p_value"):
-                    keys[f"{scope}.{outcome}.{method}.{r['level']}_{k}"] = float(r[k])
+                    keys[key(scope, outcome, method, f"{r['level']}_{k}")] = float(r[k])
             if test:
-                keys[f"{scope}.{outcome}.{method}.interaction_p_value"] = test["p_value"]
+                keys[key(scope, outcome, method, "interaction_p_value")] = test["p_value"]
                 tests.append((outcome, sg, test["p_value"]))
     out = pd.DataFrame(rows)
     if tests:
         holm = adjust([p for *_, p in tests], "holm")
         for (outcome, sg, _), ph in zip(tests, holm, strict=True):
-            keys[f"{scope}.{outcome}.het_{sg}.interaction_holm_p_value"] = float(ph)
-        keys[f"{scope}.heterogeneity.tests.n"] = len(tests)
+            keys[key(scope, outcome, f"het_{sg}", "interaction_holm_p_value")] = float(ph)
+        keys[key(scope, "heterogeneity", "tests", "n")] = len(tests)
     out.attrs["tests"] = pd.DataFrame(tests, columns=["outcome", "subgroup", "p_value"]).assign(
         holm_p_value=adjust([p for *_, p in tests], "holm") if tests else []
     )

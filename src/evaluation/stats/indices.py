@@ -32,10 +32,38 @@ Method = Literal["anderson", "klk"]
 def standardised_index(
     Y: np.ndarray, reference: np.ndarray, signs: np.ndarray | None = None, method: Method = "anderson"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the columns of ``Y`` (shape ``(n, k)``, NaN = missing) and the weights used.
+    """Standardised summary index of the columns of ``Y`` and the weights used (see the module docstring).
 
-    ``reference`` (bool, shape ``(n,)``) marks the rows (comparison group at baseline) that define means, SDs and
-    the covariance. A row with every component missing gets NaN.
+    A row with every component missing gets NaN.
+
+    Parameters
+    ----------
+    Y : numpy.ndarray
+        Components, shape ``(n, k)``, each in its own units; NaN = missing.
+    reference : numpy.ndarray
+        Bool, shape ``(n,)``: the rows (comparison group at baseline) that define means, SDs and the covariance.
+    signs : numpy.ndarray, optional
+        +1 or -1 per component, shape ``(k,)``, so that higher is better; default all +1.
+    method : {"anderson", "klk"}, default "anderson"
+        Inverse-covariance weights (Anderson 2008) or equal weights (Kling, Liebman and Katz 2007).
+
+    Returns
+    -------
+    index : numpy.ndarray
+        The index, shape ``(n,)``, in SDs of the reference rows (mean 0, SD 1 there).
+    weights : numpy.ndarray
+        Weight of each component, shape ``(k,)`` (not normalised).
+
+    Raises
+    ------
+    ValueError
+        When a component does not vary in the reference rows, when there are too few complete reference rows for
+        the covariance matrix, or for an unknown ``method``.
+
+    References
+    ----------
+    Anderson, M. L. (2008). *Journal of the American Statistical Association* 103(484), 1481-1495; Kling, J. R.,
+    Liebman, J. B. and Katz, L. F. (2007). *Econometrica* 75(1), 83-119.
     """
     Y = np.asarray(Y, dtype=float)
     ref = np.asarray(reference, dtype=bool)
@@ -75,6 +103,35 @@ def add_indices(
     """The panel with one column per family index (reference: comparison group at baseline) and the weights.
 
     The same standardisation is applied to every wave, so a DiD on the index measures the change in SD units.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    families : mapping of str to sequence of str
+        Index name (``index_<topic>``) to its component outcomes.
+    negative : sequence of str
+        Outcomes for which lower is better (their sign is flipped).
+    design : DesignSettings
+        Column name of the period and the baseline label.
+    method : {"anderson", "klk"}, default "anderson"
+        Weighting of the components.
+
+    Returns
+    -------
+    panel : pandas.DataFrame
+        A copy of ``panel`` with one index column per family (SD units of the reference group).
+    weights : dict of str to dict of str to float
+        For each index, the normalised weight of each component (summing to 1).
+
+    Raises
+    ------
+    ValueError
+        As :func:`standardised_index`.
+
+    References
+    ----------
+    Anderson (2008); Kling, Liebman and Katz (2007).
     """
     out = panel.copy()
     ref = ((panel[design.period] == design.before) & (panel["treated"] == 0)).to_numpy()

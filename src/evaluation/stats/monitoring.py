@@ -29,16 +29,35 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS, STATUSES, Indicator, Status
+from evaluation.core.keys import key
+from evaluation.core.targets import POVERTY_LINE_COLUMN
 
 if TYPE_CHECKING:
     from evaluation.core.targets import RiskRules, StatusBands, Targets
 
-REGION_COLUMN = "region_code"
-
 __all__ = ["INDICATORS", "RISK_FLAGS", "STATUSES", "Indicator", "Status"]  # re-exported from core.indicators
 
 def status_of(ratio: float, direction: str, bands: StatusBands) -> Status:
-    """Status band of a ratio (see the module docstring); ``no_data`` when the ratio is not finite."""
+    """Status band of a ratio realisation / target (see the module docstring).
+
+    Parameters
+    ----------
+    ratio : float
+        Realisation divided by target (dimensionless).
+    direction : {"at_least", "at_most"}
+        Whether higher (``at_least``) or lower (``at_most``) realisations are better.
+    bands : StatusBands
+        The ``on_track`` and ``needs_attention`` thresholds of the targets file.
+
+    Returns
+    -------
+    str
+        ``on_track``, ``needs_attention``, ``off_track``, or ``no_data`` when the ratio is not finite.
+
+    References
+    ----------
+    Peraturan Pemerintah 39/2006, art. 1 and 11 (realisation against plan).
+    """
     if not np.isfinite(ratio):
         return "no_data"
     if direction == "at_most":
@@ -50,15 +69,41 @@ def status_of(ratio: float, direction: str, bands: StatusBands) -> Status:
     return "needs_attention" if ratio >= bands.needs_attention else "off_track"
 
 
-def programme_families(roster: pd.DataFrame, programme: pd.DataFrame, scope: str, treated_value: str = "prokus"):
-    """ProKUS families of a scope (region code or ``national``) with their programme record and region code.
+def programme_families(
+    roster: pd.DataFrame,
+    programme: pd.DataFrame,
+    *,
+    treated_value: str = "prokus",
+    region: str = POVERTY_LINE_COLUMN,
+) -> pd.DataFrame:
+    """ProKUS families of the roster given, with their programme record and region code.
 
     Families in the roster's ProKUS group without a programme row keep empty programme columns (and are flagged
-    by :func:`risk_flags` as inconsistent documents).
+    by :func:`risk_flags` as inconsistent documents). The caller passes the roster of one scope.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        One row per family: ``family_id``, ``group`` and the ``region`` column.
+    programme : pandas.DataFrame
+        One row per ProKUS family with its programme record (``family_id`` and the programme columns).
+    treated_value : str, default "prokus"
+        Value of ``group`` that marks ProKUS families.
+    region : str, default :data:`evaluation.core.targets.POVERTY_LINE_COLUMN`
+        Column of the region code, carried along (the poverty lines are per region).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ProKUS family of the roster, in roster order: ``family_id``, ``region`` and the programme
+        columns.
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        When ``programme`` has two rows for one family.
     """
-    fam = roster.loc[roster["group"] == treated_value, ["family_id", REGION_COLUMN]]
-    if scope != "national":
-        fam = fam[fam[REGION_COLUMN] == scope]
+    fam = roster.loc[roster["group"] == treated_value, ["family_id", region]]
     return fam.merge(programme, on="family_id", how="left", validate="one_to_one").reset_index(drop=True)
 
 
@@ -88,11 +133,12 @@ def realisations(
     period: str = "wave",
     before: str = "baseline",
     after: str = "endline",
+    *,
+    region: str = POVERTY_LINE_COLUMN,
 ) -> dict[str, tuple[float, int]]:
     """Realisation and denominator ``n`` of every indicator for the ProKUS families in ``prog`` / ``panel``.
 
-    ``prog``: :func:`programme_families` of the scope; ``panel``: the long analysis table of the scope's ProKUS
-    families (``treated == 1``). Definitions (ProKUS families of the scope):
+    Definitions (ProKUS families of the scope):
 
     * ``bsimu_amount`` = sum of BSIMU disbursed / sum planned; ``bsimu_families`` = share with a disbursement > 0;
       ``bsimu_on_time`` = of families with a disbursement > 0, the share paid within ``[risk] grant_late_days`` of
@@ -105,6 +151,40 @@ def realisations(
       mean(endline - baseline) FIES points over the same families;
     * ``above_poverty_line`` = share with endline consumption per capita above the family's regional poverty line;
     * ``return_to_assistance`` = share receiving social assistance again at endline.
+
+    Parameters
+    ----------
+    prog : pandas.DataFrame
+        :func:`programme_families` of the scope.
+    panel : pandas.DataFrame
+        The long analysis table of the scope's ProKUS families (``treated == 1``).
+    targets : Targets
+        The targets file (plan, risk rules, poverty lines in Rp per capita per month).
+    unit : str, default "family_id"
+        Unit column.
+    period : str, default "wave"
+        Period column.
+    before : str, default "baseline"
+        Baseline wave label.
+    after : str, default "endline"
+        Endline wave label.
+    region : str, default :data:`evaluation.core.targets.POVERTY_LINE_COLUMN`
+        Column of ``panel`` whose codes key ``targets.poverty_lines``.
+
+    Returns
+    -------
+    dict of str to (float, int)
+        For each indicator of :data:`INDICATORS`: the realisation (share 0-1, sessions, relative change or FIES
+        points, as the indicator's kind says; NaN without data) and its denominator (families).
+
+    Raises
+    ------
+    KeyError
+        When a programme or survey column is missing.
+
+    References
+    ----------
+    Peraturan Pemerintah 39/2006 on monitoring and evaluation of development plans; Permen PPN/Bappenas 1/2023.
     """
     out: dict[str, tuple[float, int]] = {}
     planned = prog["bsimu_planned"].astype(float)
@@ -134,7 +214,7 @@ def realisations(
         out[name] = ((float(w[after].mean()) / mb - 1) if len(w) and mb != 0 else float("nan"), len(w))
     w = _wide(panel, "fies_score", unit, period, before, after).dropna()
     out["fies_change"] = (float((w[after] - w[before]).mean()) if len(w) else float("nan"), len(w))
-    line = end[REGION_COLUMN].map(targets.poverty_lines).astype(float)
+    line = end[region].map(targets.poverty_lines).astype(float)
     cons = end["consumption_per_capita"].astype(float)
     known = cons.notna() & line.notna()
     out["above_poverty_line"] = (
@@ -154,9 +234,36 @@ def scorecard(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """The M&E scorecard of one scope: one row per indicator with target, realisation, ratio and status.
 
-    ``design`` passes ``unit``, ``period``, ``before``, ``after`` to :func:`realisations`. Keys:
-    ``<scope>.scorecard.<indicator>.{target,realisation,ratio,status,n}`` and
-    ``<scope>.scorecard.summary.<status>`` (number of indicators in each status).
+    Parameters
+    ----------
+    prog : pandas.DataFrame
+        :func:`programme_families` of the scope.
+    panel : pandas.DataFrame
+        The long analysis table of the scope's ProKUS families.
+    scope : str
+        Label that prefixes the result keys; also picks the scope's targets (``targets.for_scope``).
+    targets : Targets
+        The targets file.
+    **design : str
+        ``unit``, ``period``, ``before``, ``after`` and ``region`` for :func:`realisations`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per indicator: component, kind, direction, target, realisation, ratio (dimensionless), status and
+        ``n`` (families).
+    keys : dict
+        ``<scope>.scorecard.<indicator>.{target, realisation, ratio, status, n}`` and
+        ``<scope>.scorecard.summary.<status>`` (number of indicators in each status).
+
+    Raises
+    ------
+    KeyError
+        When the targets file has no target for an indicator.
+
+    References
+    ----------
+    Peraturan Pemerintah 39/2006, art. 1 and 11.
     """
     goal = targets.for_scope(scope)
     real = realisations(prog, panel, targets, **design)
@@ -180,16 +287,15 @@ def scorecard(
                 "n": n,
             }
         )
-        prefix = f"{scope}.scorecard.{name}"
-        keys[f"{prefix}.target"] = target
-        keys[f"{prefix}.status"] = status
-        keys[f"{prefix}.n"] = n
+        keys[key(scope, "scorecard", name, "target")] = target
+        keys[key(scope, "scorecard", name, "status")] = status
+        keys[key(scope, "scorecard", name, "n")] = n
         if np.isfinite(value):
-            keys[f"{prefix}.realisation"] = value
-            keys[f"{prefix}.ratio"] = ratio
+            keys[key(scope, "scorecard", name, "realisation")] = value
+            keys[key(scope, "scorecard", name, "ratio")] = ratio
     table = pd.DataFrame(rows)
     for s in STATUSES:
-        keys[f"{scope}.scorecard.summary.{s}"] = int((table["status"] == s).sum())
+        keys[key(scope, "scorecard", "summary", s)] = int((table["status"] == s).sum())
     return table, keys
 
 
@@ -201,6 +307,8 @@ def risk_flags(
     unit: str = "family_id",
     period: str = "wave",
     before: str = "baseline",
+    *,
+    region: str = POVERTY_LINE_COLUMN,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object]]:
     """Risk flags of each ProKUS family of a scope, their counts and rates.
 
@@ -217,10 +325,43 @@ def risk_flags(
     * accountability ``grant_report_missing``: BSIMU paid but no grant-use report (LPJ);
       ``grant_amount_unexplained``: BSIMU paid differs from plan by more than ``r.amount_tolerance`` rupiah.
 
-    Returns ``(summary, flagged, keys)``: ``summary`` one row per flag (type, count, rate, n); ``flagged`` the
-    pseudonymous ids of flagged families with 0/1 flag columns (for the restricted annex only, never a public
-    report); ``keys`` ``<scope>.risk.<flag>.{count,rate}``, ``<scope>.risk.any.{count,rate}`` and
-    ``<scope>.risk.n_families``.
+    Parameters
+    ----------
+    prog : pandas.DataFrame
+        :func:`programme_families` of the scope.
+    panel : pandas.DataFrame
+        The long analysis table of the scope's ProKUS families.
+    scope : str
+        Label that prefixes the result keys.
+    targets : Targets
+        The targets file (plan, risk rules, poverty lines).
+    unit : str, default "family_id"
+        Unit column.
+    period : str, default "wave"
+        Period column.
+    before : str, default "baseline"
+        Baseline wave label.
+    region : str, default :data:`evaluation.core.targets.POVERTY_LINE_COLUMN`
+        Column of ``prog`` whose codes key ``targets.poverty_lines``.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row per flag (type, count, rate 0-1, n families).
+    flagged : pandas.DataFrame
+        The pseudonymous ids of flagged families with 0/1 flag columns (for the restricted annex only, never a
+        public report).
+    keys : dict
+        ``<scope>.risk.<flag>.{count,rate}``, ``<scope>.risk.any.{count,rate}`` and ``<scope>.risk.n_families``.
+
+    Raises
+    ------
+    KeyError
+        When a programme column is missing.
+
+    References
+    ----------
+    Peraturan Pemerintah 39/2006; Permen PPN/Bappenas 1/2023 (early warning and follow-up).
     """
     rules: RiskRules = targets.risk
     planned = prog["bsimu_planned"].astype(float)
@@ -228,7 +369,7 @@ def risk_flags(
     report = prog["grant_report_submitted"].astype(float)
     has_date = prog["disbursement_date"].fillna("").astype(str).str.strip() != ""
     paid = disbursed.fillna(0) > 0
-    flags = pd.DataFrame({unit: prog[unit], REGION_COLUMN: prog[REGION_COLUMN]})
+    flags = pd.DataFrame({unit: prog[unit], region: prog[region]})
     flags["documents_inconsistent"] = (
         planned.isna()
         | disbursed.isna()
@@ -239,7 +380,7 @@ def risk_flags(
     )
     base = panel[panel[period] == before].set_index(unit)
     cons = base["consumption_per_capita"].astype(float).reindex(prog[unit]).to_numpy()
-    line = prog[REGION_COLUMN].map(targets.poverty_lines).astype(float).to_numpy()
+    line = prog[region].map(targets.poverty_lines).astype(float).to_numpy()
     flags["eligibility_doubt"] = np.nan_to_num(cons > rules.eligibility_consumption_multiple * line, nan=0).astype(bool)
     flags["grant_not_disbursed"] = ~paid
     late = _days_late(prog, pd.Timestamp(targets.plan.reference_date))
@@ -253,15 +394,15 @@ def risk_flags(
     flags[names] = flags[names].fillna(False).astype(bool)
     n = len(flags)
     rows = []
-    keys: dict[str, object] = {f"{scope}.risk.n_families": n}
+    keys: dict[str, object] = {key(scope, "risk", "n_families"): n}
     any_flag = flags[names].any(axis=1)
     for name in [*names, "any"]:
         col = any_flag if name == "any" else flags[name]
         count = int(col.sum())
         rate = count / n if n else 0.0
         rows.append({"flag": name, "type": RISK_FLAGS.get(name, "any"), "count": count, "rate": rate, "n": n})
-        keys[f"{scope}.risk.{name}.count"] = count
-        keys[f"{scope}.risk.{name}.rate"] = rate
+        keys[key(scope, "risk", name, "count")] = count
+        keys[key(scope, "risk", name, "rate")] = rate
     flagged = flags[any_flag].copy()
     flagged[names] = flagged[names].astype(int)
     flagged = flagged.sort_values(unit, kind="mergesort").reset_index(drop=True)
@@ -269,5 +410,16 @@ def risk_flags(
 
 
 def summarise_status(statuses: Mapping[str, str]) -> dict[str, int]:
-    """Number of indicators in each status."""
+    """Number of indicators in each status.
+
+    Parameters
+    ----------
+    statuses : mapping of str to str
+        Status of each indicator.
+
+    Returns
+    -------
+    dict of str to int
+        Count of each status of :data:`STATUSES` (zero included).
+    """
     return {s: sum(1 for v in statuses.values() if v == s) for s in STATUSES}

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.bootstrap import _did_design, draw_weights, wild_tstats
+from evaluation.stats.regression import clustered_by
 
 __all__ = ["adjust", "adjusted_table", "benjamini_hochberg", "holm", "romano_wolf", "romano_wolf_did"]
 
@@ -32,6 +34,21 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
     The same numbers as ``multipletests(p, method="holm")``; written out because statsmodels' Holm branch calls
     ``gc.collect()`` on every use, which costs a quarter of a second in a notebook kernel.
+
+    Parameters
+    ----------
+    pvalues : sequence of float
+        Raw p-values, shape ``(m,)``, each in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order, shape ``(m,)``.
+
+    References
+    ----------
+    Holm, S. (1979). "A simple sequentially rejective multiple test procedure." *Scandinavian Journal of
+    Statistics* 6(2), 65-70.
     """
     p = np.asarray(pvalues, dtype=float)
     m = p.size
@@ -47,6 +64,20 @@ def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
 
     The same numbers as statsmodels ``multipletests(p, method="fdr_bh")`` (tested); written out so that a notebook
     kernel need not import statsmodels (about 0.6 s).
+
+    Parameters
+    ----------
+    pvalues : sequence of float
+        Raw p-values, shape ``(m,)``, each in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values (FDR q-values) in the input order, shape ``(m,)``.
+
+    References
+    ----------
+    Benjamini, Y. and Hochberg, Y. (1995). *Journal of the Royal Statistical Society B* 57(1), 289-300.
     """
     p = np.asarray(pvalues, dtype=float)
     m = p.size
@@ -59,7 +90,29 @@ def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
 
 
 def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
-    """Holm (``"holm"``, :func:`holm`) or Benjamini-Hochberg (``"fdr_bh"``, :func:`benjamini_hochberg`)."""
+    """Holm (``"holm"``, :func:`holm`) or Benjamini-Hochberg (``"fdr_bh"``, :func:`benjamini_hochberg`) p-values.
+
+    Parameters
+    ----------
+    pvalues : sequence of float
+        Raw p-values, shape ``(m,)``.
+    method : {"holm", "fdr_bh"}
+        The adjustment (statsmodels' names).
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, shape ``(m,)`` (empty for no p-values).
+
+    Raises
+    ------
+    ValueError
+        For another ``method``.
+
+    References
+    ----------
+    Holm (1979); Benjamini and Hochberg (1995); statsmodels ``multipletests``.
+    """
     p = np.asarray(pvalues, dtype=float)
     if p.size == 0:
         return p
@@ -71,7 +124,25 @@ def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
 
 
 def romano_wolf(t_stats: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
-    """Romano-Wolf step-down adjusted p-values from observed t (shape ``(m,)``) and bootstrap t (``(m, B)``)."""
+    """Romano-Wolf step-down adjusted p-values from observed and bootstrap t statistics.
+
+    Parameters
+    ----------
+    t_stats : numpy.ndarray
+        Observed t statistics, shape ``(m,)``.
+    t_boot : numpy.ndarray
+        Bootstrap t statistics under the null, shape ``(m, B)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, shape ``(m,)``, in ``[1/(B+1), 1]`` (see the module docstring for the formula).
+
+    References
+    ----------
+    Romano, J. P. and Wolf, M. (2005). *Econometrica* 73(4), 1237-1282; Clarke, D., Romano, J. P. and Wolf, M.
+    (2020). *Stata Journal* 20(4), 812-843.
+    """
     t = np.abs(np.asarray(t_stats, dtype=float))
     tb = np.abs(np.asarray(t_boot, dtype=float))
     m, B = tb.shape
@@ -93,13 +164,50 @@ def romano_wolf_did(
     *,
     n_boot: int,
     seed: int,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
 ) -> dict[str, float]:
-    """Romano-Wolf p-values of the DiD effects of ``outcomes`` (shared Rademacher cluster weights, WCR t)."""
+    """Romano-Wolf p-values of the DiD effects of ``outcomes`` (shared Rademacher cluster weights, WCR t).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label of the scope (not used in the computation).
+    outcomes : sequence of str
+        The outcomes of one group of hypotheses.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    n_boot : int
+        Bootstrap draws ``B``.
+    seed : int
+        Seed of the draws (stream ``[seed, 200]``).
+    fixed_effects : str, optional
+        Column whose levels get indicators in the first-difference regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters; default ``design.cluster``.
+
+    Returns
+    -------
+    dict of str to float
+        Adjusted p-value of each outcome with at least 3 families.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 clusters.
+
+    References
+    ----------
+    Clarke, D., Romano, J. P. and Wolf, M. (2020). *Stata Journal* 20(4), 812-843 (``rwolf``).
+    """
+    design = clustered_by(design, cluster)
     clusters = np.unique(panel[design.cluster].astype(str))
     v, _ = draw_weights(clusters.size, n_boot, "rademacher", np.random.default_rng([seed, 200]))
     names, ts, tbs = [], [], []
     for outcome in outcomes:
-        y, X, cl = _did_design(panel, outcome, scope, design)
+        y, X, cl = _did_design(panel, outcome, design, fixed_effects)
         if len(y) < 3:
             continue
         t, tb = wild_tstats(y, X, np.searchsorted(clusters, cl), 1, v, restricted=True)
@@ -122,8 +230,36 @@ def adjusted_table(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Holm, BH and Romano-Wolf p-values within each group of hypotheses, and which outcomes survive.
 
-    ``romano`` holds Romano-Wolf p-values computed within the same groups. Keys
-    ``<scope>.<outcome>.<method>.{holm, fdr_bh, romano_wolf}_p_value`` and ``..._survives`` (adjusted p < alpha).
+    Parameters
+    ----------
+    pvalues : mapping of str to float
+        Raw p-value of each outcome.
+    groups : mapping of str to sequence of str
+        Outcomes of each pre-specified group of hypotheses.
+    romano : mapping of str to float
+        Romano-Wolf p-values computed within the same groups.
+    scope : str
+        Label that prefixes the result keys.
+    alpha : float, default 0.05
+        Level below which an adjusted p-value "survives".
+    method : str, default "did"
+        Method part of the keys.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome and group with the raw and adjusted p-values.
+    keys : dict
+        ``<scope>.<outcome>.<method>.{holm, fdr_bh, romano_wolf}_p_value`` and ``..._survives`` (bool).
+
+    Raises
+    ------
+    ValueError
+        When an outcome is not a valid key part.
+
+    References
+    ----------
+    Holm (1979); Benjamini and Hochberg (1995); Romano and Wolf (2005).
     """
     rows = []
     keys: dict[str, object] = {}
@@ -145,6 +281,6 @@ def adjusted_table(
             for name in ("holm", "fdr_bh", "romano_wolf"):
                 val = row[f"{name}_p_value"]
                 if np.isfinite(val):
-                    keys[f"{scope}.{o}.{method}.{name}_p_value"] = val
-                    keys[f"{scope}.{o}.{method}.{name}_survives"] = bool(val < alpha)
+                    keys[key(scope, o, method, f"{name}_p_value")] = val
+                    keys[key(scope, o, method, f"{name}_survives")] = bool(val < alpha)
     return pd.DataFrame(rows), keys

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
 from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key
 from evaluation.stats.regression import first_differences
 
 __all__ = ["DESIGN_FACTORS", "icc_anova", "mde", "power_table"]
@@ -36,7 +37,25 @@ DESIGN_FACTORS = {"endline": lambda rho: 1.0, "did": lambda rho: 2 * (1 - rho), 
 
 
 def icc_anova(y: np.ndarray, clusters: np.ndarray) -> float:
-    """One-way ANOVA estimator of the intra-cluster correlation (Donner 1986), truncated at 0."""
+    """One-way ANOVA estimator of the intra-cluster correlation, truncated at 0.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Values, shape ``(n,)``.
+    clusters : numpy.ndarray
+        Cluster label of each value, shape ``(n,)``; at least 2 clusters and ``n > G``.
+
+    Returns
+    -------
+    float
+        The ICC in ``[0, 1)`` (share of the variance between clusters).
+
+    References
+    ----------
+    Donner, A. (1986). "A review of inference procedures for the intraclass correlation coefficient in the one-way
+    random effects model." *International Statistical Review* 54(1), 67-82.
+    """
     y = np.asarray(y, dtype=float)
     _, g = np.unique(np.asarray(clusters).astype(str), return_inverse=True)
     G, n = g.max() + 1, y.size
@@ -61,7 +80,52 @@ def mde(
     df: int | None = -1,
     treat_icc: float = 1.0,
 ) -> float:
-    """Minimum detectable effect (see the module docstring). ``df=-1``: ``G - 2``; ``None``: normal quantiles."""
+    r"""Minimum detectable effect of a clustered two-arm comparison (see the module docstring).
+
+    :math:`MDE = (q_{1-\alpha/2} + q_{power})\,\sigma\,\sqrt{\mathrm{deff}\cdot f(\rho)\,(1/n_t + 1/n_c)}` with
+    :math:`\mathrm{deff} = 1 + (m-1)\,\mathrm{icc}\cdot\mathrm{treat\_icc}`, :math:`m` the mean cluster size and
+    :math:`f` the design factor of :data:`DESIGN_FACTORS`.
+
+    Parameters
+    ----------
+    n_t : float
+        Treated units (families).
+    n_c : float
+        Comparison units (families).
+    n_clusters : int
+        Number of clusters ``G`` (villages).
+    sigma : float
+        Standard deviation of the outcome, in the outcome's units.
+    icc : float
+        Intra-cluster correlation of the outcome, 0-1.
+    rho : float, default 0.0
+        Baseline-endline autocorrelation of the outcome, -1..1.
+    design : {"did", "ancova", "endline"}, default "did"
+        Estimator whose variance factor :math:`f(\rho)` applies.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Power, 0-1.
+    df : int or None, default -1
+        Degrees of freedom of the t quantiles: ``-1`` for ``G - 2``, ``None`` for normal quantiles.
+    treat_icc : float, default 1.0
+        Intra-cluster correlation of the treatment (1 when whole clusters are treated).
+
+    Returns
+    -------
+    float
+        The MDE in the outcome's units (divide by ``sigma`` for standard deviations).
+
+    Raises
+    ------
+    KeyError
+        For an unknown ``design``.
+
+    References
+    ----------
+    Bloom, H. S. (1995). "Minimum detectable effects." *Evaluation Review* 19(5), 547-556; McKenzie, D. (2012).
+    *Journal of Development Economics* 99(2), 210-221 (the DiD and ANCOVA factors).
+    """
     m = (n_t + n_c) / n_clusters
     deff = 1 + (m - 1) * icc * treat_icc
     dof = n_clusters - 2 if df == -1 else df
@@ -75,7 +139,36 @@ def power_table(
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """SD, ICC, autocorrelation and MDE (endline, DiD, ANCOVA) per outcome for the sample at hand.
 
-    Keys ``<scope>.<outcome>.power.{sd, icc, autocorrelation, mde_endline, mde_did, mde_ancova, mde_did_sd}``.
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    power : float, default 0.8
+        Power of the MDEs, 0-1.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per outcome with at least 10 varying baseline values: ``sd`` (outcome units), ``icc``,
+        ``treatment_icc``, ``autocorrelation``, counts, ``mde_<design>`` (outcome units), ``mde_did_sd`` and
+        ``mde_ancova_sd`` (in SDs).
+    keys : dict
+        ``<scope>.<outcome>.power.<column>`` and ``<scope>.power.target.power``.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
+
+    References
+    ----------
+    Bloom (1995); McKenzie (2012).
     """
     base = panel[panel[design.period] == design.before]
     rows = []
@@ -109,6 +202,6 @@ def power_table(
         rows.append(row)
         for k, v in row.items():
             if k != "outcome":
-                keys[f"{scope}.{outcome}.power.{k}"] = v
-    keys[f"{scope}.power.target.power"] = power
+                keys[key(scope, outcome, "power", k)] = v
+    keys[key(scope, "power", "target", "power")] = power
     return pd.DataFrame(rows), keys

@@ -7,6 +7,7 @@ small-sample factor, t with ``G - 1`` degrees of freedom), so a coefficient here
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,9 +16,18 @@ import pandas as pd
 from scipy import special  # t/F/normal functions without importing scipy.stats (~0.7 s per kernel)
 
 from evaluation.core.config import DesignSettings
-from evaluation.stats.inference import ols, vcov_crv1, vcov_hc1
+from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
 
-__all__ = ["ClusteredFit", "cluster_codes", "clustered_ols", "first_differences", "region_dummies", "wald_test"]
+__all__ = [
+    "ClusteredFit",
+    "cluster_codes",
+    "clustered_by",
+    "clustered_ols",
+    "dummies",
+    "first_differences",
+    "wald_test",
+    "with_dummies",
+]
 
 
 @dataclass(frozen=True)
@@ -39,13 +49,25 @@ class ClusteredFit:
     def inference(self, j: int, alpha: float = 0.05) -> dict[str, float]:
         """Estimate, SE, t-based CI and p-value of coefficient ``j``."""
         b, s = float(self.beta[j]), float(self.se[j])
-        crit = float(special.stdtrit(self.df, 1 - alpha / 2))
-        p = float(2 * special.stdtr(self.df, -abs(b / s))) if s > 0 else float("nan")
-        return {"estimate": b, "se": s, "ci_low": b - crit * s, "ci_high": b + crit * s, "p_value": p}
+        ci_low, ci_high, p = t_inference(b, s, self.df, alpha)
+        if not s > 0:
+            p = float("nan")
+        return {"estimate": b, "se": s, "ci_low": ci_low, "ci_high": ci_high, "p_value": p}
 
 
 def cluster_codes(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarray:
-    """Dense integer codes ``0..G-1`` of cluster labels (sorted order)."""
+    """Dense integer codes ``0..G-1`` of cluster labels (labels sorted as strings).
+
+    Parameters
+    ----------
+    values : sequence, numpy.ndarray or pandas.Series
+        Cluster label of each row, length ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Codes, shape ``(n,)``, dtype ``intp``.
+    """
     _, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
     return inv.astype(np.intp).ravel()
 
@@ -57,6 +79,33 @@ def clustered_ols(
 
     WLS is OLS of :math:`\sqrt{w_i} y_i` on :math:`\sqrt{w_i} x_i`; its sandwich uses the transformed scores
     :math:`\sum_{i\in g} w_i x_i \hat e_i`, as statsmodels' ``WLS.fit(cov_type='cluster')`` does.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``.
+    X : numpy.ndarray
+        Design matrix, shape ``(n, k)``, full column rank.
+    codes : numpy.ndarray, optional
+        Integer cluster codes, shape ``(n,)`` (:func:`cluster_codes`); ``None`` for HC1.
+    weights : numpy.ndarray, optional
+        Non-negative analytic weights, shape ``(n,)``; ``None`` for OLS.
+
+    Returns
+    -------
+    ClusteredFit
+        Coefficients (shape ``(k,)``), covariance (``(k, k)``), residuals of the (transformed) fit, ``n_obs``,
+        ``n_clusters`` and the degrees of freedom (``G - 1`` or ``n - k``).
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is rank deficient, ``n <= k`` or there are fewer than 2 clusters.
+
+    References
+    ----------
+    StataCorp, [R] regress, Methods and formulas; Cameron, A. C. and Miller, D. L. (2015). *Journal of Human
+    Resources* 50(2), 317-372.
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
@@ -75,7 +124,29 @@ def wald_test(fit: ClusteredFit, idx: Sequence[int]) -> tuple[float, float, int,
     r"""Joint test that the coefficients ``idx`` are all zero: :math:`F = \hat\beta_R' V_R^{-1} \hat\beta_R / q`.
 
     Reference distribution :math:`F(q, G-1)` when clustered (Stata's ``test`` after ``regress, vce(cluster)``),
-    :math:`F(q, n-k)` otherwise. Returns ``(F, p_value, q, df_denominator)``.
+    :math:`F(q, n-k)` otherwise.
+
+    Parameters
+    ----------
+    fit : ClusteredFit
+        The fitted regression.
+    idx : sequence of int
+        Indices of the ``q`` tested coefficients.
+
+    Returns
+    -------
+    f_stat : float
+        The Wald F statistic (a pseudo-inverse is used when :math:`V_R` is singular).
+    p_value : float
+        Upper-tail probability of the F distribution.
+    df_num : int
+        ``q``.
+    df_den : int
+        ``G - 1`` when clustered, else ``n - k``.
+
+    References
+    ----------
+    StataCorp, *Stata Base Reference Manual*, [R] test, Methods and formulas.
     """
     idx = list(idx)
     b = fit.beta[idx]
@@ -85,13 +156,80 @@ def wald_test(fit: ClusteredFit, idx: Sequence[int]) -> tuple[float, float, int,
     return f, float(special.fdtrc(q, fit.df, f)), q, fit.df
 
 
-def region_dummies(regions: pd.Series | np.ndarray) -> np.ndarray:
-    """Indicator columns for every region but the first (sorted); an ``(n, 0)`` array for one region."""
-    r = np.asarray(regions, dtype=object).astype(str)
-    levels = sorted(set(r))
-    if len(levels) < 2:
+def dummies(levels: pd.Series | np.ndarray) -> np.ndarray:
+    """Indicator columns of every level but the first (sorted as strings): the fixed effects of a factor.
+
+    Parameters
+    ----------
+    levels : pandas.Series or numpy.ndarray
+        The factor, shape ``(n,)`` (e.g. the column named by a ``fixed_effects=`` argument); values are compared
+        as strings.
+
+    Returns
+    -------
+    numpy.ndarray
+        0/1 floats, shape ``(n, L - 1)`` for ``L`` levels; shape ``(n, 0)`` when there is a single level.
+
+    References
+    ----------
+    Wooldridge, J. M. (2010). *Econometric Analysis of Cross Section and Panel Data*, 2nd ed., section 10.5
+    (dummy-variable regression equals the within estimator).
+    """
+    r = np.asarray(levels, dtype=object).astype(str)
+    names = sorted(set(r))
+    if len(names) < 2:
         return np.empty((r.size, 0))
-    return np.column_stack([(r == lv).astype(float) for lv in levels[1:]])
+    return np.column_stack([(r == lv).astype(float) for lv in names[1:]])
+
+
+def with_dummies(table: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Add one 0/1 column per level of ``column`` but the first (sorted), to pass as covariates (fixed effects).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long table, shape ``(n, p)``.
+    column : str or None
+        The column whose levels get indicators; ``None`` adds nothing.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        A copy with the columns ``_fe_<level>`` added (``table`` itself when ``column`` is None or has fewer than
+        two levels).
+    names : tuple of str
+        The added column names, in level order (empty when nothing was added).
+
+    References
+    ----------
+    Wooldridge, J. M. (2010). *Econometric Analysis of Cross Section and Panel Data*, 2nd ed., section 10.5.
+    """
+    if column is None or table[column].nunique() < 2:
+        return table, ()
+    out = table.copy()
+    cols = []
+    for code in sorted(out[column].unique())[1:]:
+        out[f"_fe_{code}"] = (out[column] == code).astype(float)
+        cols.append(f"_fe_{code}")
+    return out, tuple(cols)
+
+
+def clustered_by(design: DesignSettings, cluster: str | None) -> DesignSettings:
+    """The design with its cluster column replaced by ``cluster`` (unchanged when ``cluster`` is None).
+
+    Parameters
+    ----------
+    design : DesignSettings
+        Column names of unit, period, arms and cluster.
+    cluster : str or None
+        Column whose labels define the clusters of the CRV1 variance; ``None`` keeps ``design.cluster``.
+
+    Returns
+    -------
+    DesignSettings
+        ``design`` or a copy with ``cluster`` set.
+    """
+    return design if cluster is None else dataclasses.replace(design, cluster=cluster)
 
 
 def first_differences(
@@ -103,9 +241,31 @@ def first_differences(
 ) -> pd.DataFrame:
     """One row per unit observed with a non-missing ``outcome`` at baseline and at ``after`` (default endline).
 
-    Columns: ``unit``, ``y_before``, ``y_after``, ``d`` (= after - before), ``treated``, ``cluster`` and the
-    baseline values of ``keep`` (roster and programme columns). These are the rows
-    :func:`evaluation.stats.estimators.did` uses.
+    These are the rows :func:`evaluation.stats.estimators.did` uses.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    outcome : str
+        Outcome column.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    after : str, optional
+        Later wave label; default ``design.after``.
+    keep : sequence of str, default ()
+        Further columns whose baseline values are carried along (roster and programme columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unit`` (str), ``y_before``, ``y_after``, ``d`` (= after - before, outcome units), ``treated``
+        (0/1), ``cluster`` (str) and the ``keep`` columns; one row per complete unit, in baseline row order.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
     """
     after = design.after if after is None else after
     period = panel[design.period].to_numpy()

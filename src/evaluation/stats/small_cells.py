@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.config import DesignSettings
+from evaluation.core.keys import key, prefix
 from evaluation.stats import disclosure
 from evaluation.stats.heterogeneity import INCOME_TERCILE, add_income_tercile
 from evaluation.stats.regression import first_differences
@@ -54,6 +55,24 @@ def level_counts(
 
     Columns ``level``, ``n_prokus``, ``n_comparison``; every level present in the data, also those too small
     to estimate. ``fd``: the outcome's first differences keeping ``subgroup``, when already computed.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    outcome : str
+        Outcome column.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    subgroup : str
+        Subgroup column.
+    fd : pandas.DataFrame, optional
+        :func:`evaluation.stats.regression.first_differences` of ``outcome`` keeping ``subgroup``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level (sorted): ``level`` (str), ``n_prokus`` and ``n_comparison`` (families).
     """
     if fd is None:
         fd = first_differences(panel, outcome, design, keep=(subgroup,))
@@ -83,12 +102,43 @@ def heterogeneity_suppression(
     follow from the total. Keys of hidden levels are left out; ``<scope>.<outcome>.het_<subgroup>.suppressed_levels``
     counts the levels (with families in both groups) not shown, ``<scope>.disclosure.heterogeneity_suppressed``
     the hidden rows of the table.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    design : DesignSettings
+        Column names of unit, period and cluster and the wave labels.
+    table : pandas.DataFrame
+        :func:`evaluation.stats.heterogeneity.heterogeneity`'s table.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys plus the ``suppressed_levels`` and ``heterogeneity_suppressed`` counts.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1`` or a level is not a valid key part.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5.
     """
     out = table.copy()
     out["suppressed"] = False
     kept = dict(keys)
     if table.empty:
-        kept[f"{scope}.disclosure.heterogeneity_suppressed"] = 0
+        kept[key(scope, "disclosure", "heterogeneity_suppressed")] = 0
         return out, kept
     if INCOME_TERCILE in set(table["subgroup"]) and INCOME_TERCILE not in panel:
         panel = add_income_tercile(panel, design)
@@ -105,14 +155,14 @@ def heterogeneity_suppression(
         rel = [[(lv, "row") for lv in counts.index]]
         mask = disclosure.suppression_mask(n, k, rel, withheld)["row"]
         both = (counts["n_prokus"] > 0) & (counts["n_comparison"] > 0)
-        kept[f"{scope}.{outcome}.het_{sg}.suppressed_levels"] = int((mask & both).sum())
+        kept[key(scope, outcome, f"het_{sg}", "suppressed_levels")] = int((mask & both).sum())
         for idx, lv in rows["level"].astype(str).items():
             if bool(mask.get(lv, False)):
                 out.at[idx, "suppressed"] = True
                 hidden_rows += 1
                 for f in HET_FIELDS:
-                    kept.pop(f"{scope}.{outcome}.het_{sg}.{lv}_{f}", None)
-    kept[f"{scope}.disclosure.heterogeneity_suppressed"] = hidden_rows
+                    kept.pop(key(scope, outcome, f"het_{sg}", f"{lv}_{f}"), None)
+    kept[key(scope, "disclosure", "heterogeneity_suppressed")] = hidden_rows
     return out, kept
 
 
@@ -123,6 +173,33 @@ def attrition_suppression(
 
     The levels of a characteristic add up to its ``all`` row (one relation per characteristic and group), so a
     lone hidden level hides the next smallest too. Returns the mask (index of ``rates``) and the kept keys.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`evaluation.stats.attrition.attrition_rates`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    mask : pandas.DataFrame
+        Boolean, columns ``rate_prokus`` and ``rate_comparison``, index of ``rates``.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.attrition_suppressed``.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
     """
     cols = ["rate_prokus", "rate_comparison"]
     n = pd.DataFrame({"rate_prokus": rates["n_prokus"].astype(float), "rate_comparison": rates["n_comparison"]})
@@ -139,8 +216,8 @@ def attrition_suppression(
         for col in cols:
             if mask.at[i, col]:
                 tag = col.removeprefix("rate_")
-                kept.pop(f"{scope}.attrition.{rates.at[i, 'characteristic']}_{rates.at[i, 'level']}.{tag}", None)
-    kept[f"{scope}.disclosure.attrition_suppressed"] = int(mask.to_numpy().sum())
+                kept.pop(key(scope, "attrition", f"{rates.at[i, 'characteristic']}_{rates.at[i, 'level']}", tag), None)
+    kept[key(scope, "disclosure", "attrition_suppressed")] = int(mask.to_numpy().sum())
     return mask, kept
 
 
@@ -170,10 +247,39 @@ def balance_suppression(
     ``min(count, N - count)`` families, and the dummies of one categorical variable (``categories``: variable ->
     dummy names) add up to 1, a relation per column. A hidden share hides its SD (the SD of a share gives the
     share back) and the row's between-group statistics.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.balance.balance_table`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+    categories : mapping of str to list of str, optional
+        Dummy rows of each categorical variable (:func:`balance_categories`).
+
+    Returns
+    -------
+    mask : pandas.DataFrame
+        Boolean mask of the table's statistic columns, index of ``table``.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.balance_suppressed``.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
     """
     cols = [*BALANCE_PROKUS, *BALANCE_COMPARISON, *BALANCE_BOTH]
     if table.empty:
-        return pd.DataFrame(columns=cols, dtype=bool), {**keys, f"{scope}.disclosure.balance_suppressed": 0}
+        return pd.DataFrame(columns=cols, dtype=bool), {**keys, key(scope, "disclosure", "balance_suppressed"): 0}
     n = pd.DataFrame(index=table.index)
     cells = {}
     for g in ("prokus", "comparison"):
@@ -209,13 +315,28 @@ def balance_suppression(
     for i in table.index:
         for c in cols:
             if mask.at[i, c]:
-                kept.pop(f"{scope}.balance.{table.at[i, 'variable']}.{c}", None)
-    kept[f"{scope}.disclosure.balance_suppressed"] = int(mask.to_numpy().sum())
+                kept.pop(key(scope, "balance", table.at[i, "variable"], c), None)
+    kept[key(scope, "disclosure", "balance_suppressed")] = int(mask.to_numpy().sum())
     return mask, kept
 
 
 def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, ...], table: pd.DataFrame) -> dict:
-    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``)."""
+    """The dummy rows of each categorical covariate in a balance table (``<variable>_<level>``).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table.
+    covariates : list or tuple of str
+        Balance covariates.
+    table : pandas.DataFrame
+        :func:`evaluation.stats.balance.balance_table`'s table.
+
+    Returns
+    -------
+    dict
+        Each categorical covariate mapped to its dummy rows' variable names.
+    """
     out = {}
     for var in covariates:
         if var in panel and not pd.api.types.is_numeric_dtype(panel[var]):
@@ -226,15 +347,34 @@ def balance_categories(panel: pd.DataFrame, covariates: list[str] | tuple[str, .
 def dose_suppression(
     table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Dose coefficients are pooled over the scope's ProKUS families: hidden only when fewer than ``k`` of them."""
+    """Dose coefficients are pooled over the scope's ProKUS families: hidden only when fewer than ``k`` of them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.dose.dose_response`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys plus ``<scope>.disclosure.dose_suppressed``.
+    """
     out = table.copy()
     out["suppressed"] = (out["n_units"] < k) if not out.empty else pd.Series(dtype=bool)
     kept = dict(keys)
     for o in set(out.loc[out["suppressed"], "outcome"]) if not out.empty else ():
-        pre = f"{scope}.{o}.dose."
-        for key in [x for x in kept if x.startswith(pre)]:
-            del kept[key]
-    kept[f"{scope}.disclosure.dose_suppressed"] = int(out["suppressed"].sum()) if not out.empty else 0
+        pre = prefix(scope, o, "dose")
+        for name in [x for x in kept if x.startswith(pre)]:
+            del kept[name]
+    kept[key(scope, "disclosure", "dose_suppressed")] = int(out["suppressed"].sum()) if not out.empty else 0
     return out, kept
 
 
@@ -245,21 +385,38 @@ def scorecard_suppression(
 
     The target (a plan figure) stays. Hidden indicators get ``<scope>.scorecard.<indicator>.suppressed = True``
     and are left out of the status summary counts' underlying statuses (their status is hidden).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evaluation.stats.monitoring.scorecard`'s table.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``table`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys, ``suppressed`` markers, recounted summaries and ``<scope>.disclosure.scorecard_suppressed``.
     """
     out = table.copy()
     n = out["n"].astype(float)
     out["suppressed"] = ((n > 0) & (n < k)).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        pre = f"{scope}.scorecard.{r['indicator']}"
         for f in ("realisation", "ratio", "status", "n"):
-            kept.pop(f"{pre}.{f}", None)
-        kept[f"{pre}.suppressed"] = True
+            kept.pop(key(scope, "scorecard", r["indicator"], f), None)
+        kept[key(scope, "scorecard", r["indicator"], "suppressed")] = True
     shown = out[~out["suppressed"]]
-    for key in [x for x in kept if x.startswith(f"{scope}.scorecard.summary.")]:
-        status = key.rsplit(".", 1)[1]
-        kept[key] = int((shown["status"] == status).sum())
-    kept[f"{scope}.disclosure.scorecard_suppressed"] = int(out["suppressed"].sum())
+    for name in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
+        status = name.rsplit(".", 1)[1]
+        kept[name] = int((shown["status"] == status).sum())
+    kept[key(scope, "disclosure", "scorecard_suppressed")] = int(out["suppressed"].sum())
     return out, kept
 
 
@@ -271,6 +428,24 @@ def risk_suppression(
     The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together; when the
     scope itself has fewer than ``k`` programme families every row (and n) is hidden. Hidden flags get
     ``<scope>.risk.<flag>.suppressed = True``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`evaluation.stats.monitoring.risk_flags`'s summary.
+    scope : str
+        Label that prefixes the result keys.
+    keys : mapping of str to object
+        Its result keys.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        ``summary`` with a boolean ``suppressed`` column.
+    keys : dict
+        The kept keys, ``suppressed`` markers and ``<scope>.disclosure.risk_suppressed``.
     """
     out = summary.copy()
     count = out["count"].astype(float)
@@ -279,16 +454,31 @@ def risk_suppression(
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
         for f in ("count", "rate"):
-            kept.pop(f"{scope}.risk.{r['flag']}.{f}", None)
-        kept[f"{scope}.risk.{r['flag']}.suppressed"] = True
+            kept.pop(key(scope, "risk", r["flag"], f), None)
+        kept[key(scope, "risk", r["flag"], "suppressed")] = True
     if len(base) and 0 < float(base.iloc[0]) < k:
-        kept.pop(f"{scope}.risk.n_families", None)
-    kept[f"{scope}.disclosure.risk_suppressed"] = int(out["suppressed"].sum())
+        kept.pop(key(scope, "risk", "n_families"), None)
+    kept[key(scope, "disclosure", "risk_suppressed")] = int(out["suppressed"].sum())
     return out, kept
 
 
 def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
-    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares)."""
+    """ProKUS and comparison families observed at baseline and endline (the families a DiD compares).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    design : DesignSettings
+        Column names of unit and period and the wave labels.
+
+    Returns
+    -------
+    n_prokus : int
+        ProKUS families with both waves.
+    n_comparison : int
+        Comparison families with both waves.
+    """
     waves = panel[panel[design.period].isin([design.before, design.after])]
     per = waves.groupby(design.unit, sort=False).agg(t=("treated", "first"), w=(design.period, "nunique"))
     both = per[per["w"] == 2]
@@ -296,6 +486,19 @@ def arm_sizes(panel: pd.DataFrame, design: DesignSettings) -> tuple[int, int]:
 
 
 def is_small(n: float | None, k: int) -> bool:
-    """True for a count describing some but fewer than ``k`` families."""
+    """True for a count describing some but fewer than ``k`` families.
+
+    Parameters
+    ----------
+    n : float or None
+        Number of families a cell describes (None or NaN: not a count).
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    bool
+        ``0 < n < k``.
+    """
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
 

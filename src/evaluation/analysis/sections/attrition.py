@@ -39,7 +39,7 @@ def compute_attrition(ctx: Context, shared: Intermediates) -> Computed:
     rates, keys = attrition.attrition_rates(ctx.panel, s, d, list(RATE_CHARACTERISTICS))
     amask, keys = small_cells.attrition_suppression(rates, s, keys, ctx.k)
     out = dict(keys)
-    dk = attrition.differential_attrition(ctx.panel, s, d, plan.balance)
+    dk = attrition.differential_attrition(ctx.panel, s, d, plan.balance, fixed_effects=ctx.fixed_effects)
     out.update(dk)
     tests = {
         "difference": dk[key(s, "attrition", "difference", "estimate")],
@@ -50,7 +50,7 @@ def compute_attrition(ctx: Context, shared: Intermediates) -> Computed:
         ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed
     )
     out.update(lk)
-    ipw, ik = attrition.ipw_did(ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES)
+    ipw, ik = attrition.ipw_did(ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES, fixed_effects=ctx.fixed_effects)
     out.update(ik)
     did, dkeys = shared.did_all()
     out.update(dkeys)

@@ -98,7 +98,9 @@ def compute_balance_table(ctx: Context) -> Computed:
         the joint test) and ``mask`` (hidden cells).
     """
     plan = ctx.plan
-    table, keys = balance.balance_table(ctx.panel, ctx.scope, ctx.design, plan.balance, ctx.outcomes, plan.primary)
+    table, keys = balance.balance_table(
+        ctx.panel, ctx.scope, ctx.design, plan.balance, ctx.outcomes, plan.primary, fixed_effects=ctx.fixed_effects
+    )
     cats = small_cells.balance_categories(ctx.panel, tuple(plan.balance), table)
     mask, keys = small_cells.balance_suppression(table, ctx.scope, keys, ctx.k, cats)
     return Computed(dict(keys), {"table": table, "mask": mask, "outcomes": ctx.outcomes})
@@ -184,7 +186,9 @@ def compute_few_clusters(ctx: Context, shared: Intermediates) -> Computed:
         return Computed(keys, shown)
     did, dkeys = shared.did_all()
     names = [*ctx.outcomes, *ctx.plan.families]
-    table, wkeys = bootstrap.wcr_did(shared.indexed()[0], ctx.scope, names, ctx.design, n_boot=draws, seed=ctx.seed)
+    table, wkeys = bootstrap.wcr_did(
+        shared.indexed()[0], ctx.scope, names, ctx.design, n_boot=draws, seed=ctx.seed, fixed_effects=ctx.fixed_effects
+    )
     return Computed({**keys, **dkeys, **wkeys}, {**shown, "table": table, "did": did, "names": names})
 
 

@@ -32,11 +32,13 @@ def compute_ancova_did(ctx: Context) -> Computed:
         without a midline).
     """
     d = ctx.design
-    table, keys = designs.ancova_vs_did(ctx.panel, ctx.scope, ctx.outcomes, d)
+    table, keys = designs.ancova_vs_did(ctx.panel, ctx.scope, ctx.outcomes, d, fixed_effects=ctx.fixed_effects)
     waves = [str(w) for w in ctx.panel[d.period].dropna().unique()]
     order = ["midline", d.after]
     waves = sorted(waves, key=lambda w: order.index(w) if w in order else -1)
-    events, ekeys = designs.event_study(ctx.panel, ctx.scope, ctx.plan.primary, d, waves)
+    events, ekeys = designs.event_study(
+        ctx.panel, ctx.scope, ctx.plan.primary, d, waves, fixed_effects=ctx.fixed_effects
+    )
     return Computed({**keys, **ekeys}, {"table": table, "events": events})
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
+from evaluation.core.config import NATIONAL, REGION_COLUMN
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.stats import dose, heterogeneity, small_cells
@@ -34,7 +35,11 @@ def compute_heterogeneity(ctx: Context) -> Computed:
         subgroup).
     """
     plan = ctx.plan
-    table, keys = heterogeneity.heterogeneity(ctx.panel, ctx.scope, plan.primary, ctx.design, plan.subgroups)
+    # within a region the region subgroup has one level; the national synthesis compares regions
+    subgroups = [sg for sg in plan.subgroups if ctx.scope == NATIONAL or sg != REGION_COLUMN]
+    table, keys = heterogeneity.heterogeneity(
+        ctx.panel, ctx.scope, plan.primary, ctx.design, subgroups, fixed_effects=ctx.fixed_effects
+    )
     tests = table.attrs["tests"].set_index(["outcome", "subgroup"])
     table, keys = small_cells.heterogeneity_suppression(ctx.panel, ctx.scope, ctx.design, table, keys, ctx.k)
     return Computed(dict(keys), {"table": table, "tests": tests})
@@ -93,7 +98,9 @@ def compute_dose_response(ctx: Context) -> Computed:
         ``table`` (one row per outcome and dose, hidden rows removed), ``hidden`` (whether any was hidden) and
         ``per_million`` (the doses measured per Rp1 juta).
     """
-    table, keys = dose.dose_response(ctx.panel, ctx.scope, ctx.plan.primary, ctx.design, ctx.plan.doses)
+    table, keys = dose.dose_response(
+        ctx.panel, ctx.scope, ctx.plan.primary, ctx.design, ctx.plan.doses, fixed_effects=ctx.fixed_effects
+    )
     table, keys = small_cells.dose_suppression(table, ctx.scope, keys, ctx.k)
     table = table[~table["suppressed"]] if not table.empty else table
     hidden = bool(keys.get(key(ctx.scope, "disclosure", "dose_suppressed")))

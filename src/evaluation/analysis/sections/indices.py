@@ -110,6 +110,7 @@ def compute_multiple_testing(ctx: Context, shared: Intermediates) -> Computed:
                 ctx.design,
                 n_boot=plan.inference.romano_wolf_draws,
                 seed=ctx.seed,
+                fixed_effects=ctx.fixed_effects,
             )
         )
     pvals = {o: e.p_value for o, e in did.items()}

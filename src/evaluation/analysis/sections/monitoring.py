@@ -13,6 +13,7 @@ import pandas as pd
 from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
+from evaluation.core.config import select_scope
 from evaluation.core.disclosure import MARK
 from evaluation.stats import monitoring, small_cells
 from evaluation.text import monitoring as mt
@@ -22,7 +23,9 @@ __all__ = ["compute_risk_flags", "compute_scorecard", "show_risk_flags", "show_s
 
 
 def _programme(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    prog = monitoring.programme_families(ctx.dataset.roster, ctx.dataset.programme, ctx.scope, ctx.design.treated_value)
+    prog = monitoring.programme_families(
+        select_scope(ctx.dataset.roster, ctx.scope), ctx.dataset.programme, treated_value=ctx.design.treated_value
+    )
     return prog, ctx.panel[ctx.panel["treated"] == 1]
 
 

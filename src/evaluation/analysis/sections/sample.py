@@ -14,7 +14,7 @@ import pandas as pd
 from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Banner, Section
 from evaluation.analysis.sections._words import Words
-from evaluation.core.config import NATIONAL
+from evaluation.core.config import NATIONAL, select_scope
 from evaluation.core.keys import key
 from evaluation.core.paths import resolve
 from evaluation.stats import disclosure
@@ -73,7 +73,7 @@ def compute_sample(ctx: Context) -> Computed:
         sample_suppressed}``; shown: ``table`` (one row per group, :func:`evaluation.stats.effects.sample_summary`)
         and ``mask`` (its hidden cells).
     """
-    table, keys = analysis.sample_summary(ctx.panel, ctx.dataset.roster, ctx.scope, ctx.design)
+    table, keys = analysis.sample_summary(ctx.panel, select_scope(ctx.dataset.roster, ctx.scope), ctx.scope, ctx.design)
     n = pd.DataFrame(index=table.index)
     n["enrolled"] = table["enrolled"]
     n["villages"] = table["enrolled"]  # the village count describes the group's families

@@ -1,0 +1,137 @@
+"""Fitting cores of the estimators (:mod:`evaluation.stats.estimators`): one OLS step, one group-sum step.
+
+:func:`_fit` runs OLS (:func:`evaluation.stats.inference.ols`) and reports one coefficient with HC1 or CRV1
+inference; :func:`_fit_group_sums` gives the same numbers for a panel without covariates by the O(N) closed forms
+of :mod:`evaluation.stats.group_sums`. Both build the :class:`~evaluation.stats.results.Estimate`. Internal to the
+estimators (as ``linearmodels.panel.model``'s private helpers are), hence the leading underscores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from evaluation.stats.estimator_inputs import _Panel
+from evaluation.stats.group_sums import paired_mean, two_group_difference
+from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
+from evaluation.stats.results import Estimate
+
+
+def _fit(
+    y: np.ndarray,
+    X: np.ndarray,
+    coef: int,
+    cluster_codes: np.ndarray | None,
+    *,
+    cluster: str | None,
+    alpha: float,
+    method: str,
+    outcome: str,
+    design: str,
+    n_obs: int,
+    n_units: int,
+    n_dropped: int,
+    names: Sequence[str],
+) -> Estimate:
+    """OLS of ``y`` on ``X``; report coefficient ``coef`` with HC1 or CRV1 inference."""
+    n, k = X.shape
+    if n <= k:
+        raise ValueError(
+            f"too few observations for {method}: {n} observation(s) left after dropping missing values, "
+            f"but the regression has {k} parameters ({', '.join(names)}); it needs more than {k} "
+            "(add data or remove covariates)"
+        )
+    beta, resid = ols(y, X)
+    if cluster_codes is None:
+        vcov = vcov_hc1(X, resid)
+        df_resid, n_clusters, label = n - k, None, "HC1"
+    else:
+        _, dense = np.unique(cluster_codes, return_inverse=True)
+        n_clusters = int(dense.max()) + 1 if dense.size else 0
+        if n_clusters < 2:
+            raise ValueError(
+                f"cluster column {cluster!r} has {n_clusters} distinct value(s) in the estimation sample; "
+                "cluster-robust (CRV1) standard errors need at least 2 clusters (and should have many more); "
+                "use cluster=None for HC1 standard errors"
+            )
+        vcov = vcov_crv1(X, resid, dense.ravel())
+        df_resid, label = n_clusters - 1, "CRV1"
+    estimate = float(beta[coef])
+    se = float(np.sqrt(vcov[coef, coef]))
+    ci_low, ci_high, p_value = t_inference(estimate, se, df_resid, alpha)
+    return Estimate(
+        estimate=estimate,
+        se=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n_obs=int(n_obs),
+        n_units=int(n_units),
+        n_clusters=n_clusters,
+        method=method,
+        outcome=str(outcome),
+        vcov=label,
+        df_resid=int(df_resid),
+        alpha=float(alpha),
+        n_dropped=int(n_dropped),
+        design=design,
+    )
+
+
+def _fit_group_sums(
+    d: np.ndarray,
+    treated_unit: np.ndarray | None,
+    panel: _Panel,
+    *,
+    cluster: str | None,
+    alpha: float,
+    method: str,
+    outcome: str,
+    names: Sequence[str],
+) -> Estimate:
+    """The :func:`_fit` of a panel without covariates, by the O(N) group-sum closed forms.
+
+    OLS of ``d`` on a constant (``treated_unit`` None) or on ``[1, treated]``, reported exactly as :func:`_fit`
+    reports it (same checks and messages); :mod:`evaluation.stats.group_sums` states the formulas.
+    """
+    n = d.size
+    k = len(names)
+    if n <= k:
+        raise ValueError(
+            f"too few observations for {method}: {n} observation(s) left after dropping missing values, "
+            f"but the regression has {k} parameters ({', '.join(names)}); it needs more than {k} "
+            "(add data or remove covariates)"
+        )
+    try:
+        if treated_unit is None:
+            fit = paired_mean(d, panel.cluster, panel.n_levels)
+        else:
+            fit = two_group_difference(d, treated_unit, panel.cluster, panel.n_levels)
+    except ValueError as exc:
+        if panel.cluster is None or "clusters" not in str(exc):
+            raise
+        n_clusters = int(np.unique(panel.cluster).size)
+        raise ValueError(
+            f"cluster column {cluster!r} has {n_clusters} distinct value(s) in the estimation sample; "
+            "cluster-robust (CRV1) standard errors need at least 2 clusters (and should have many more); "
+            "use cluster=None for HC1 standard errors"
+        ) from None
+    ci_low, ci_high, p_value = t_inference(fit.estimate, fit.se, fit.df_resid, alpha)
+    return Estimate(
+        estimate=fit.estimate,
+        se=fit.se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n_obs=int(2 * n),
+        n_units=int(n),
+        n_clusters=fit.n_clusters,
+        method=method,
+        outcome=str(outcome),
+        vcov="HC1" if fit.n_clusters is None else "CRV1",
+        df_resid=int(fit.df_resid),
+        alpha=float(alpha),
+        n_dropped=int(panel.n_dropped),
+        design="panel",
+    )

@@ -1,0 +1,81 @@
+"""NumPy docstrings on every public function and class of the statistics and intake rooms (issue 11).
+
+Each module of :mod:`evaluation.stats` and :mod:`evaluation.intake` is found by walking the package, and every public
+name defined in it (no leading underscore, ``__module__`` equal to the module: re-exports are checked where they
+are defined) is given to ``numpydoc.validate.validate``. A test per module fails on any of the errors in
+:data:`CHECKED`:
+
+* ``GL08`` the object has no docstring;
+* ``SS01`` no one-line summary; ``SS03`` the summary does not end with a period;
+* ``PR01`` a parameter is not documented; ``PR02`` a documented parameter does not exist; ``PR03`` parameters
+  documented in the wrong order; ``PR07`` a parameter has no description;
+* ``RT01`` a function that returns a value has no Returns section; ``RT03`` a return value has no description;
+* ``GL02``/``GL03`` blank-line layout; ``GL06`` an unknown section name; ``GL07`` sections in the wrong order.
+
+Not checked (style, not content): ``ES01`` extended summary, ``SA01`` See Also, ``EX01`` Examples,
+``PR09``/``RT02``/``RT05`` punctuation of descriptions, ``SS05``/``SS06`` summary wording and length, ``YD01``.
+numpydoc has no code for a missing Raises section or source; they are required by review (issue 11).
+Classes are checked for their own docstring only (``GL08``, ``SS01``, ``SS03``); dataclass fields are described in
+the class docstring.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import numpydoc.validate
+import pytest
+
+import evaluation.intake
+import evaluation.stats
+
+CHECKED = frozenset({"GL08", "SS01", "SS03", "PR01", "PR02", "PR03", "PR07", "RT01", "RT03", "GL02", "GL03", "GL06",
+                     "GL07"})
+CLASS_CHECKED = frozenset({"GL08", "SS01", "SS03"})
+
+# Intake's docstrings are written by helper H4 in parallel; the lead removes this set after merging H4's branch.
+# Never add a statistics module here.
+
+
+def _modules(package: object) -> list[str]:
+    names = [package.__name__]
+    names += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    return sorted(names)
+
+
+MODULES = [*_modules(evaluation.stats), *_modules(evaluation.intake)]
+
+
+def _public(module_name: str) -> list[tuple[str, object]]:
+    module = importlib.import_module(module_name)
+    out = []
+    for name, obj in vars(module).items():
+        if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        if getattr(obj, "__module__", None) != module_name:
+            continue
+        out.append((name, obj))
+    return out
+
+
+def _problems(module_name: str) -> list[str]:
+    problems = []
+    for name, obj in _public(module_name):
+        result = numpydoc.validate.validate(f"{module_name}.{name}")
+        wanted = CLASS_CHECKED if inspect.isclass(obj) else CHECKED
+        problems += [f"{module_name}.{name}: {code} {msg}" for code, msg in result["errors"] if code in wanted]
+    return problems
+
+
+def test_the_walk_finds_the_rooms() -> None:
+    assert "evaluation.stats.estimators" in MODULES
+    assert "evaluation.stats.power" in MODULES
+    assert "evaluation.intake.codebook" in MODULES
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_public_docstrings_follow_numpydoc(module_name: str) -> None:
+    problems = _problems(module_name)
+    assert not problems, "\n".join(problems)
