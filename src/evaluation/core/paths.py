@@ -8,10 +8,6 @@ papermill from the root read the same files.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -42,26 +38,3 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as an absolute path, relative paths taken from the project root."""
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJ_ROOT / p)
-
-
-@contextmanager
-def replacing_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary directory beside ``out`` that replaces ``out`` whole when the block succeeds.
-
-    On any error the temporary directory is removed and ``out`` is left as it was: a directory is never
-    half-written (the data, processed-table and demo writers all go through here).
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from evaluation.core.keys import KEY_RE
+from evaluation.core.atomic import write_text
+from evaluation.core.keys import KEY_RE, key
 
 Value = bool | int | float | str
 
@@ -67,7 +66,7 @@ class ResultsRecorder:
                 continue
             if isinstance(value, float) and not math.isfinite(value):
                 continue
-            self.add(f"{scope}.{d['outcome']}.{m}.{name}", value)
+            self.add(key(scope, d["outcome"], m, name), value)
 
     def as_dict(self) -> dict[str, Value]:
         """A sorted copy of what was recorded."""
@@ -89,19 +88,7 @@ def dumps_results(data: Mapping[str, Any]) -> str:
 
 def write_results(data: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename (never half-written)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_results(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return write_text(path, dumps_results(data))
 
 
 def read_results(path: str | Path) -> dict[str, Value]:

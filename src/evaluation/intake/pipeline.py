@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.atomic import replacing_dir
 from evaluation.core.errors import UserError
-from evaluation.core.paths import replacing_dir, resolve
+from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path

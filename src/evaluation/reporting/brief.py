@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from evaluation.core.atomic import write_bytes, write_text
 from evaluation.core.config import NATIONAL
 from evaluation.core.disclosure import MARK
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS
@@ -391,17 +392,12 @@ def render_pdf(content: dict[str, Any], root: Path, out: Path, when: dt.date | N
         sys_inputs={"data": json.dumps(content, ensure_ascii=False)},
         timestamp=int(stamp.timestamp()) if stamp else None,
     )
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(pdf)
-    tmp.replace(out)
-    return out
+    return write_bytes(out, pdf)
 
 
 def render_html(content: dict[str, Any], out: Path) -> Path:
     """Render the HTML brief (self-contained CSS, images relative to the scope directory, nothing from the web)."""
-    html = render_template("brief.html.j2", d=content)
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_text(out, render_template("brief.html.j2", d=content))
 
 
 def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evaluation.core.atomic import write_text
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.reporting.brief import render_template
@@ -120,5 +121,5 @@ def render_landing(ctx: RunContext, lang: str | None = None) -> Path:
     """Write ``<run>/index.html`` (in the run's language) and return its path."""
     language = lang or ctx.cfg.run.language
     out = ctx.run_dir / "index.html"
-    out.write_text(render_template("landing.html.j2", d=landing_content(ctx, language)), encoding="utf-8")
+    write_text(out, render_template("landing.html.j2", d=landing_content(ctx, language)))
     return out

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
+from evaluation.core.atomic import write_text
 from evaluation.core.config import LANGUAGES
 from evaluation.text.catalogue import t
 
@@ -85,8 +86,7 @@ def render_technical_report(executed: Path, out_html: Path, language: str | None
         body, _ = exporter.from_notebook_node(nb)
     finally:
         _EXPORTERS.append(exporter)
-    out_html.write_text(add_toc(body, language), encoding="utf-8")
-    return out_html
+    return write_text(out_html, add_toc(body, language))
 
 
 # Idle exporters for reuse: an exporter compiles its Jinja templates on first use (about a third of a second),

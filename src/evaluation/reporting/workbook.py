@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from evaluation.core.atomic import replacing_file
 from evaluation.core.disclosure import MARK
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
@@ -141,13 +142,11 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
     ]
     _sheet(wb, t("s_risk", lang), ["type", "flag", "label", "count", "rate"], rows, {4: SHARE_FORMAT})
     out = workbook_path(ctx.run_dir, scope)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     wb.properties.creator = "ProKUS Evaluation"
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(tmp)
-    _normalise_zip(tmp)
-    tmp.replace(out)
+    with replacing_file(out) as tmp:
+        wb.save(tmp)
+        _normalise_zip(tmp)
     return out
 
 

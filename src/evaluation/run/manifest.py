@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evaluation.core.atomic import write_text
 from evaluation.core.config import Config
 from evaluation.core.errors import UserError
 from evaluation.core.paths import PROJ_ROOT, resolve
@@ -279,10 +280,7 @@ def write_manifest(manifest: Mapping[str, Any], run_dir: Path) -> Path:
     """Add the output hashes of ``run_dir`` and write ``run_dir/manifest.json`` (sorted keys, UTF-8)."""
     data = {**manifest, "outputs": hash_outputs(run_dir)}
     path = run_dir / MANIFEST_NAME
-    tmp = path.with_name(f".{MANIFEST_NAME}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:

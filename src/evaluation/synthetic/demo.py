@@ -53,8 +53,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.atomic import replacing_dir
 from evaluation.core.keys import key
-from evaluation.core.paths import replacing_dir
 
 GENERATOR_VERSION = "1"
 PLANNED_GRANT = 3_500_000

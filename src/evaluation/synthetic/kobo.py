@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.core.paths import replacing_dir
+from evaluation.core.atomic import replacing_dir
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.validation import not_relevant_mask
 from evaluation.synthetic.demo import SyntheticData

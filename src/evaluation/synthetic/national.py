@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.atomic import replacing_dir
 from evaluation.core.keys import key
-from evaluation.core.paths import replacing_dir
 from evaluation.synthetic.demo import (
     HOUSEHOLD_DRAWS,
     OUTCOMES,
