@@ -7,6 +7,7 @@ DataFrames (one row per outcome or group) and the flat result keys of DESIGN §5
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -151,7 +152,8 @@ def group_means(
     -------
     table : pandas.DataFrame
         One row per outcome, group (``prokus``/``comparison``) and wave (``before``/``after``): ``mean``, ``sd``
-        (outcome units) and ``n`` (families).
+        (outcome units), ``n`` (families) and ``ci_half``, the half-width of the mean's t interval (outcome units;
+        NaN with fewer than two families).
     keys : dict
         ``<scope>.<outcome>.means.{<group>_<wave>, <group>_<wave>_ci_low, <group>_<wave>_ci_high, <group>_n}``.
 
@@ -181,10 +183,14 @@ def group_means(
                     continue
                 mean = float(x.mean())
                 sd = float(x.std(ddof=1)) if x.size > 1 else float("nan")
-                rows.append({"outcome": outcome, "group": tag, "wave": label, "mean": mean, "sd": sd, "n": int(x.size)})
+                # t interval of the mean, drawn by the before/after figures of the notebook and the brief
+                half = float(t_critical(x.size - 1, design.alpha) * sd / np.sqrt(x.size)) if x.size > 1 else math.nan
+                rows.append(
+                    {"outcome": outcome, "group": tag, "wave": label, "mean": mean, "sd": sd, "n": int(x.size),
+                     "ci_half": half}
+                )  # fmt: skip
                 keys[key(scope, outcome, "means", f"{tag}_{label}")] = mean
-                if x.size > 1:  # t interval of the mean, drawn by the briefs' before/after chart
-                    half = float(t_critical(x.size - 1, design.alpha) * sd / np.sqrt(x.size))
+                if x.size > 1:
                     keys[key(scope, outcome, "means", f"{tag}_{label}_ci_low")] = mean - half
                     keys[key(scope, outcome, "means", f"{tag}_{label}_ci_high")] = mean + half
                 keys[key(scope, outcome, "means", f"{tag}_n")] = int(x.size)

@@ -16,7 +16,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import special
 
 plt.rcParams.update(
     {
@@ -45,12 +44,6 @@ def save_png(fig: plt.Figure, path: str | Path, dpi: int = 110) -> Path:
     return p
 
 
-def _mean_ci(mean: float, sd: float, n: int, alpha: float = 0.05) -> float:
-    if n < 2 or not np.isfinite(sd):
-        return 0.0
-    return float(special.stdtrit(n - 1, 1 - alpha / 2) * sd / np.sqrt(n))
-
-
 def before_after_figure(
     means: pd.DataFrame,
     outcomes: Sequence[str],
@@ -62,8 +55,8 @@ def before_after_figure(
 ) -> plt.Figure:
     """Small multiples: mean of each outcome before and after, ProKUS vs comparison, with 95% intervals of the mean.
 
-    ``means`` has columns outcome, group ('prokus'/'comparison'), wave ('before'/'after'), mean, sd, n
-    (:func:`evaluation.stats.effects.group_means`).
+    ``means`` has columns outcome, group ('prokus'/'comparison'), wave ('before'/'after'), mean, sd, n and
+    ci_half, the half-width of the mean's t interval (:func:`evaluation.stats.effects.group_means`).
     """
     k = len(outcomes)
     ncols = 2 if k > 1 else 1
@@ -75,7 +68,7 @@ def before_after_figure(
             g = sub[sub["group"] == group].set_index("wave").reindex(["before", "after"])
             if g["mean"].isna().all():
                 continue
-            err = [_mean_ci(m, s, int(n)) for m, s, n in zip(g["mean"], g["sd"], g["n"].fillna(0), strict=True)]
+            err = g["ci_half"].fillna(0.0).to_numpy(dtype=float)  # no bar where the mean has no interval
             offset = -0.04 if group == "prokus" else 0.04
             ax.errorbar(
                 np.array([0, 1]) + offset, g["mean"], yerr=err, capsize=3, label=group_labels[group], **STYLE[group]
