@@ -6,5 +6,6 @@ The code lives in :mod:`evaluation.stats.estimators`; this module only re-export
 """
 
 from evaluation.stats.estimators import ancova, did, diff_in_means, pre_post
+from evaluation.stats.results import Estimate
 
-__all__ = ["ancova", "did", "diff_in_means", "pre_post"]
+__all__ = ["Estimate", "ancova", "did", "diff_in_means", "pre_post"]

@@ -5,7 +5,8 @@ the strict TOML reader and the typed configuration (:mod:`~evaluation.core.confi
 (:mod:`~evaluation.core.plan`), the targets and the monitoring indicator definitions
 (:mod:`~evaluation.core.targets`, :mod:`~evaluation.core.indicators`), the disclosure marker and the
 results-file format: key builder, reader, writer and recorder (:mod:`~evaluation.core.keys`,
-:mod:`~evaluation.core.record`).
+:mod:`~evaluation.core.record`), the one atomic-write helper (:mod:`~evaluation.core.atomic`) and the names of
+intake's data-quality normalisations (:mod:`~evaluation.core.quality`).
 
 May import: the standard library and third-party libraries only; nothing else of ``evaluation``.
 """

@@ -99,7 +99,7 @@ def present_value(monthly_gain: float, horizon: int, rate: float, decay: float =
 
 
 def bcr(monthly_gain: float, cost: float, horizon: int, rate: float, decay: float = 0.0) -> float:
-    """Benefit-cost ratio :math:`PV(b)/C`.
+    r"""Benefit-cost ratio :math:`PV(b)/C`.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def bcr(monthly_gain: float, cost: float, horizon: int, rate: float, decay: floa
     rate : float
         Annual discount rate (0.05 = 5 % a year).
     decay : float, default 0.0
-        Annual decay of the gain.
+        Annual decay :math:`\delta` of the gain, a share per year (0.1 = the gain shrinks by 10 % a year).
 
     Returns
     -------
@@ -132,7 +132,7 @@ def bcr(monthly_gain: float, cost: float, horizon: int, rate: float, decay: floa
 
 
 def irr(monthly_gain: float, cost: float, horizon: int, decay: float = 0.0) -> float:
-    """Internal rate of return: the annual discount rate at which the present value of the gains equals the cost.
+    r"""Internal rate of return: the annual discount rate at which the present value of the gains equals the cost.
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ def irr(monthly_gain: float, cost: float, horizon: int, decay: float = 0.0) -> f
     horizon : int
         Years over which the gain is counted.
     decay : float, default 0.0
-        Annual decay of the gain.
+        Annual decay :math:`\delta` of the gain, a share per year (0.1 = the gain shrinks by 10 % a year).
 
     Returns
     -------

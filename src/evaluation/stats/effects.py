@@ -134,8 +134,9 @@ def group_means(
     """Mean, SD and count of each outcome by group and wave, over families observed in both waves.
 
     Restricting to the balanced panel makes the before/after picture match the paired estimates. The t interval
-    of each mean is ``mean -/+ t_{n-1, 1-alpha/2} * sd / sqrt(n)`` (:func:`evaluation.stats.inference.t_critical`,
-    written in this order so that the briefs' chart, which computes the same expression, draws the same bars).
+    of each mean is ``mean -/+ t_{n-1, 1-alpha/2} * sd / sqrt(n)`` (:func:`evaluation.stats.inference.t_critical`),
+    computed once here: the notebook's figure draws ``ci_half``, the brief's chart the recorded ``ci_low`` and
+    ``ci_high``.
 
     Parameters
     ----------
