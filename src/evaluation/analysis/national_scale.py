@@ -168,8 +168,8 @@ def show_truth_check(result: Computed, language: str) -> Section:
 class NationalScale:
     """National synthesis of one district-partitioned data set for one notebook run.
 
-    Holds the settings, the data, the recorder and the effects once computed (the truth check reads them); each
-    method runs one section's compute, records its keys and returns its display.
+    Holds the settings, the data, the recorder and the effects once computed (the effects and truth-check sections
+    share them, in either order); each method runs one section's compute, records its keys and returns its display.
     """
 
     def __init__(self, data_dir: str, config: str | None, language: str | None, output_dir: str | None) -> None:
@@ -200,15 +200,21 @@ class NationalScale:
         self.recorder.update(result.keys)
         return show_sample(result, self.lang)
 
+    def _effects(self) -> Computed:
+        # computed once, by whichever section needs it first; a section that uses it records its keys too
+        if self.effects_result is None:
+            self.effects_result = compute_effects(self.data, self.outcomes, self.design)
+        self.recorder.update(self.effects_result.keys)
+        return self.effects_result
+
     def effects(self) -> Section:
         """Pooled pre/post change of ProKUS families and pooled panel DiD, every outcome, CRV1 by village."""
-        self.effects_result = compute_effects(self.data, self.outcomes, self.design)
-        self.recorder.update(self.effects_result.keys)
-        return show_effects(self.effects_result, self.lang)
+        return show_effects(self._effects(), self.lang)
 
     def truth_check(self) -> Section | None:
         """For synthetic data, whether each national DiD 95% interval contains the true ATT."""
-        result = compute_truth_check(load_truth(self.cfg.run.data_dir), self.effects_result)
+        truth = load_truth(self.cfg.run.data_dir)
+        result = compute_truth_check(truth, self._effects() if truth else None)
         if result is None:
             return None
         self.recorder.update(result.keys)
