@@ -309,3 +309,13 @@ def test_the_national_brief_title_counts_its_scopes(n, language, title):
 def test_counts_below_ten_are_words():
     assert [count_text(n, "en") for n in (1, 9, 10)] == ["one", "nine", "10"]
     assert [count_text(n, "id") for n in (5, 12)] == ["lima", "12"]
+
+
+def test_every_data_quality_normalisation_has_a_phrase_in_both_languages():
+    """The reports' data-quality section names each normalisation in the reader's language, never in English only."""
+    from evaluation.core.quality import KIND_TEXT
+    from evaluation.text.catalogue import rule_text
+
+    for kind, english in KIND_TEXT.items():
+        assert rule_text(kind, "en") == english
+        assert rule_text(kind, "id") and rule_text(kind, "id") != english, kind

@@ -1,7 +1,8 @@
 """Atomic writes: a file or a folder is either the old one or the complete new one, never half-written.
 
-Every writer of the package goes through here: :func:`replacing_file` (and its shorthands :func:`write_text` and
-:func:`write_bytes`) for one file, :func:`replacing_dir` for a folder written whole (demo data, processed tables).
+Every file the package writes itself goes through here (papermill writes the executed notebooks):
+:func:`replacing_file` (and its shorthands :func:`write_text` and :func:`write_bytes`) for one file,
+:func:`replacing_dir` for a folder written whole (demo data, processed tables).
 The new content is written beside the target (same folder, so same file system) under a hidden temporary name and
 renamed over the target with :func:`os.replace`, which POSIX makes atomic; on any error the temporary is removed
 and the target is left as it was.

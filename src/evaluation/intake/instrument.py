@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from evaluation.core.atomic import replacing_file
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, Variable, load_codebook
 
@@ -213,10 +214,8 @@ def write_form(codebook: Codebook, table: str, path: Path, version: str) -> Path
     form_id, title = FORMS[table]
     st.append(["form_title", "form_id", "version", "default_language"])
     st.append([title, form_id, version, LANGS[0]])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    with replacing_file(path) as tmp:
+        wb.save(tmp)
     return path
 
 

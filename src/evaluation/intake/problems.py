@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluation.core.atomic import write_text
 from evaluation.core.quality import KIND_TEXT
 from evaluation.intake.codebook import Codebook, Variable
 from evaluation.intake.pseudonymise import mask
@@ -207,9 +208,7 @@ class Report:
         writer.writeheader()
         for p in self.sorted():
             writer.writerow({k: ("" if v is None else v) for k, v in asdict(p).items()})
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
-        tmp.replace(path)
+        write_text(path, buf.getvalue())
         return path
 
     def terminal(self, csv_path: str | None = None, max_rows: int = TERMINAL_ROWS) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from evaluation.core.atomic import replacing_file
 from evaluation.core.keys import key
 from evaluation.reporting.view import ResultsView
 from evaluation.text import figures
@@ -261,7 +262,9 @@ def save(fig: plt.Figure, path: Path, dpi: int = 120) -> Path:
 
     The layout is already tight (``tight_layout``), so no ``bbox_inches="tight"``: that would draw twice.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, metadata={"Software": None})
-    plt.close(fig)
+    try:
+        with replacing_file(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        plt.close(fig)
     return path

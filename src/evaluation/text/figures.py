@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from evaluation.core.atomic import replacing_file
+
 plt.rcParams.update(
     {
         "font.family": "DejaVu Sans",
@@ -38,9 +40,11 @@ STYLE = {
 def save_png(fig: plt.Figure, path: str | Path, dpi: int = 110) -> Path:
     """Save ``fig`` as PNG with fixed metadata (byte-identical for identical content) and close it."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with replacing_file(p) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return p
 
 

@@ -6,6 +6,7 @@ a notebook's output or a public report.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +14,12 @@ import pandas as pd
 from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
+from evaluation.core.atomic import replacing_file, write_text
 from evaluation.core.config import select_scope
 from evaluation.core.disclosure import MARK
 from evaluation.stats import monitoring, small_cells
 from evaluation.text import monitoring as mt
+from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent
 
 __all__ = ["compute_risk_flags", "compute_scorecard", "show_risk_flags", "show_scorecard", "write_restricted_annex"]
@@ -170,14 +173,9 @@ def write_restricted_annex(flagged: pd.DataFrame, output_dir: Path, scope: str) 
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     path = folder / f"risk_flags_{scope}.csv"
-    tmp = folder / f".{path.name}.tmp"
-    flagged.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    (folder / "README.txt").write_text(
-        "TERBATAS / RESTRICTED: for ProKUS programme staff only. Pseudonymous ids of families with a risk flag\n"
-        "(rules: data/targets.toml [risk]; definitions: evaluation.stats.monitoring.risk_flags). Do not publish,\n"
-        "do not attach to a brief, do not copy into a public report.\n",
-        encoding="utf-8",
-    )
+    with replacing_file(path, mode=0o600) as tmp:
+        flagged.to_csv(tmp, index=False, lineterminator="\n")
+    # one notice in both languages: whoever opens the folder reads it in theirs
+    write_text(folder / "README.txt", "".join(textwrap.fill(t("restricted_readme", lang), 100) + "\n\n"
+                                              for lang in ("id", "en")))
     return path
