@@ -74,7 +74,13 @@ class WildResult:
     full_enumeration: bool
 
     def to_dict(self) -> dict[str, object]:
-        """Fields as a plain dict."""
+        """Fields as a plain dict.
+
+        Returns
+        -------
+        dict
+            Field name -> value (p-value, interval ends, draws, weight type).
+        """
         return dict(self.__dict__)
 
 

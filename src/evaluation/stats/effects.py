@@ -31,12 +31,29 @@ class Effects:
     failures: dict[str, str]
 
     def table(self) -> pd.DataFrame:
-        """One row per estimated outcome with every :class:`Estimate` field."""
+        """One row per estimated outcome with every :class:`Estimate` field.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per outcome, one column per :class:`~evaluation.stats.results.Estimate` field.
+        """
         rows = [e.to_dict() for e in self.estimates.values()]
         return pd.DataFrame(rows)
 
     def keys(self, scope: str) -> dict[str, object]:
-        """Flat result keys ``<scope>.<outcome>.<method>.<field>``."""
+        """Flat result keys ``<scope>.<outcome>.<method>.<field>``.
+
+        Parameters
+        ----------
+        scope : str
+            Label that prefixes the keys (a region code or ``national``).
+
+        Returns
+        -------
+        dict
+            Key -> value of every non-empty, finite field of every estimate (outcome and method are in the key).
+        """
         out: dict[str, object] = {}
         for outcome, est in self.estimates.items():
             for name, value in est.to_dict().items():

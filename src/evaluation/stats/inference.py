@@ -133,6 +133,11 @@ def vcov_hc1(X: np.ndarray, resid: np.ndarray) -> np.ndarray:
     numpy.ndarray
         Covariance matrix, shape ``(k, k)``.
 
+    Raises
+    ------
+    ValueError
+        When ``resid`` and ``X`` differ in rows, or there are no more observations than coefficients (n <= k).
+
     References
     ----------
     MacKinnon, J. G. and White, H. (1985). *Journal of Econometrics* 29(3), 305-325.

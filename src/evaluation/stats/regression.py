@@ -47,7 +47,22 @@ class ClusteredFit:
         return np.sqrt(np.diag(self.vcov))
 
     def inference(self, j: int, alpha: float = 0.05) -> dict[str, float]:
-        """Estimate, SE, t-based CI and p-value of coefficient ``j``."""
+        """Estimate, SE, t-based CI and p-value of coefficient ``j``.
+
+        The interval is ``beta_j -/+ t_{df, 1-alpha/2} * se_j`` (:func:`evaluation.stats.inference.t_inference`).
+
+        Parameters
+        ----------
+        j : int
+            Column index of the coefficient in the design matrix.
+        alpha : float, default 0.05
+            One minus the confidence level.
+
+        Returns
+        -------
+        dict
+            ``estimate``, ``se``, ``ci_low``, ``ci_high`` (outcome units) and ``p_value`` (NaN when the SE is 0).
+        """
         b, s = float(self.beta[j]), float(self.se[j])
         ci_low, ci_high, p = t_inference(b, s, self.df, alpha)
         if not s > 0:
