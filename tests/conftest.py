@@ -65,3 +65,16 @@ def fresh_runs(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> tupl
     _run_in_fresh_process(cfg, "first")
     _run_in_fresh_process(cfg, "second")
     return root / "reports" / "first", root / "reports" / "second", data
+
+
+NATIONAL_FAMILIES, NATIONAL_DISTRICTS = 2_000, 5
+
+
+@pytest.fixture(scope="session")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small district-partitioned national data set (5 districts, 2,000 families, seed 7), generated once."""
+    from evaluation.synthetic.national import generate_national
+
+    out = tmp_path_factory.mktemp("national") / "data"
+    generate_national(out, families=NATIONAL_FAMILIES, districts=NATIONAL_DISTRICTS, seed=7, config_data_dir=str(out))
+    return out

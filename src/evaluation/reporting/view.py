@@ -53,7 +53,7 @@ class ResultsView:
 
     def scopes(self) -> list[str]:
         """Scopes present (anything with a ``<scope>.meta.synthetic`` key), in key order."""
-        return sorted({k.split(".")[0] for k in self.data if k.endswith(".meta.synthetic")})
+        return sorted({split(k)[0] for k in self.data if k.endswith(".meta.synthetic")})
 
     def interval(self, scope: str, outcome: str, method: str) -> Interval | None:
         """The estimate of ``method`` for ``outcome`` in ``scope``, or None when it was not (or could not be) run."""
