@@ -6,7 +6,7 @@ import pytest
 
 from evaluation.core.config import NATIONAL, load_config, with_overrides
 from evaluation.core.errors import UserError
-from evaluation.core.paths import DEFAULT_CONFIG
+from evaluation.core.paths import DEFAULT_CONFIG, PROJ_ROOT
 
 
 def test_default_config_has_the_five_prokus_regions():
@@ -51,3 +51,22 @@ def test_unknown_region_and_overrides():
     assert en.scope_name(NATIONAL) == "National"
     with pytest.raises(UserError):
         with_overrides(cfg, language="xx")
+
+
+def test_the_plan_uses_the_config_section_builder_for_lists_of_numbers(tmp_path):
+    """core.config._build serves the config, targets and plan alike: lists of numbers are typed and checked."""
+    from evaluation.core.plan import load_plan
+
+    base = (PROJ_ROOT / "data" / "analysis_plan.toml").read_text(encoding="utf-8")
+    shipped = "sensitivity_horizons = [1, 3, 5, 10]"
+    assert shipped in base
+
+    def plan_with(value: str):
+        path = tmp_path / "plan.toml"
+        path.write_text(base.replace(shipped, f"sensitivity_horizons = {value}"), encoding="utf-8")
+        return load_plan(str(path))
+
+    assert plan_with("[2, 4]").cost.sensitivity_horizons == (2, 4)
+    for bad in ('[2, "x"]', "[true]", '"5"'):
+        with pytest.raises(UserError, match="must be a list of numbers"):
+            plan_with(bad)

@@ -142,6 +142,10 @@ def select_scope(table: Any, scope: str) -> Any:
 
 
 def _build(cls: type, table: dict[str, Any], where: str, path: str) -> Any:
+    """Build the frozen dataclass ``cls`` from one TOML table, refusing unknown keys and wrong types.
+
+    Shared by the config, the analysis plan and the targets file, so that all three fail the same clear way.
+    """
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(table) - set(names))
     if unknown:
@@ -154,7 +158,13 @@ def _build(cls: type, table: dict[str, Any], where: str, path: str) -> Any:
     kwargs: dict[str, Any] = {}
     for name, value in table.items():
         default = names[name].default
-        if isinstance(default, tuple) or (default is dataclasses.MISSING and isinstance(value, list)):
+        if isinstance(default, tuple) and default and isinstance(default[0], int | float):  # a list of numbers
+            if not isinstance(value, list) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value
+            ):
+                raise UserError(f"[{where}] {name} must be a list of numbers", file=path, fix="write e.g. [1, 3, 5]")
+            value = tuple(type(default[0])(v) for v in value)
+        elif isinstance(default, tuple) or (default is dataclasses.MISSING and isinstance(value, list)):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise UserError(f"[{where}] {name} must be a list of names", file=path, fix='write e.g. ["a", "b"]')
             value = tuple(value)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.core.config import read_toml
+from evaluation.core.config import _build, read_toml
 from evaluation.core.errors import UserError
 from evaluation.core.paths import DATA_DIR
 
@@ -108,37 +108,6 @@ def _strings(raw: dict[str, Any], key: str, where: str, path: str, required: boo
     return tuple(value)
 
 
-def _settings(cls: type, raw: dict[str, Any], where: str, path: str) -> Any:
-    defaults = cls()
-    unknown = sorted(set(raw) - set(defaults.__dict__))
-    if unknown:
-        raise UserError(
-            f"unknown key(s) {', '.join(unknown)} in [{where}]",
-            file=path,
-            rule=f"[{where}] accepts {', '.join(sorted(defaults.__dict__))}",
-            fix="correct the spelling or remove the key",
-        )
-    kwargs: dict[str, Any] = {}
-    for key, value in raw.items():
-        default = getattr(defaults, key)
-        if isinstance(default, tuple):
-            if not isinstance(value, list) or not all(isinstance(v, int | float) for v in value):
-                raise UserError(f"[{where}] {key} must be a list of numbers", file=path, fix="write e.g. [1, 3, 5]")
-            kind = type(default[0])
-            value = tuple(kind(v) for v in value)
-        elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, type(default)) or isinstance(value, bool):
-            raise UserError(
-                f"[{where}] {key} = {value!r} has the wrong type",
-                file=path,
-                rule=f"{key} must be a {type(default).__name__}",
-                fix=f"write e.g. {default!r}",
-            )
-        kwargs[key] = value
-    return cls(**kwargs)
-
-
 def load_plan(path: str | Path | None = None) -> AnalysisPlan:
     """Read and check the analysis plan (default ``data/analysis_plan.toml``)."""
     raw, shown = read_toml(
@@ -179,6 +148,6 @@ def load_plan(path: str | Path | None = None) -> AnalysisPlan:
         doses=_strings(plan, "doses", "plan", shown, required=False),
         corrections=corrections,
         families=families,
-        inference=_settings(InferenceSettings, raw.get("inference", {}), "inference", shown),
-        cost=_settings(CostSettings, raw.get("cost", {}), "cost", shown),
+        inference=_build(InferenceSettings, raw.get("inference", {}), "inference", shown),
+        cost=_build(CostSettings, raw.get("cost", {}), "cost", shown),
     )
