@@ -43,6 +43,7 @@ from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
+from evaluation.intake.coverage import check_coverage, plan_outcomes
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
@@ -251,6 +252,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                         "the same NIK appears for more than one family", "check the NIKs against the family cards",
                         "roster", str(roster.at[i, "_region"]) if "_region" in roster else "")
             )  # fmt: skip
+    check_coverage(typed["survey"], cb, plan_outcomes(), report)  # analysed outcomes present per file and wave
     report.extend(check_relations(typed, cb, treated_value))
     report.extend(outlier_warnings(typed, cb))
     report.problems = [  # name columns as the export names them, so the user finds them
