@@ -126,7 +126,7 @@ def _suffix_match(header: str, names: dict[str, str], groups: set[str]) -> tuple
                 continue
             if prefix[-1] == "_":
                 rest = prefix.lower().rstrip("_")
-                if not (rest in groups or all(p in groups for p in re.split(r"[^0-9a-z_]+", rest) if p)):
+                if not (rest in groups or all(p in groups for p in re.split(r"[^0-9a-z_]+|__+", rest) if p)):
                     continue
         if best is None or len(key) > len(best[0]):
             best = (key, prefix)
@@ -544,36 +544,49 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
 def _combine(raw: RawFile, name: str, parsed: list[tuple[str, list[object]]], report: Report) -> list[object]:
     """Combine the columns of one question (moved between groups across form versions): one answer per row.
 
-    A row where two columns hold different answers is an error naming both columns; nothing is dropped.
+    When no row fills two of them (a KoboToolbox "all versions" export), they are combined with a note. Otherwise
+    the file is refused (``duplicate_column``, naming the columns and the rows that fill both) and every row with
+    two different answers is named (``conflicting_columns``); the advice never drops a column.
     """
     cols = [c for c, _ in parsed]
     out: list[object] = []
-    both = 0
+    both: list[int] = []
     for i, row in enumerate(raw.rows):
         answers = [(c, v[i]) for c, v in parsed if v[i] is not None]
         distinct = list(dict.fromkeys(v for _, v in answers))
         if len(answers) > 1:
-            both += 1
+            both.append(row)
         if len(distinct) > 1:
             report.add(
                 Problem(
                     "error", raw.shown, row, " / ".join(c for c, _ in answers), " / ".join(map(str, distinct)),
                     "conflicting_columns",
-                    f"the columns {', '.join(repr(c) for c, _ in answers)} all hold {name} (one question in two "
-                    "places of the form) and give different answers in this row",
-                    "check the interview and empty the wrong one of the two cells; keep both columns (the intake "
-                    "combines them wherever only one is filled)",
+                    f"the columns {', '.join(repr(c) for c, _ in answers)} all hold {name} and give different "
+                    "answers in this row",
+                    "check the interview, keep the right answer and empty the other cell (keep both columns)",
                     raw.table,
                 )
             )  # fmt: skip
-            out.append(None)
-            continue
         out.append(distinct[0] if distinct else None)
+    shown_cols = ", ".join(repr(c) for c in cols)
+    if both:
+        rows = ", ".join(map(str, both[:10])) + (" ..." if len(both) > 10 else "")
+        report.add(
+            Problem(
+                "error", raw.shown, 1, cols[-1], "", "duplicate_column",
+                f"the columns {shown_cols} all hold {name}, and {len(both)} row(s) fill more than one (rows {rows})",
+                "keep one answer per row: where two columns are filled, empty the cell that is wrong or a copy of "
+                "the other (keep both columns; the intake combines them when no row fills both, as in a "
+                "KoboToolbox 'all versions' export)",
+                raw.table,
+            )
+        )  # fmt: skip
+        return out
     report.add(
         Problem(
             "note", raw.shown, 1, " + ".join(cols), "", "columns_combined",
-            f"{len(cols)} columns hold {name} (a question that moved between groups: an 'all versions' export); "
-            f"combined into one ({both} row(s) fill more than one, with the same answer)",
+            f"the columns {shown_cols} hold {name} (a question that moved between groups: an 'all versions' "
+            "export); no row fills more than one, so they were combined",
             "nothing (combined automatically)", raw.table, count=len(raw.rows),
         )
     )  # fmt: skip

@@ -74,7 +74,8 @@ __all__ = [
 ]
 
 # File-level errors after which row-level rules are not run (they would only repeat the same cause).
-STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"}
+STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column",
+              "archive"}  # fmt: skip
 MANIFEST = "intake.json"
 QUALITY_FILE = "data_quality.csv"
 
