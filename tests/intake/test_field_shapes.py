@@ -170,7 +170,7 @@ def test_a_half_empty_outcome_is_an_error_and_a_sparse_one_a_warning(base):
 
 
 # ------------------------------------------------------------------------------------------------ kind 3
-@pytest.mark.parametrize("marker", sorted(MISSING_MARKERS) + [" N/A ", "#N/A", "NA"])
+@pytest.mark.parametrize("marker", [*sorted(MISSING_MARKERS), " N/A ", "#N/A", "NA"])
 def test_missing_markers_are_read_as_missing_and_counted(base, tmp_path, marker):
     s = _survey(base)
     empty = s.index[s["savings"] == ""]
@@ -325,8 +325,9 @@ def test_an_odk_central_csv_zip_is_read_as_given(base, tmp_path):
     data = (base / "survey.csv").read_bytes()
     repeat = b"member_age,PARENT_KEY,KEY\n30,uuid:1,uuid:1/m[1]\n"
     (base / "survey.csv").unlink()
-    _zip(base / "survey.csv.zip", {"prokus_survey.csv": data, "prokus_survey-members.csv": repeat,
-                                   "media/photo.jpg": b"\xff\xd8", "../../evil.csv": b"a,PARENT_KEY\n1,2\n"})  # fmt: skip
+    members = {"prokus_survey.csv": data, "prokus_survey-members.csv": repeat, "media/photo.jpg": b"\xff\xd8",
+               "../../evil.csv": b"a,PARENT_KEY\n1,2\n"}  # fmt: skip
+    _zip(base / "survey.csv.zip", members)
     got = _processed(base, tmp_path, "got")
     pd.testing.assert_frame_equal(got, want)
     intake = read_intake(base)
