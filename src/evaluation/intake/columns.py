@@ -350,6 +350,17 @@ def _parse_column(
             report.add(Problem("error", raw.shown, row, col, shown, f"type_{var.type}", exc.rule, exc.fix, raw.table))
             values.append(None)
             continue
+        except (ArithmeticError, ValueError) as exc:  # a cell no parser rule foresaw (a date serial of 1e16)
+            shown = mask(str(cell), 4 if var.name == "nik" else 0) if var.personal else str(cell)[:40]
+            report.add(
+                Problem(
+                    "error", raw.shown, row, col, shown, f"type_{var.type}",
+                    f"the value cannot be read as a {var.type} ({type(exc).__name__})",
+                    "correct the value in the export", raw.table,
+                )
+            )  # fmt: skip
+            values.append(None)
+            continue
         if numeric and value is not None:
             if value in codes:
                 values.append(None)
