@@ -19,9 +19,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from evaluation.cli import main
 from evaluation.intake.exports import PROBLEMS_FILE
@@ -110,7 +110,7 @@ def _apply(rows: list[list[str]], dmg: tuple) -> list[list[str]]:
         j = dmg[1] % width
         rows = [r[:j] + r[j + 1 :] for r in rows]
     elif kind == "extra_column":
-        rows = [rows[0] + [dmg[1]]] + [r + [dmg[2]] for r in rows[1:]]
+        rows = [[*rows[0], dmg[1]]] + [[*r, dmg[2]] for r in rows[1:]]
     elif kind == "extra_row":
         rows.insert(1 + dmg[1] % len(rows), dmg[2])
     elif kind == "drop_row" and len(rows) > 2:
@@ -158,7 +158,8 @@ def test_validate_never_raises_anything_but_a_clear_refusal(
         assert "Traceback" not in out.getvalue() + err.getvalue()
         if code == 2:
             text = err.getvalue()
-            assert "validate" in text and "What to do" in text or "problem / what to do" in text, text
+            assert text.startswith("prokus-eval validate: "), text
+            assert ("problem / what to do" in text) or ("What to do" in text), text
             problems = list(csv.DictReader((d / PROBLEMS_FILE).open(encoding="utf-8-sig")))
             errors = [p for p in problems if p["severity"] == "error"]
             assert errors, text

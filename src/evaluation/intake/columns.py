@@ -523,12 +523,18 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
             )  # fmt: skip
     required = [n for n, v in allowed.items() if v.required and not v.personal]
     missing = [n for n in required if n not in present]
+    labels = [c for c in cmap.unknown if " " in c.strip()]
     for n in missing:
+        fix = "add the column, or rename the export's column to the codebook name"
+        if labels:  # headers with spaces: a 'Labels' export whose labels are not the codebook's
+            fix += (
+                f" (headers such as {labels[0]!r} are question labels: for a KoboToolbox 'Labels' export, download "
+                "it again with 'XML values and headers')"
+            )
         report.add(
             Problem(
                 "error", raw.shown, 1, n, "", "required_column",
-                f"the required column {n} is missing (codebook: {allowed[n].label_en})",
-                "add the column, or rename the export's column to the codebook name", raw.table,
+                f"the required column {n} is missing (codebook: {allowed[n].label_en})", fix, raw.table,
             )
         )  # fmt: skip
     if missing:
