@@ -373,3 +373,24 @@ def test_read_csv_accepts_bytes_of_a_member(tmp_path):
     raw = exports.read_csv(tmp_path / "x.csv.zip", report, data=b"a;b\n1;2\n", shown="x.csv.zip:x.csv")
     assert raw is not None and raw.shown == "x.csv.zip:x.csv" and list(raw.frame.columns) == ["a", "b"]
     assert io.StringIO  # the module is used by the zip helper above
+
+
+def test_map_columns_reads_label_choices_separators_and_metadata_of_every_tool():
+    from evaluation.intake.columns import map_columns
+    from evaluation.intake.exports import RawFile
+    from evaluation.intake.problems import Report
+
+    cols = ["family_id", "Bantuan/Penggunaan dana BSIMU/Peralatan usaha", "Use of the BSIMU grant/Transport",
+            "BSIMU sudah diterima", "bantuan:grant_use:stock", "SubmissionDate", "review_status", "CompletionDate",
+            "formdef_version", "KEY", "meta-instanceID", "_uuid", "__version__", "spouse_tksk_sessions",
+            "pendampingan__tksk_sessions", "Desa/kelurahan"]  # fmt: skip
+    raw = RawFile(Path("x.csv"), "programme", pd.DataFrame(columns=cols), [])
+    m = map_columns(raw, load_codebook(), Report())
+    assert m.variables == {"family_id": "family_id", "BSIMU sudah diterima": "grant_received",
+                           "pendampingan__tksk_sessions": "tksk_sessions"}  # fmt: skip
+    assert m.choices == {"Bantuan/Penggunaan dana BSIMU/Peralatan usaha": ("grant_use", "equipment"),
+                         "Use of the BSIMU grant/Transport": ("grant_use", "transport"),
+                         "bantuan:grant_use:stock": ("grant_use", "stock")}  # fmt: skip
+    assert set(m.meta) == {"SubmissionDate", "review_status", "CompletionDate", "formdef_version", "KEY",
+                           "meta-instanceID", "_uuid", "__version__"}  # fmt: skip
+    assert m.unknown == ("spouse_tksk_sessions", "Desa/kelurahan")  # village is a roster column
