@@ -43,6 +43,7 @@ from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
+from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
@@ -74,6 +75,7 @@ __all__ = [
 
 # File-level errors after which row-level rules are not run (they would only repeat the same cause).
 STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"}
+STRUCTURAL |= {"date_order"}  # a date column refused whole (evaluation.intake.dates.date_order)
 MANIFEST = "intake.json"
 QUALITY_FILE = "data_quality.csv"
 
@@ -239,6 +241,8 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
         roster["_region"] = roster["region_code"]
         for t in ("programme", "survey"):
             typed[t]["_region"] = typed[t]["family_id"].map(regions)
+    for table in TABLES:  # date-times with a time zone -> the local date of the row's region (WIB/WITA/WIT)
+        localise_dates(typed[table], cb)
     for table in TABLES:
         _fill_not_relevant(typed[table], cb, table, report)
         report.extend(check_schema(typed[table], cb, table))
