@@ -339,10 +339,13 @@ def two_digit_year(yy: int, period: tuple[str, str] | None) -> int:
         years = [c + yy for c in (1900, 2000) if first <= c + yy <= last]
         if len(years) == 1:
             return years[0]
-    shown = f"{period[0]} to {period[1]}" if period and period[0] and period[1] else "no study period known"
+    fix = "write the year with four digits (YYYY-MM-DD, e.g. 2020-09-07)"
+    if not (period and period[0] and period[1]):
+        raise ParseError(f"the two-digit year {yy:02d} cannot be placed: the variable has no study period", fix)
     raise ParseError(
-        f"the two-digit year {yy:02d} lies outside the study period ({shown})",
-        "write the year with four digits (YYYY-MM-DD, e.g. 2020-09-07)",
+        f"the two-digit year {yy:02d} is neither 19{yy:02d} nor 20{yy:02d} inside the study period "
+        f"({period[0]} to {period[1]})",
+        fix,
     )
 
 
