@@ -87,17 +87,29 @@ def test_date_times_become_the_local_date_of_the_rows_region():
     df = pd.DataFrame(
         {
             "interview_date": pd.array(
-                ["2020-09-06T20:15:00+00:00", "2020-09-06T20:15:00+00:00", "2020-09-06T20:15:00+00:00", "2020-09-06",
-                 None, "2020-09-06T23:30:00+07:00"],
+                [
+                    "2020-09-06T20:15:00+00:00",
+                    "2020-09-06T20:15:00+00:00",
+                    "2020-09-06T20:15:00+00:00",
+                    "2020-09-06",
+                    None,
+                    "2020-09-06T23:30:00+07:00",
+                ],
                 dtype="string",
-            ),  # fmt: skip
+            ),
             "_region": ["3402", "7371", "9471", "3402", "3402", None],
         }
     )
     localise_dates(df, CB)
     # 03:15 WIB, 04:15 WITA, 05:15 WIT the next day; a row of no known region keeps the value's own zone
-    assert df["interview_date"].tolist() == ["2020-09-07", "2020-09-07", "2020-09-07", "2020-09-06", pd.NA,
-                                             "2020-09-06"]  # fmt: skip
+    assert df["interview_date"].tolist() == [
+        "2020-09-07",
+        "2020-09-07",
+        "2020-09-07",
+        "2020-09-06",
+        pd.NA,
+        "2020-09-06",
+    ]
     assert str(df["interview_date"].dtype) == "string"
 
 
@@ -106,8 +118,9 @@ def _interviews(**columns: list[object]) -> tuple[list[object] | None, Report]:
     frame = pd.DataFrame(columns)
     report = Report()
     present = columns.pop("interview_date", None) if "interview_date" in columns else None
-    values = interview_dates(frame.drop(columns=["interview_date"], errors="ignore"), [2, 3], present, "s.csv",
-                             "survey", report)  # fmt: skip
+    values = interview_dates(
+        frame.drop(columns=["interview_date"], errors="ignore"), [2, 3], present, "s.csv", "survey", report
+    )
     return values, report
 
 
@@ -123,8 +136,12 @@ def test_the_interview_date_comes_from_today_then_start_then_the_upload_with_a_w
     values, report = _interviews(_submission_time=upload)
     assert values == ["2020-03-10T03:05:00+00:00", "2020-03-11T03:05:00+00:00"]  # UTC, made local by region
     (warning,) = report.problems
-    assert (warning.severity, warning.rule, warning.column, warning.count) == ("warning", "date_from_submission",
-                                                                               "_submission_time", 2)  # fmt: skip
+    assert (warning.severity, warning.rule, warning.column, warning.count) == (
+        "warning",
+        "date_from_submission",
+        "_submission_time",
+        2,
+    )
     assert "upload" in warning.message
     values, report = _interviews(**{"meta/SubmissionDate": ["2020-03-10T03:05:00.000Z", None]})
     assert values == ["2020-03-10T03:05:00+00:00", None]
@@ -196,8 +213,11 @@ def test_case_month_first_dates_ambiguous_is_refused_naming_file_and_column(kobo
     with pytest.raises(ValidationFailed) as err:
         prepare(d, tmp_path / "processed")
     (error,) = err.value.report.errors  # one error for the column, not one per cell, and no row-level noise
-    assert (error.rule, Path(error.file).name, error.column) == ("date_order", "monitoring.csv",
-                                                                  "bantuan/disbursement_date")  # fmt: skip
+    assert (error.rule, Path(error.file).name, error.column) == (
+        "date_order",
+        "monitoring.csv",
+        "bantuan/disbursement_date",
+    )
     assert "day-first" in error.message and "month-first" in error.message and "YYYY-MM-DD" in error.fix
     assert not (tmp_path / "processed").exists()
     assert main(["validate", str(d)]) == 2
