@@ -15,7 +15,8 @@ Data flow::
                                                                              :mod:`evaluation.intake.problems`
       -> pseudonymise (family id -> keyed HMAC; NIK, names, phones, addresses dropped)
                                                                              :mod:`evaluation.intake.pseudonymise`
-      -> data/processed/<name>/ roster.csv, programme.csv, survey.csv, data_quality.csv, intake.json
+      -> data/processed/<name>/ roster.csv, programme.csv, survey.csv, data_quality.csv, intake.json,
+         intake_summary.json (per file: rows, columns mapped and ignored, normalisations by kind)
          (+ dataset.json and truth.json of synthetic data), written to a temporary directory and renamed (here)
 
 Which file holds which table: ``roster.*`` (one row per family), ``programme.*`` or ``monitoring*.*`` (the
@@ -47,6 +48,7 @@ from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
+from evaluation.intake.summary import file_facts, write_summary
 from evaluation.intake.validation import (
     check_relations,
     check_schema,
@@ -124,6 +126,9 @@ class Intake:
         The data set's ``dataset.json`` (empty when there is none).
     sources : dict of str to str, optional
         File name -> SHA-256 (hex) of every export read.
+    files : dict of str to dict, optional
+        File as problems show it -> its table, rows, columns and variables read
+        (:func:`evaluation.intake.summary.file_facts`), for ``intake_summary.json``.
     """
 
     data_dir: Path
@@ -131,6 +136,7 @@ class Intake:
     report: Report
     metadata: dict = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)
 
 
 def _typed_table(frames: list[pd.DataFrame], codebook: Codebook, table: str) -> pd.DataFrame:
@@ -215,6 +221,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
             )  # fmt: skip
     typed: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
+    files: dict[str, dict] = {}
     for table in TABLES:
         frames = []
         for p in found[table]:
@@ -228,13 +235,14 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                                    "export the data again", table))  # fmt: skip
                 continue
             frame = type_file(raw, cb, report)
+            files[raw.shown] = file_facts(raw, frame)
             if frame is not None:
                 frames.append(frame)
         typed[table] = _typed_table(frames, cb, table)
     meta_path = d / "dataset.json"
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     if any(p.rule in STRUCTURAL for p in report.errors):  # rules across tables would only add noise
-        return Intake(d, typed, report, metadata, sources)
+        return Intake(d, typed, report, metadata, sources, files)
     roster = typed["roster"]
     if "region_code" in roster:
         regions = roster.drop_duplicates("family_id").set_index("family_id")["region_code"]
@@ -264,7 +272,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
     report.problems = [  # an unreadable cell is reported once, not again as missing
         p for p in report.problems if not (p.rule == "required" and (p.file, p.row, p.column) in unreadable)
     ]
-    return Intake(d, typed, report, metadata, sources)
+    return Intake(d, typed, report, metadata, sources, files)
 
 
 # ------------------------------------------------------------------------------------------------ output
@@ -362,6 +370,7 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         for table, df in tables.items():
             df.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
         intake.report.data_quality().to_csv(tmp / QUALITY_FILE, index=False, lineterminator="\n")
+        write_summary(tmp, intake.files, intake.report)  # per file: what the intake did (the reports show it)
         for name in ("dataset.json", "truth.json"):
             if (intake.data_dir / name).is_file():
                 shutil.copyfile(intake.data_dir / name, tmp / name)
