@@ -135,10 +135,11 @@ def show_intake_files(result: Computed, view: View) -> Section | Sections:
     for f in files:
         kinds = [("note", k, n) for k, n in f["normalised"].items()]
         kinds += [("warning", k, n) for k, n in f["warnings"].items()]
-        for severity, kind, n in sorted(kinds, key=lambda x: (x[0] != "note", -x[2], x[1])):
+        ordered = sorted(kinds, key=lambda x: (x[0] != "note", -x[2], x[1]))
+        for i, (severity, kind, n) in enumerate(ordered):
             rows.append(
                 {
-                    w.t("col_file"): f["file"],
+                    w.t("col_file"): f["file"] if i == 0 else "",  # the file named once, on its first line
                     w.t("col_severity"): t(f"severity_{severity}", w.lang),
                     w.t("col_what_done"): kind_label(kind, w.lang),
                     w.t("col_values"): format_number(n, w.lang),
