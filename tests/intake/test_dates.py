@@ -31,7 +31,7 @@ DISBURSED = CB["disbursement_date"]  # study period 2020-01-01 .. 2021-06-30
 
 # ------------------------------------------------------------------------------------------------ the order rule
 def test_a_first_field_above_12_proves_day_first_for_the_whole_column():
-    order = date_order(["2020-08-03", "25/08/2020", "9/7/2020", "", None], DISBURSED)
+    order = date_order(["2020-08-03", "25/08/2020", "09/07/2020", "", None], DISBURSED)
     assert (order.order, order.reason, order.count) == ("dmy", "evidence", 2)
 
 
@@ -285,3 +285,16 @@ def test_the_upload_time_alone_gives_interview_dates_only_with_a_warning(kobo, t
     survey = pd.read_csv(out / "survey.csv", dtype=str)
     base = sorted(survey.loc[survey["wave"] == "baseline", "interview_date"])
     assert base == sorted((x + dt.timedelta(days=7)).isoformat() for x in dates)  # 10:05 WIB, same day
+
+
+def test_dates_written_another_way_need_a_proof_of_their_own():
+    """Sheets typed in two places: a padded DD/MM/YYYY proof says nothing about unpadded M/D/YYYY dates."""
+    with pytest.raises(ParseError, match="written in two ways") as err:
+        date_order(["25/08/2020", "03/09/2020", "9/7/2020", "10/8/2020"], DISBURSED)
+    assert "'25/08/2020'" in err.value.rule and "'9/7/2020'" in err.value.rule and "YYYY-MM-DD" in err.value.fix
+    with pytest.raises(ParseError, match="only month-first"):
+        date_order(["25/08/2020", "1/7/2021"], DISBURSED)  # 1 July 2021 lies after the period: not day-first
+    # the same shape, or a shape proved by its own value, is read with the column
+    assert date_order(["25/08/2020", "03/09/2020"], DISBURSED).order == "dmy"
+    assert date_order(["25/8/2020", "9/7/2020", "03/09/2020", "13/09/2020"], DISBURSED).order == "dmy"
+    assert date_order(["25/08/2020", "12/10/2020"], DISBURSED).order == "dmy"  # 12/10: padding unknown

@@ -120,8 +120,55 @@ def _fits(cells: list[tuple[int, int, str]], order: str, period: tuple[str, str]
     return True
 
 
+def _shape(text: str) -> tuple[str, str, int]:
+    """How a numeric date is written: separator, zero-padding (``padded``, ``unpadded``, ``""`` when unknown), year."""
+    m = NUMERIC_DATE.match(text)
+    assert m is not None
+    first, second = m.group(1), m.group(3)
+    if (len(first) == 2 and first[0] == "0") or (len(second) == 2 and second[0] == "0"):
+        pad = "padded"
+    elif (len(first) == 1) or (len(second) == 1):
+        pad = "unpadded"
+    else:
+        pad = ""  # both fields 10-12 or above: could be either
+    return m.group(2), pad, len(m.group(4))
+
+
+def _decide(found: list[tuple[int, int, str, str]], period: tuple[str, str]) -> DateOrder:
+    day_first = [c for c in found if c[0] > 12]
+    month_first = [c for c in found if c[1] > 12]
+    if day_first and month_first:
+        raise ParseError(
+            f"the column mixes day-first dates ({day_first[0][3]!r}) and month-first dates "
+            f"({month_first[0][3]!r}): {len(day_first)} value(s) can only be DD/MM, {len(month_first)} only MM/DD",
+            f"{_ISO_FIX}; if the column was put together from several sheets, check each sheet's date order",
+        )
+    if day_first or month_first:
+        return DateOrder("dmy" if day_first else "mdy", "evidence", len(found))
+    unequal = [c for c in found if c[0] != c[1]]
+    if not unequal:
+        return DateOrder("dmy", "equal", len(found))
+    if period[0] and period[1]:
+        triples = [(a, b, y) for a, b, y, _ in unequal]
+        fits = {o: _fits(triples, o, period) for o in ("dmy", "mdy")}
+        if fits["dmy"] != fits["mdy"]:
+            return DateOrder("dmy" if fits["dmy"] else "mdy", "period", len(found))
+    example = unequal[0]
+    shown = f" ({period[0]} to {period[1]})" if period[0] and period[1] else ""
+    raise ParseError(
+        f"{len(unequal)} date(s) such as {example[3]!r} can be read day-first ({example[0]} {_MONTH[example[1]]}) "
+        f"or month-first ({example[1]} {_MONTH[example[0]]}): no value has a day above 12 and both readings lie "
+        f"inside the study period{shown}",
+        _ISO_FIX,
+    )
+
+
 def date_order(cells: list[object], var: Variable) -> DateOrder:
     """Decide the order of a column's numeric dates from its values and the study period (module rule 1).
+
+    When a value proves the order, dates written in another shape (another separator, zero-padding or year length,
+    as when sheets typed in different places were put together) must be proved too, by a value of their own or by
+    the study period: ``03/09/2020`` with a day above 12 elsewhere proves nothing about ``9/7/2020``.
 
     Parameters
     ----------
@@ -139,47 +186,50 @@ def date_order(cells: list[object], var: Variable) -> DateOrder:
     ------
     ParseError
         When the column holds both a value that is only day-first and one that is only month-first, or when
-        neither the values nor the period decide (both orders give real dates inside the period); the message
-        names an example value of each reading.
+        neither the values nor the period decide (both orders give real dates inside the period), also for the
+        dates of one shape; the message names an example value.
     """
     found: list[tuple[int, int, str, str]] = []
     for cell in cells:
         if not isinstance(cell, str):
             continue
-        m = NUMERIC_DATE.match(cell.strip(" \t\r\n\u00a0\u202f"))
+        text = cell.strip(" \t\r\n\u00a0\u202f")
+        m = NUMERIC_DATE.match(text)
         if m:
-            found.append((int(m.group(1)), int(m.group(3)), m.group(4), cell.strip()))
+            found.append((int(m.group(1)), int(m.group(3)), m.group(4), text))
     if not found:
         return DateOrder("dmy", "none")
-    day_first = [c for c in found if c[0] > 12]
-    month_first = [c for c in found if c[1] > 12]
-    if day_first and month_first:
-        raise ParseError(
-            f"the column mixes day-first dates ({day_first[0][3]!r}) and month-first dates "
-            f"({month_first[0][3]!r}): {len(day_first)} value(s) can only be DD/MM, {len(month_first)} only MM/DD",
-            f"{_ISO_FIX}; if the column was put together from several sheets, check each sheet's date order",
-        )
-    if day_first:
-        return DateOrder("dmy", "evidence", len(found))
-    if month_first:
-        return DateOrder("mdy", "evidence", len(found))
-    unequal = [c for c in found if c[0] != c[1]]
-    if not unequal:
-        return DateOrder("dmy", "equal", len(found))
     period = (var.min, var.max)
-    if period[0] and period[1]:
-        triples = [(a, b, y) for a, b, y, _ in unequal]
-        fits = {o: _fits(triples, o, period) for o in ("dmy", "mdy")}
-        if fits["dmy"] != fits["mdy"]:
-            return DateOrder("dmy" if fits["dmy"] else "mdy", "period", len(found))
-    example = unequal[0]
-    shown = f" ({period[0]} to {period[1]})" if period[0] and period[1] else ""
-    raise ParseError(
-        f"{len(unequal)} date(s) such as {example[3]!r} can be read day-first ({example[0]} {_MONTH[example[1]]}) "
-        f"or month-first ({example[1]} {_MONTH[example[0]]}): no value has a day above 12 and both readings lie "
-        f"inside the study period{shown}",
-        _ISO_FIX,
-    )
+    decided = _decide(found, period)
+    if decided.reason != "evidence":
+        return decided
+    groups: dict[tuple[str, str, int], list[tuple[int, int, str, str]]] = {}
+    for c in found:
+        groups.setdefault(_shape(c[3]), []).append(c)
+    proved = {k for k, g in groups.items() if any(a > 12 or b > 12 for a, b, _, _ in g)}
+    for k, g in sorted(groups.items()):
+        if k in proved or not k[1]:
+            continue  # proved by a value of its own shape, or of unknown padding (follows the column)
+        try:
+            own = _decide(g, period)
+        except ParseError:
+            proof = next(c[3] for c in found if c[0] > 12 or c[1] > 12)
+            a, b, _, text = next(c for c in g if c[0] != c[1])
+            raise ParseError(
+                f"the column holds dates written in two ways: {proof!r} proves "
+                f"{'day' if decided.order == 'dmy' else 'month'}-first, but nothing proves the order of the "
+                f"{len(g)} date(s) written like {text!r}, which can be read day-first ({a} {_MONTH[b]}) or "
+                f"month-first ({b} {_MONTH[a]})",
+                f"{_ISO_FIX}; if the column was put together from several sheets, check each sheet's date order",
+            ) from None
+        if own.reason == "period" and own.order != decided.order:
+            first = "day" if own.order == "dmy" else "month"
+            raise ParseError(
+                f"dates written like {g[0][3]!r} fit the study period only {first}-first, while other values of "
+                "the column prove the other order",
+                f"{_ISO_FIX}; check each sheet's date order",
+            )
+    return decided
 
 
 def column_date_order(raw: RawFile, col: str, var: Variable, report: Report) -> str | None:
