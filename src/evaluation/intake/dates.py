@@ -156,9 +156,9 @@ def _decide(found: list[tuple[int, int, str, str]], period: tuple[str, str]) -> 
     example = unequal[0]
     shown = f" ({period[0]} to {period[1]})" if period[0] and period[1] else ""
     raise ParseError(
-        f"{len(unequal)} date(s) such as {example[3]!r} can be read day-first ({example[0]} {_MONTH[example[1]]}) "
-        f"or month-first ({example[1]} {_MONTH[example[0]]}): no value has a day above 12 and both readings lie "
-        f"inside the study period{shown}",
+        f"day/month order unproven: {example[3]!r} is {example[0]} {_MONTH[example[1]]} (day-first) or "
+        f"{example[1]} {_MONTH[example[0]]} (month-first); {len(unequal)} such date(s), no value with a day above 12, "
+        f"and both readings lie inside the study period{shown}",
         _ISO_FIX,
     )
 
