@@ -227,3 +227,10 @@ def test_iso_date_times_with_a_time_zone():
     assert parse_date("2020-09-06T18:05:00") == ("2020-09-06", "datetime_date")
     with pytest.raises(ParseError):
         parse_date("2020-09-06Tten past six")
+
+
+def test_a_twelve_hour_clock_is_read_before_the_zone_is_applied():
+    assert parse_date("2020-09-07 10:15:00 AM") == ("2020-09-07", "datetime_date")
+    assert parse_date("2020-09-06 11:30:00 PM Z", keep_offset=True)[0] == "2020-09-06T23:30:00+00:00"
+    assert local_date(parse_date("2020-09-06 11:30 PM", keep_offset=True, utc=True)[0], 7) == "2020-09-07"
+    assert parse_date("2020-09-06 12:10 AM", keep_offset=True, utc=True)[0] == "2020-09-06T00:10:00+00:00"

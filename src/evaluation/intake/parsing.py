@@ -305,7 +305,8 @@ _TIME = r"(?:[T ]\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.
 _OFFSET = r"(?:\s*(?:Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?))"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](.*))?$")
 _ISO_TIME = re.compile(
-    r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?)?$", re.IGNORECASE
+    r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AP]\.?M\.?)?\s*(Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
 )
 NUMERIC_DATE = re.compile(rf"^(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{4}}|\d{{2}})\s*({_TIME}{_OFFSET}?)?$")
 _DAY_MONTH = re.compile(rf"^(\d{{1,2}})[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\d{{4}}|\d{{2}})\s*(,?\s*{_TIME})?$")
@@ -370,11 +371,13 @@ def _iso_datetime(date: dt.date, rest: str, kinds: list[str], utc: bool) -> str:
     m = _ISO_TIME.match(rest.strip())
     if not m:
         raise ParseError(f"{rest!r} is not a time of day", "write the date as YYYY-MM-DD")
-    if not m.group(5) and not utc:
+    if not m.group(6) and not utc:
         kinds.append("datetime_date")
         return date.isoformat()
     hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-    offset = _offset_minutes(m.group(5)) if m.group(5) else 0
+    if m.group(5):  # 12-hour clock: 12 AM is 0 h, 1 PM is 13 h
+        hour = hour % 12 + (12 if m.group(5)[0].lower() == "p" else 0)
+    offset = _offset_minutes(m.group(6)) if m.group(6) else 0
     tz = dt.timezone(dt.timedelta(minutes=offset))
     moment = dt.datetime.combine(date, dt.time(hour, minute, second), tzinfo=tz)
     kinds.append("datetime_local_date")
