@@ -40,7 +40,16 @@ from evaluation.core.atomic import write_bytes
 from evaluation.core.errors import UserError
 from evaluation.text.catalogue import t
 
-__all__ = ["Form", "read_form", "render_questionnaire", "skip_text"]
+__all__ = [
+    "Form",
+    "docx_bytes",
+    "fixed_zip",
+    "pdf_bytes",
+    "questionnaire_content",
+    "read_form",
+    "render_questionnaire",
+    "skip_text",
+]
 
 FIXED_DATE = dt.datetime(2000, 1, 1, 12, 0, 0)  # the Word file's core-property dates (no run date in a result file)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
@@ -652,16 +661,37 @@ def _page_field(paragraph: Any, instruction: str) -> None:
         run._r.append(el)
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated :data:`ZIP_DATE` (python-docx stamps the time of saving)."""
+def fixed_zip(data: bytes) -> bytes:
+    """An Office file (``.docx``, ``.xlsx``) with no clock time in it: the same content gives the same bytes.
+
+    python-docx and openpyxl stamp every zip entry with the time of saving, and openpyxl writes the save time into
+    ``docProps/core.xml``; here every entry is dated :data:`ZIP_DATE` and the document's created/modified dates
+    are :data:`FIXED_DATE`. The entries, their order and their content are otherwise unchanged.
+
+    Parameters
+    ----------
+    data : bytes
+        The zip file (an Office Open XML document).
+
+    Returns
+    -------
+    bytes
+        The normalised file.
+    """
+    stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>" + stamp + rb"\g<3>", body
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
+            dst.writestr(entry, body)
     return out.getvalue()
 
 
@@ -750,7 +780,7 @@ def docx_bytes(content: dict[str, Any]) -> bytes:
             row.cells[1].text = c["formula"]
     buf = io.BytesIO()
     doc.save(buf)
-    return _fixed_zip(buf.getvalue())
+    return fixed_zip(buf.getvalue())
 
 
 def _docx_question(doc: Any, q: dict[str, Any], Cm: Any, Pt: Any, grey: Any, navy: Any, skip_colour: Any) -> None:
