@@ -153,12 +153,18 @@ def test_numbering_per_section_is_stable(fixture_form):
         ("'1' = ${consent}", "en", "1 (Does the respondent agree?) is “Yes”"),
         ("${operating} != '98'", "en", "B1 (Does the family run a business now?) is not “Don't know”"),
         ("${revenue} < 10", "id", "B2 (Berapa omzet usaha dalam 30 hari terakhir?) kurang dari 10"),
+        ("${revenue} <= 2500000", "id", "B2 (Berapa omzet usaha dalam 30 hari terakhir?) paling banyak 2.500.000"),
+        (
+            ". >= 0 and . <= 1000000 or . = -99",
+            "en",
+            "[the answer is at least 0 and the answer is at most 1,000,000] or the answer is -99",
+        ),
         ("${revenue} >= 10", "en", "B2 (What was the revenue in the last 30 days?) is at least 10"),
         (
             "${revenue} > 0 and (${operating} = '1' or ${operating} != '98')",
             "en",
             "B2 (What was the revenue in the last 30 days?) is more than 0 and "
-            "(B1 (Does the family run a business now?) is “Yes” or B1 is not “Don't know”)",
+            "[B1 (Does the family run a business now?) is “Yes” or B1 is not “Don't know”]",
         ),
         (
             "selected(${sources}, 'other') and not(selected(${sources}, 'none'))",
@@ -312,3 +318,19 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path):
     with pytest.raises(UserError, match="no phrases for language"):
         render_questionnaire(write_fixture(tmp_path / "f.xlsx"), out, langs=("fr",))
     assert not out.exists()
+
+
+def test_a_consent_question_goes_on_the_cover(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", f"label::{ID}", f"label::{EN}"])
+    ws.append(["select_one yes_no", "consent", "Bacakan: ... Apakah Ibu bersedia?", "Read out: ... Do you agree?"])
+    ws.append(["text", "reason", "Alasan", "Reason"])
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", f"label::{ID}", f"label::{EN}"])
+    ch.append(["yes_no", "1", "Ya", "Yes"])
+    wb.save(tmp_path / "c.xlsx")
+    written = render_questionnaire(tmp_path / "c.xlsx", tmp_path, langs=("en",))
+    text = _docx_text(written[1])
+    assert "Informed consent\nRead out: ... Do you agree?" in text

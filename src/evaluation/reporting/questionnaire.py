@@ -59,6 +59,7 @@ METADATA_TYPES = frozenset(
 QUESTION_TYPES_WITH_BOX = {"integer": 4.5, "decimal": 5.5, "range": 4.5}  # answer box width (cm)
 LABEL_CHARS = 70  # a question's label quoted in a skip instruction is cut to this many characters
 FILE_SUFFIXES = (".csv", ".xml", ".geojson")
+CONSENT = re.compile(r"consent|persetujuan|informed", re.IGNORECASE)  # names of a consent note or question
 LANGUAGE_NAMES = {"id": ("indonesia", "bahasa"), "en": ("english", "inggris")}
 
 
@@ -340,9 +341,7 @@ class _Words:
         if name in self.seen:
             return node.number
         self.seen.add(name)
-        label = _text(node.raw.get("label"), self.lang, self.form.default_language)
-        if len(label) > LABEL_CHARS:
-            label = label[: LABEL_CHARS - 1].rstrip() + "…"
+        label = _short(_text(node.raw.get("label"), self.lang, self.form.default_language))
         return t("questionnaire.question_ref", self.lang, number=node.number, label=label)
 
     def value(self, ref: tuple, lit: tuple) -> str:
@@ -353,7 +352,7 @@ class _Words:
                 if str(c.get("name")) == lit[1]:
                     return "“" + _text(c.get("label"), self.lang, self.form.default_language) + "”"
         if lit[0] == "lit":
-            return lit[1]
+            return _number_text(lit[1], self.lang)
         return self.operand(lit)
 
     def _choices(self, node: Node | None) -> list[dict[str, Any]]:
@@ -367,7 +366,7 @@ class _Words:
         if node[0] == "self":
             return t("questionnaire.this_answer", self.lang)
         if node[0] == "lit":
-            return node[1]
+            return _number_text(node[1], self.lang)
         if node[0] == "call" and node[1] == "count-selected" and len(node[2]) == 1 and node[2][0][0] == "ref":
             return t("questionnaire.count_selected", self.lang, q=self.question(node[2][0][1]))
         raise _Unsupported(node[0])
@@ -378,7 +377,7 @@ class _Words:
             return self.words(node[1], top)
         if kind in ("and", "or"):
             joined = f" {t(f'questionnaire.{kind}', self.lang)} ".join(self.words(p, False) for p in node[1])
-            return joined if top or kind == "and" else f"({joined})"
+            return joined if top else f"[{joined}]"  # square brackets group: labels carry round ones
         if kind == "cmp":
             return self.compare(*node[1:])
         if kind == "call":
@@ -403,6 +402,24 @@ class _Words:
         v = self.value(left, right)
         key = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op]
         return t(f"questionnaire.cmp_{key}", self.lang, q=q, v=v)
+
+
+def _short(label: str) -> str:
+    """A label to quote in a skip rule: the question itself (the last sentence asking), cut to LABEL_CHARS."""
+    if len(label) > LABEL_CHARS:
+        asking = [p for p in re.split(r"(?<=[.!?:\"”])\s+", label) if p.rstrip().endswith("?")]
+        if asking:
+            label = asking[-1].strip()
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _number_text(value: str, lang: str) -> str:
+    """A numeric literal with the language's digit grouping (``100.000.000`` / ``100,000,000``); text unchanged."""
+    from evaluation.text.formats import format_number
+
+    if re.fullmatch(r"-?\d{4,}", value):
+        return format_number(int(value), lang)
+    return value
 
 
 def _references(expr: str, form: Form, brackets: bool = False) -> str:
@@ -542,14 +559,18 @@ def _blocks(nodes: list[Node], form: Form, lang: str, depth: int, calcs: list[di
 
 
 def _consent(nodes: list[Node], form: Form, lang: str) -> str:
+    """The consent text for the cover: a note named for consent, else a question named for consent."""
+    found = [n for n in _walk(nodes) if CONSENT.search(n.name) and n.kind in ("note", "question")]
+    found.sort(key=lambda n: n.kind != "note")
+    return _shown(found[0], "label", form, lang) if found else ""
+
+
+def _walk(nodes: list[Node]) -> list[Node]:
+    out = []
     for n in nodes:
-        if n.kind == "note" and re.search(r"consent|persetujuan|informed", n.name, re.IGNORECASE):
-            return _shown(n, "label", form, lang)
-        if n.kind in ("group", "repeat"):
-            found = _consent(n.children, form, lang)
-            if found:
-                return found
-    return ""
+        out.append(n)
+        out += _walk(n.children)
+    return out
 
 
 def questionnaire_content(form: Form, lang: str) -> dict[str, Any]:
