@@ -299,6 +299,7 @@ def reexecute(
         check_parameters,
         execute,
         render_reports,
+        write_instrument_files,
     )
 
     cfg = load_config(manifest["config"])
@@ -332,6 +333,7 @@ def reexecute(
     write_results(merged, out_root / "results.json")
     write_manifest(manifest, out_root)  # the briefs' report date is the recorded run's created_utc
     render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
+    write_instrument_files(out_root / "instrument", cfg)  # as the run did: forms and printable questionnaires
     return merged, cfg.run.blas_threads
 
 
