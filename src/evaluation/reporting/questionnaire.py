@@ -807,7 +807,7 @@ def docx_bytes(content: dict[str, Any]) -> bytes:
 def _docx_question(doc: Any, q: dict[str, Any], Cm: Any, Pt: Any, grey: Any, navy: Any, skip_colour: Any) -> None:
     if q["skip"]:
         p = doc.add_paragraph()
-        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.space_after, p.paragraph_format.keep_with_next = Pt(0), True
         r = p.add_run("→ " + q["skip"])
         r.italic, r.font.color.rgb = True, skip_colour
     p = doc.add_paragraph()
@@ -838,9 +838,10 @@ def _docx_question(doc: Any, q: dict[str, Any], Cm: Any, Pt: Any, grey: Any, nav
         lines = [f"{part}: " + "_" * 24 for part in a["parts"]]
     else:
         lines = ["_" * 70]
-    for line in lines:
+    for i, line in enumerate(lines):
         lp = doc.add_paragraph(line)
         lp.paragraph_format.left_indent, lp.paragraph_format.space_after = indent, Pt(0)
+        lp.paragraph_format.keep_with_next = i < len(lines) - 1 and len(lines) <= 14  # a short list stays whole
     if q["check"]:
         c = doc.add_paragraph()
         c.paragraph_format.left_indent = indent
