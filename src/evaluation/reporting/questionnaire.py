@@ -54,8 +54,11 @@ __all__ = [
 FIXED_DATE = dt.datetime(2000, 1, 1, 12, 0, 0)  # the Word file's core-property dates (no run date in a result file)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 METADATA_TYPES = frozenset(
-    {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit"}
-)
+    {
+        *("start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email"),
+        *("audit", "background-audio", "start-geopoint", "csv-external", "xml-external", "hidden"),
+    }
+)  # collected by the device, not asked: not printed
 QUESTION_TYPES_WITH_BOX = {"integer": 4.5, "decimal": 5.5, "range": 4.5}  # answer box width (cm)
 LABEL_CHARS = 70  # a question's label quoted in a skip instruction is cut to this many characters
 FILE_SUFFIXES = (".csv", ".xml", ".geojson")
