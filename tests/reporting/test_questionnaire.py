@@ -207,7 +207,7 @@ def test_word_file_holds_questions_choices_and_skip_instructions(rendered):
         "Choose all that apply",
         "☐  other  Other",
         "Ask only if B4 (Where does the income come from?) includes “Other” and B4 does not include “None”.",
-        "Show only if the computed value profit (= B2 - B3) is less than 0.",
+        "This note applies only if the computed value profit (= B2 - B3) is less than 0.",
         "Profit [profit] is negative: check again.",
         "Ask only if this formula holds: string-length(B5) > 3.",
         "Repeat this section as many times as the answer to B6.",
