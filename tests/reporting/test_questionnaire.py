@@ -334,3 +334,16 @@ def test_a_consent_question_goes_on_the_cover(tmp_path):
     written = render_questionnaire(tmp_path / "c.xlsx", tmp_path, langs=("en",))
     text = _docx_text(written[1])
     assert "Informed consent\nRead out: ... Do you agree?" in text
+
+
+def test_a_form_in_one_language_prints_its_labels_with_each_languages_fixed_words(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label", "relevant"])
+    ws.append(["integer", "members", "Jumlah anggota rumah tangga", ""])
+    ws.append(["integer", "children", "Jumlah anak", "${members} > 1"])
+    wb.save(tmp_path / "one.xlsx")
+    written = {p.name: p for p in render_questionnaire(tmp_path / "one.xlsx", tmp_path)}
+    assert "Ask only if 1 (Jumlah anggota rumah tangga) is more than 1." in _docx_text(written["one_en.docx"])
+    assert "Tanyakan hanya jika 1 (Jumlah anggota rumah tangga) lebih dari 1." in _docx_text(written["one_id.docx"])
