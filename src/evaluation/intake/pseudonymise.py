@@ -87,22 +87,22 @@ def key_weakness(text: str) -> str | None:
     Returns
     -------
     str or None
-        The reason (too short, one repeated character, a repeated pattern, a run of consecutive characters, too
-        few distinct characters), or None.
+        The reason, beginning "too short" or "too weak" (one repeated character, a repeated pattern, a run of
+        consecutive characters, too few distinct characters), or None.
     """
     n = len(text)
     if n < MIN_KEY_LENGTH:
-        return f"it has {n} characters, fewer than {MIN_KEY_LENGTH}"
+        return f"too short ({n} characters, at least {MIN_KEY_LENGTH})"
     if len(set(text)) == 1:
-        return "it is one character repeated"
+        return "too weak (one character repeated)"
     for period in range(1, n // 2 + 1):
         if all(text[i] == text[i % period] for i in range(n)):
-            return f"it repeats a pattern of {period} characters"
+            return f"too weak (a pattern of {period} characters repeated)"
     steps = [ord(b) - ord(a) for a, b in itertools.pairwise(text)]
     if sum(abs(d) <= 1 for d in steps) > len(steps) / 2:
-        return "it is mostly runs of consecutive characters (like 1234... or abcd...)"
+        return "too weak (mostly runs of consecutive characters, like 1234... or abcd...)"
     if len(set(text)) < MIN_DISTINCT:
-        return f"it has only {len(set(text))} distinct characters (at least {MIN_DISTINCT})"
+        return f"too weak (only {len(set(text))} distinct characters, at least {MIN_DISTINCT})"
     return None
 
 
@@ -196,7 +196,7 @@ def load_key(synthetic: bool, reason: str = "") -> Key:
     weak = key_weakness(text)
     if weak:
         raise UserError(
-            f"the pseudonymisation key from {source} is too weak: {weak}",
+            f"the pseudonymisation key from {source} is {weak}",
             rule=f"the key has at least {MIN_KEY_LENGTH} characters, at least {MIN_DISTINCT} distinct ones, and "
             "is not a repeated pattern or a run such as 1234...",
             fix=_key_generation_hint(),
