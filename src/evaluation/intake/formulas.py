@@ -4,7 +4,7 @@ An XLSX stores, for a formula cell, the formula and (when the program that saved
 Files written by scripts, or saved by some tools without recalculation, hold formulas without values; read for
 their values (``openpyxl`` ``data_only=True``) these cells are empty, so answers would silently vanish (32 incomes
 in issue 14) and validation would see nothing wrong. The workbook is therefore read a second time for its formulas
-(``data_only=False``): every formula cell whose saved value is empty is an ``xlsx_formula`` error naming file, row
+(``data_only=False``): every formula cell whose saved value is empty is a ``type_xlsx_formula`` error (an unreadable cell, so not reported again as missing) naming file, row
 and column.
 """
 
@@ -42,7 +42,7 @@ def unsaved_formulas(
     Returns
     -------
     list of Problem
-        One ``xlsx_formula`` error per formula cell whose saved value is empty (at most :data:`MAX_REPORTED`,
+        One ``type_xlsx_formula`` error per formula cell whose saved value is empty (at most :data:`MAX_REPORTED`,
         the last one counting the rest); empty when the workbook cannot be opened (the value reading reported it).
     """
     import openpyxl
@@ -68,7 +68,7 @@ def unsaved_formulas(
     for r, name in found[:MAX_REPORTED]:
         out.append(
             Problem(
-                "error", shown, r, name, "", "xlsx_formula",
+                "error", shown, r, name, "", "type_xlsx_formula",
                 "the cell holds a formula without a saved value, so its answer cannot be read (it would count as "
                 "blank)",
                 "open the workbook in Excel or LibreOffice and save it (the formulas are then computed and their "
@@ -77,7 +77,7 @@ def unsaved_formulas(
         )  # fmt: skip
     if len(found) > MAX_REPORTED:
         out[-1] = Problem(
-            "error", shown, found[MAX_REPORTED - 1][0], found[MAX_REPORTED - 1][1], "", "xlsx_formula",
+            "error", shown, found[MAX_REPORTED - 1][0], found[MAX_REPORTED - 1][1], "", "type_xlsx_formula",
             f"this and {len(found) - MAX_REPORTED} more formula cells have no saved value",
             "open the workbook in Excel or LibreOffice and save it, or export values only, and run again",
             count=len(found) - MAX_REPORTED + 1,

@@ -1,6 +1,7 @@
 """Personal data typed where it is not expected: NIK-like and phone-like text, found and masked.
 
-Two patterns, spaces, dashes and dots allowed between digits:
+Two patterns, spaces and dashes allowed between digits (not dots: the ministry's region codes such as
+``62.01.01.2001`` are written with dots and are not personal data):
 
 * :data:`NIK_LIKE`: a run of 16 digits (a national ID number, NIK, or a family card number, KK);
 * :data:`PHONE_LIKE`: an Indonesian phone number, ``+62``, ``62`` or ``08`` followed by 7 to 12 digits.
@@ -18,11 +19,11 @@ import re
 
 __all__ = ["LONG_DIGITS", "NIK_LIKE", "PHONE_LIKE", "mask_value", "personal_kind"]
 
-_SEP = r"[ .\-]?"
+_SEP = r"[ \-]?"
 NIK_LIKE = re.compile(rf"(?<![\d])\d(?:{_SEP}\d){{15}}(?![\d])")
 PHONE_LIKE = re.compile(rf"(?<![\w+])(?:\+62|62|08)(?:{_SEP}\d){{7,12}}(?![\d])")
 LONG_DIGITS = 10
-_LONG = re.compile(rf"(?<![\d])\d(?:[ .,\-]?\d){{{LONG_DIGITS - 1},}}(?![\d])")
+_LONG = re.compile(rf"(?<![\d])\d(?:[ ,\-]?\d){{{LONG_DIGITS - 1},}}(?![\d])")
 NIK_KEEP = 4
 
 

@@ -98,6 +98,7 @@ class Problem:
         # every value a report shows is masked where it looks like a NIK, a phone number or a long digit run
         # (a NIK typed into an income cell), whatever the column (:func:`evaluation.intake.patterns.mask_value`)
         object.__setattr__(self, "value", mask_value(str(self.value)))
+        object.__setattr__(self, "message", mask_value(str(self.message)))  # some messages quote the cell
 
     def render(self) -> str:
         """Write the problem as one paragraph, as the command line prints a single problem.
