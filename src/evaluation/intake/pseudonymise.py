@@ -198,7 +198,7 @@ def load_key(synthetic: bool, reason: str = "") -> Key:
         raise UserError(
             f"the pseudonymisation key from {source} is {weak}",
             rule=f"the key has at least {MIN_KEY_LENGTH} characters, at least {MIN_DISTINCT} distinct ones, and "
-            "is not a repeated pattern or a run such as 1234...",
+            "is not a repeated pattern or a run of consecutive characters (1234, abcd)",
             fix=_key_generation_hint(),
         )
     return Key(text.encode("utf-8"), source)
