@@ -4,8 +4,8 @@ An XLSX stores, for a formula cell, the formula and (when the program that saved
 Files written by scripts, or saved by some tools without recalculation, hold formulas without values; read for
 their values (``openpyxl`` ``data_only=True``) these cells are empty, so answers would silently vanish (32 incomes
 in issue 14) and validation would see nothing wrong. The workbook is therefore read a second time for its formulas
-(``data_only=False``): every formula cell whose saved value is empty is a ``type_xlsx_formula`` error (an unreadable cell, so not reported again as missing) naming file, row
-and column.
+(``data_only=False``): every formula cell whose saved value is empty is a ``type_xlsx_formula`` error naming
+file, row and column (an unreadable cell, so not reported again as missing).
 """
 
 from __future__ import annotations
