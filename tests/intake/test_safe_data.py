@@ -38,6 +38,7 @@ from evaluation.intake.pseudonymise import (
     load_key,
     pseudonym,
 )
+from evaluation.intake.tables import load_dataset
 from evaluation.synthetic.demo import generate
 from evaluation.synthetic.kobo import write_kobo_demo
 from tests.conftest import write_config
@@ -78,6 +79,7 @@ def test_a_copied_synthetic_flag_does_not_unlock_the_demo_key(tmp_path, small, n
     manifest = _intake_json(out)
     assert manifest["pseudonym_key"] == f"environment variable {ENV_KEY}" and manifest["synthetic"] is False
     assert not (out / "dataset.json").exists() and not (out / "truth.json").exists()  # reports will not say synthetic
+    assert load_dataset(out).synthetic is False
     demo_ids = {pseudonym(x, Key(DEMO_KEY, "demo"), "family") for x in small.roster["family_id"]}
     assert not demo_ids & set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"])
 
@@ -106,7 +108,7 @@ def test_a_set_key_always_wins_over_the_demo_key(tmp_path, small, monkeypatch):
     assert manifest["demo_key"] is False and manifest["synthetic"] is True  # still proven synthetic
     want = {pseudonym(x, Key(KEY_A.encode(), "a"), "family") for x in small.roster["family_id"]}
     assert set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"]) == want
-    assert (out / "truth.json").is_file()
+    assert (out / "truth.json").is_file() and load_dataset(out).synthetic is True
 
 
 @pytest.mark.parametrize(

@@ -324,6 +324,14 @@ def test_a_symlinked_notebook_leaving_the_project_is_refused(tmp_path, monkeypat
         manifest_check.check_manifest(manifest, "manifest.json", tmp_path / "out")
 
 
+def test_the_manifest_records_the_key_fingerprint_of_the_processed_data(tmp_path):
+    from evaluation.run.manifest import _key_fingerprint
+
+    (tmp_path / "intake.json").write_text(json.dumps({"key_fingerprint": "0123456789abcdef"}))
+    assert _key_fingerprint(str(tmp_path)) == "0123456789abcdef"
+    assert _key_fingerprint(str(tmp_path / "nowhere")) is None  # partitioned national data: no intake, no key
+
+
 @pytest.mark.slow
 def test_a_real_manifest_passes_and_records_the_key_fingerprint(fresh_runs):
     from evaluation.core.paths import resolve
