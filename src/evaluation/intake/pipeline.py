@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.atomic import replacing_dir
+from evaluation.core.cellsafe import write_csv as write_safe_csv
 from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
@@ -47,6 +48,7 @@ from evaluation.intake.columns import table_variables, type_file
 from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.problems import Problem, Report
+from evaluation.intake.provenance import check_same_key, content_digest, processed_name, synthetic_proof
 from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
 from evaluation.intake.summary import file_facts, write_summary
 from evaluation.intake.validation import (
@@ -322,8 +324,8 @@ def _whole(s: pd.Series) -> bool:
     return bool(np.all(x == np.round(x)))
 
 
-def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
-    """Name the processed directory of a raw data directory: ``<processed_root>/<name of the raw directory>``.
+def processed_dir_for(data_dir: str | Path, processed_root: str | Path, key: Key, digest: str | None = None) -> Path:
+    """Name the processed directory of a raw data directory, keyed by its content and the key's fingerprint.
 
     Parameters
     ----------
@@ -331,13 +333,18 @@ def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
         The raw data directory.
     processed_root : str or path-like
         The root of processed data (``data/processed``).
+    key : Key
+        The pseudonymisation key (only its fingerprint is used).
+    digest : str, optional
+        The raw directory's :func:`~evaluation.intake.provenance.content_digest` (computed when None).
 
     Returns
     -------
     pathlib.Path
-        The absolute processed directory.
+        The absolute processed directory ``<processed_root>/<raw name>-<12 hex digits>``
+        (:func:`evaluation.intake.provenance.processed_name`): never shared by two data sets or two keys.
     """
-    return resolve(processed_root) / resolve(data_dir).name
+    return resolve(processed_root) / processed_name(resolve(data_dir), key.fingerprint, digest)
 
 
 def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path) -> Path:
@@ -366,18 +373,25 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         When the directory cannot be written (``out`` is then left as it was,
         :func:`evaluation.core.paths.replacing_dir`).
     """
+    proof = synthetic_proof(intake.data_dir)
     with replacing_dir(out) as tmp:
         for table, df in tables.items():
-            df.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
-        intake.report.data_quality().to_csv(tmp / QUALITY_FILE, index=False, lineterminator="\n")
+            write_safe_csv(df, tmp / f"{table}.csv")
+        write_safe_csv(intake.report.data_quality(), tmp / QUALITY_FILE)
         write_summary(tmp, intake.files, intake.report)  # per file: what the intake did (the reports show it)
-        for name in ("dataset.json", "truth.json"):
+        # the data set's description and true effects travel only with proven synthetic data (or undeclared ones)
+        copied = ("dataset.json", "truth.json") if proof.synthetic else () if proof.declared else ("dataset.json",)
+        for name in copied:
             if (intake.data_dir / name).is_file():
                 shutil.copyfile(intake.data_dir / name, tmp / name)
         manifest = {
             "source": shown_path(intake.data_dir),
             "sources_sha256": intake.sources,
+            "content_sha256": content_digest(intake.data_dir),
+            "synthetic": proof.synthetic,
             "pseudonym_key": key.source,
+            "key_fingerprint": key.fingerprint,
+            "demo_key": key.demo,
             "rows": {t: len(df) for t, df in tables.items()},
             "errors": 0,
             "warnings": len(intake.report.warnings),
@@ -454,9 +468,12 @@ def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook
     """
     cb = codebook or load_codebook()
     intake = validate(data_dir, cb, treated_value)
-    key = load_key(bool(intake.metadata.get("synthetic", False)))
+    proof = synthetic_proof(intake.data_dir)  # synthetic is proven by the generator's file hashes, never declared
+    key = load_key(proof.synthetic, proof.reason)
+    digest = content_digest(intake.data_dir)
+    check_same_key(resolve(processed_root), shown_path(intake.data_dir), digest, key.fingerprint, key.demo)
     tables = analysis_ready(intake, cb, key)
-    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root))
+    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root, key, digest))
     return out, intake
 
 
@@ -508,8 +525,11 @@ def ensure_processed(data_dir: str | Path, processed_root: str | Path, codebook:
     d = resolve(data_dir)
     if is_processed(d):
         return d
-    out = processed_dir_for(d, processed_root)
-    if is_processed(out) and d.is_dir():
+    if not d.is_dir():
+        return prepare(d, processed_root, codebook, treated_value)[0]
+    proof = synthetic_proof(d)
+    out = processed_dir_for(d, processed_root, load_key(proof.synthetic, proof.reason))
+    if is_processed(out):
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         current = {p.name: _sha256(p) for paths in discover(d).values() for p in paths}
         if manifest.get("sources_sha256") == current:
