@@ -106,9 +106,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_instrument(args: argparse.Namespace) -> int:
     from evaluation.intake.instrument import write_instrument
+    from evaluation.reporting.questionnaire import render_questionnaire
 
     paths = write_instrument(args.out)
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
+    printed = [p for form in paths for p in render_questionnaire(form, form.parent)]
+    print("Printable questionnaires written (PDF, Word for editing): " + ", ".join(map(str, printed)))
     return 0
 
 

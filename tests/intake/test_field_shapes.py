@@ -22,9 +22,17 @@ from evaluation.intake.codebook import load_codebook
 from evaluation.intake.columns import MISSING_MARKERS, SENTINELS
 from evaluation.intake.coverage import MIN_FILLED, WELL_FILLED, plan_outcomes
 from evaluation.intake.pipeline import ValidationFailed, prepare, read_intake
+from evaluation.intake.pseudonymise import ENV_KEY
 from evaluation.synthetic.demo import generate
 
 ROOT = Path(__file__).resolve().parents[2]
+TEST_KEY = "a-test-key-of-at-least-thirty-two-characters"
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch):
+    """Changed demo files are no longer proven synthetic: a set key (the same for the unchanged copy) is needed."""
+    monkeypatch.setenv(ENV_KEY, TEST_KEY)
 
 
 @pytest.fixture(scope="module")

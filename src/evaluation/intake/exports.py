@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.core.paths import PROJ_ROOT
+from evaluation.intake.formulas import unsaved_formulas
 from evaluation.intake.parsing import is_blank
 from evaluation.intake.problems import Problem, Report
 
@@ -346,6 +347,7 @@ def read_xlsx(path: Path, report: Report) -> RawFile | None:
         rows.append(i)
         data.append(vals)
     wb.close()
+    report.extend(unsaved_formulas(path, shown, header, dict(zip(rows, data, strict=True))))  # issue 14, kind 5
     header, data = _clean_header(header, data, shown, report)
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
     return RawFile(path, "", frame, rows, system, shown)
@@ -416,9 +418,10 @@ def read_zip(path: Path, report: Report) -> RawFile | None:
                "put each table's export in its own file (roster, monitoring, survey_<wave>)")  # fmt: skip
         return None
     info, content = mains[0]
-    report.add(Problem("note", shown, None, "", "", "zip_export", f"{info.filename} read from the archive", "",
+    member = f"{shown}:{info.filename}"
+    report.add(Problem("note", member, None, "", "", "zip_export", f"{info.filename} read from the archive", "",
                        count=1))  # fmt: skip
-    return read_csv(path, report, data=content, shown=f"{shown}:{info.filename}")
+    return read_csv(path, report, data=content, shown=member)
 
 
 def read_export(path: Path, report: Report) -> RawFile | None:

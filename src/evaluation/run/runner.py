@@ -247,6 +247,23 @@ def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: st
         ) from exc
 
 
+def write_instrument_files(out: Path, cfg: Config) -> list[Path]:
+    """The run's XLSForms (from its codebook) and their printable questionnaires (PDF, Word; id and en) in ``out``.
+
+    The XLSX files are normalised (no save time in them), so two runs write the same bytes and ``verify`` can
+    compare them like every other output.
+    """
+    from evaluation.core.atomic import write_bytes
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.instrument import write_instrument
+    from evaluation.reporting.questionnaire import fixed_zip, render_questionnaire
+
+    forms = write_instrument(out / "prokus_household_survey.xlsx", load_codebook(cfg.run.codebook))
+    for form in forms:
+        write_bytes(form, fixed_zip(Path(form).read_bytes()))
+    return [*forms, *(p for form in forms for p in render_questionnaire(form, out))]
+
+
 def _update_latest(reports: Path, run_id: str) -> None:
     link = reports / "latest"
     tmp = reports / f".latest-{os.getpid()}"
@@ -329,6 +346,7 @@ def run(
     write_results(merged, partial / "results.json")
     write_manifest(manifest, partial)  # first, so that the landing page can link it
     render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
+    write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
     write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
     partial.rename(final)
     _update_latest(reports, rid)
