@@ -225,7 +225,7 @@ def _identity_proof(meta: dict, roster: pd.DataFrame, codebook: Codebook) -> str
     """Check the roster's identifiers against the generator's record; return why they differ ("" when equal)."""
     recorded = meta.get(IDENTITIES_FIELD)
     if not isinstance(recorded, str) or not recorded:
-        return "it records no digest of the generator's identifiers"
+        return "it records no digest of the generator's identifiers (an older demo: run prokus-eval demo-data again)"
     columns = identity_columns(codebook)
     if meta.get(IDENTITIES_COLUMNS) != list(columns):
         return (
