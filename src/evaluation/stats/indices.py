@@ -90,7 +90,7 @@ def standardised_index(
         zr = zr[~np.isnan(zr).any(axis=1)]
         if zr.shape[0] <= k:
             raise ValueError("too few complete reference rows for the Anderson covariance matrix")
-        w = np.linalg.inv(np.cov(zr, rowvar=False)).sum(axis=1)
+        w = np.linalg.inv(np.atleast_2d(np.cov(zr, rowvar=False))).sum(axis=1)  # 2-d also for one component
     else:
         raise ValueError(f"method must be 'anderson' or 'klk', got {method!r}")
     obs = ~np.isnan(Z)
