@@ -193,3 +193,37 @@ def test_run_of_the_constant_case_for_one_region(tmp_path, small_demo):
     assert f"{SCOPE}.cost_benefit.income_bcr" in results
     page = re.sub(r"<[^>]+>", " ", (run / SCOPE / "report.html").read_text(encoding="utf-8"))
     assert t("degenerate_cell_no_variation", "id") in page  # the notebook's language (config: id)
+
+
+def test_a_degenerate_primary_outcome_keeps_dose_and_subgroup_results_of_the_others(opened):
+    """A constant primary outcome leaves the dose-response and subgroup effects of the other outcomes unchanged.
+
+    ``household_income`` 0 for every family of the region: those of the clean data, except what depends on income
+    (the income-tercile subgroups, their disclosure counts) or on the number of tests (Holm); both sections say why
+    income is missing; cost-benefit keeps the consumption benefit.
+    """
+    income = "household_income"
+
+    def flat_income(survey, rows):
+        survey.loc[rows, income] = 0
+
+    clean, flat = _context(opened), _context(opened, flat_income)
+    views = View.of(flat)
+    for compute, show in (
+        (heterogeneity.compute_heterogeneity, heterogeneity.show_heterogeneity),
+        (heterogeneity.compute_dose_response, heterogeneity.show_dose_response),
+    ):
+        got, want = compute(flat), compute(clean)
+
+        def kept(keys):
+            depends = (f".{income}.", "holm", "tests.n", "income_tercile", ".disclosure.")  # terciles: of income
+            return {k: v for k, v in keys.items() if not any(d in k for d in depends)}
+
+        assert kept(got.keys) == kept(want.keys) and kept(got.keys)
+        assert not any(f".{income}." in k for k in got.keys if "disclosure" not in k)
+        section = show(got, views)
+        assert any(t("degenerate_cell_no_variation", "en") in n for n in section.notes)
+    cba = costbenefit.compute_cost_benefit(flat, Intermediates(flat))
+    assert f"{SCOPE}.cost_benefit.consumption_bcr" in cba.keys and f"{SCOPE}.cost_benefit.income_bcr" not in cba.keys
+    notes = costbenefit.show_cost_benefit(cba, views).parts[0].notes
+    assert any(flat.codebook[income].label("en") in n for n in notes)

@@ -17,6 +17,8 @@ from evaluation.stats import effects
 from evaluation.stats.bootstrap import wcr_did
 from evaluation.stats.degenerate import REASONS, Degeneracy, NotEstimable, outcome_degeneracy, reason_of
 from evaluation.stats.designs import ancova_vs_did
+from evaluation.stats.dose import dose_response
+from evaluation.stats.heterogeneity import heterogeneity
 from evaluation.stats.indices import add_indices, left_out_components
 from evaluation.stats.multiple import romano_wolf_did
 from evaluation.stats.power import power_table
@@ -217,3 +219,24 @@ def test_power_and_ancova_skip_the_degenerate_outcome_only():
     anc, akeys = ancova_vs_did(df, "R", ["y", "flat", "empty_end"], DESIGN)
     assert list(anc["outcome"]) == ["y"]
     assert not any(".flat." in k or ".empty_end." in k for k in akeys)
+
+
+def test_dose_response_and_heterogeneity_skip_the_degenerate_outcome_only():
+    df = _panel()
+    rng = np.random.default_rng(11)
+    families = df["family_id"].unique()
+    df["sessions"] = df["family_id"].map(dict(zip(families, rng.integers(0, 12, families.size), strict=True)))
+    df["sex"] = df["family_id"].map(
+        dict(zip(families, np.where(rng.random(families.size) < 0.4, "f", "m"), strict=True))
+    )
+    df["empty_end"] = df["y"].where(df["wave"] != "endline")
+    for outcome in ("flat", "empty_end"):
+        table, keys = dose_response(df, "R", ["y", outcome, "z"], DESIGN, ["sessions"])
+        clean_table, clean_keys = dose_response(df, "R", ["y", "z"], DESIGN, ["sessions"])
+        pd.testing.assert_frame_equal(table, clean_table)
+        assert keys == clean_keys
+        het, hkeys = heterogeneity(df, "R", ["y", outcome, "z"], DESIGN, ["sex"])
+        clean_het, clean_hkeys = heterogeneity(df, "R", ["y", "z"], DESIGN, ["sex"])
+        pd.testing.assert_frame_equal(het, clean_het)
+        assert hkeys == clean_hkeys
+        assert all(np.isfinite(v) for v in hkeys.values() if isinstance(v, float))

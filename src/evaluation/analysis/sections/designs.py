@@ -35,8 +35,8 @@ def compute_ancova_did(ctx: Context) -> Computed:
     -------
     Computed
         Keys ``<scope>.<outcome>.ancova.*`` and the event study's keys; shown: ``table`` (one row per outcome:
-        DiD, ANCOVA, intervals, autocorrelation, SE ratio) and ``events`` (one row per outcome and wave; empty
-        without a midline).
+        DiD, ANCOVA, intervals, autocorrelation, SE ratio), ``events`` (one row per outcome and wave; empty
+        without a midline) and ``left_out`` (the degenerate outcomes and why, :mod:`evaluation.stats.degenerate`).
     """
     d = ctx.design
     table, keys = designs.ancova_vs_did(ctx.panel, ctx.scope, ctx.outcomes, d, fixed_effects=ctx.fixed_effects)
@@ -114,7 +114,8 @@ def compute_power(ctx: Context) -> Computed:
     Computed
         Keys ``<scope>.<outcome>.power.*``; shown: ``table`` (one row per outcome: SD, ICC, autocorrelation, MDE
         of an endline comparison, DiD and ANCOVA, in the outcome's unit, and the DiD MDE in SD), ``power`` and
-        ``primary`` (the outcome of the sentence).
+        ``primary`` (the outcome of the sentence). ``left_out``: the degenerate outcomes
+        (no MDE) and why.
     """
     pw = ctx.plan.inference.power
     table, keys = power_mod.power_table(ctx.panel, ctx.scope, ctx.outcomes, ctx.design, pw)
