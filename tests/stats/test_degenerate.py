@@ -14,14 +14,17 @@ import pytest
 from evaluation import estimators
 from evaluation.core.config import DesignSettings
 from evaluation.stats import effects
+from evaluation.stats.attrition import ipw_did
 from evaluation.stats.bootstrap import wcr_did
 from evaluation.stats.degenerate import REASONS, Degeneracy, NotEstimable, outcome_degeneracy, reason_of
 from evaluation.stats.designs import ancova_vs_did
 from evaluation.stats.dose import dose_response
 from evaluation.stats.heterogeneity import heterogeneity
 from evaluation.stats.indices import add_indices, left_out_components
+from evaluation.stats.lee_bounds import lee_bounds_did
 from evaluation.stats.multiple import romano_wolf_did
 from evaluation.stats.power import power_table
+from evaluation.stats.regression import dummies, identified_dummies
 
 DESIGN = DesignSettings()
 COMMON = dict(period="wave", before="baseline", after="endline")
@@ -240,3 +243,33 @@ def test_dose_response_and_heterogeneity_skip_the_degenerate_outcome_only():
         pd.testing.assert_frame_equal(het, clean_het)
         assert hkeys == clean_hkeys
         assert all(np.isfinite(v) for v in hkeys.values() if isinstance(v, float))
+
+
+# ----------------------------------------------------------------------------------------------------- pooled scopes
+def test_identified_dummies_drop_absent_levels_and_an_absent_reference():
+    fe = dummies(np.array(["a", "b", "c", "b", "c"]))  # columns b, c; reference a
+    assert identified_dummies(fe).tolist() == [True, True]
+    assert identified_dummies(fe[[1, 3]]).tolist() == [False, False]  # only b left: c absent, b = the constant
+    assert identified_dummies(fe[[0, 1, 3]]).tolist() == [True, False]  # c absent
+    assert identified_dummies(fe[[1, 2]]).tolist() == [False, True]  # reference a absent: b becomes it
+
+
+def test_pooled_did_and_ipw_with_region_effects_when_one_region_lacks_the_outcome_at_endline():
+    """Nationally, a region without the outcome at endline drops out of that outcome's pooled estimate only."""
+    df = _panel(n=240, G=24)
+    df["region"] = np.where(df["village"] < "V08", "R1", np.where(df["village"] < "V16", "R2", "R3"))
+    df["household_size"] = 4.0 + (df.index % 3)
+    gone = df.assign(y=df["y"].where(~((df["region"] == "R1") & (df["wave"] == "endline"))))
+    pooled = effects.difference_in_differences(gone, "N", ["y", "z"], DESIGN, fixed_effects="region")
+    without = effects.difference_in_differences(
+        gone[gone["region"] != "R1"], "N", ["y"], DESIGN, fixed_effects="region"
+    )
+    assert pooled.failures == {}
+    assert pooled.estimates["y"].estimate == pytest.approx(without.estimates["y"].estimate, rel=1e-12)
+    assert pooled.estimates["y"].se == pytest.approx(without.estimates["y"].se, rel=1e-12)
+    full = effects.difference_in_differences(df, "N", ["z"], DESIGN, fixed_effects="region")
+    assert pooled.estimates["z"] == full.estimates["z"]  # every region present: unchanged
+    table, _ = ipw_did(gone, "N", ["y", "z"], DESIGN, ["household_size"], fixed_effects="region")
+    assert list(table["outcome"]) == ["y", "z"] and np.isfinite(table["se"]).all()
+    lee, _ = lee_bounds_did(df.assign(y=0.0), "N", ["y", "z"], DESIGN, n_boot=19, seed=1)
+    assert list(lee["outcome"]) == ["z"]

@@ -19,7 +19,7 @@ from evaluation.core.keys import key
 from evaluation.stats import estimators
 from evaluation.stats.degenerate import Degeneracy, outcome_degeneracy, reason_of
 from evaluation.stats.inference import t_critical
-from evaluation.stats.regression import clustered_by, with_dummies
+from evaluation.stats.regression import clustered_by, identified_dummies, with_dummies
 from evaluation.stats.results import Estimate
 
 
@@ -89,6 +89,23 @@ class Effects:
             if why.arm is not None:
                 out[key(scope, outcome, self.method, "reason_arm")] = why.arm
         return out
+
+
+def _present(pan: pd.DataFrame, outcome: str, design: DesignSettings, covariates: tuple[str, ...]) -> tuple[str, ...]:
+    """The fixed-effect indicators the DiD of ``outcome`` can estimate (:func:`identified_dummies`).
+
+    A level (region) where the outcome has no family with both waves, e.g. a question renamed in one region's
+    endline, is left out of the pooled estimate instead of making it rank deficient; with every level present the
+    indicators are all kept and the estimate is unchanged.
+    """
+    if not covariates:
+        return covariates
+    y, period = pan[outcome], pan[design.period]
+    both = set(pan.loc[y.notna() & (period == design.before), design.unit])
+    both &= set(pan.loc[y.notna() & (period == design.after), design.unit])
+    rows = pan[(period == design.before) & pan[design.unit].isin(both)]
+    keep = identified_dummies(rows[list(covariates)].to_numpy(float))
+    return tuple(c for c, k in zip(covariates, keep, strict=True) if k)
 
 
 def sample_summary(
@@ -445,7 +462,7 @@ def difference_in_differences(
                 after=design.after,
                 unit=design.unit,
                 cluster=design.cluster,
-                covariates=covariates,
+                covariates=_present(pan, outcome, design, covariates),
                 alpha=design.alpha,
             )
         except ValueError as exc:
