@@ -283,7 +283,9 @@ def ipw_did(
             zz = Z[m][:, np.ptp(Z[m], axis=0) > 0]
             p[m] = _logit_probability(obs[m].astype(float), np.column_stack([np.ones(m.sum()), zz]))
         keep = obs
-        fe_kept = fe[keep][:, identified_dummies(fe[keep])]  # a region without the outcome at endline drops out
+        fe_kept, present = fe[keep], identified_dummies(fe[keep])
+        if not present.all():  # a region without the outcome at endline drops out (else the very same array)
+            fe_kept = fe_kept[:, present]
         X = np.column_stack([np.ones(keep.sum()), t[keep], fe_kept])
         fit = clustered_ols(s["d"].to_numpy(float)[keep], X, cluster_codes(s["cluster"][keep]), 1.0 / p[keep])
         inf = fit.inference(1, design.alpha)
