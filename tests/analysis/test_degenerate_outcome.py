@@ -158,9 +158,11 @@ def test_zero_width_interval_is_read_as_no_variation_never_unclear(opened):
     assert w.reading(float("nan"), float("nan")) == "–"
 
 
-@pytest.mark.slow  # two notebooks (3402 and national) in a fresh process, about 60 s here
 def test_run_of_the_constant_case_for_one_region(tmp_path, small_demo):
-    """``prokus-eval run --regions 3402`` on the constant case: exit 0, the report says so, the rest is there."""
+    """``prokus-eval run --regions 3402`` on the constant case: exit 0, the report says so, the rest is there.
+
+    Two notebooks (3402 and national) in a fresh process on 250 families: 35-60 s here, so not marked slow.
+    """
     data = tmp_path / "data"
     data.mkdir()
     for f in small_demo.iterdir():
