@@ -402,3 +402,13 @@ def test_map_columns_reads_label_choices_separators_and_metadata_of_every_tool()
     assert set(m.meta) == {"SubmissionDate", "review_status", "CompletionDate", "formdef_version", "KEY",
                            "meta-instanceID", "_uuid", "__version__"}  # fmt: skip
     assert m.unknown == ("spouse_tksk_sessions", "Desa/kelurahan")  # village is a roster column
+
+
+def test_an_excel_serial_beyond_the_calendar_is_a_parse_error_not_an_overflow():
+    """Found by the property-based test: a date serial of 1e16 in a 'start' cell raised OverflowError."""
+    from evaluation.intake.parsing import ParseError, excel_serial
+
+    for serial, system in ((1e16, 1900), (float("nan"), 1900), (-5.0, 1900), (2_957_004.0, 1904)):
+        with pytest.raises(ParseError, match="not an Excel serial date"):
+            excel_serial(serial, system)
+    assert excel_serial(2_958_465.0, 1900).isoformat() == "9999-12-31"

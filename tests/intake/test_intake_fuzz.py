@@ -102,8 +102,9 @@ def _apply(rows: list[list[str]], dmg: tuple) -> list[list[str]]:
     kind = dmg[0]
     width = max(len(rows[0]), 1)
     if kind == "cell" and len(rows) > 1:
-        r = 1 + dmg[1] % (len(rows) - 1)
-        rows[r][dmg[2] % width] = dmg[3]
+        row, j = rows[1 + dmg[1] % (len(rows) - 1)], dmg[2] % width
+        row.extend([""] * (j + 1 - len(row)))  # a short (damaged) row is padded first
+        row[j] = dmg[3]
     elif kind == "header":
         rows[0][dmg[1] % width] = dmg[2]
     elif kind == "drop_column" and width > 1:
