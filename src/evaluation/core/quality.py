@@ -42,7 +42,7 @@ KIND_TEXT = {
     "utf8_bom": "UTF-8 byte-order mark removed",
     "delimiter": "';' or tab read as the CSV delimiter",
     "column_mapped": "export column (group prefix) mapped to its codebook name",
-    "unknown_column": "column not in the codebook, ignored (listed in the full list)",
+    "unknown_column": "column not in the codebook; ignored",
     "multiple_columns": "select_multiple choice columns joined into one answer",
     "wave_from_file_name": "wave taken from the file name",
     "date_from_submission": "interview date taken from the server's upload time (may be days late)",
