@@ -112,6 +112,11 @@ def _cmd_instrument(args: argparse.Namespace) -> int:
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
     printed = [p for form in paths for p in render_questionnaire(form, form.parent)]
     print("Printable questionnaires written (PDF, Word for editing): " + ", ".join(map(str, printed)))
+    if args.roster:
+        from evaluation.intake.instrument import write_preload
+
+        pre = write_preload(args.roster, args.preload_dir)
+        print(f"Family list for the forms written to {pre} (upload it with the forms; never commit it)")
     return 0
 
 
@@ -156,9 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data-dir", default=None, help="data directory (default from config)")
     r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument(
-        "--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)"
-    )
+    r.add_argument("--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)")
     r.add_argument(
         "--kernels",
         choices=("warm", "fresh"),
@@ -187,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="reports/instrument/prokus_household_survey.xlsx",
         help="household survey XLSForm; the monitoring checklist is written beside it (*_monitoring.xlsx)",
     )
+    i.add_argument("--roster", default=None, help="roster CSV: also write the forms' family list (keluarga.csv)")
+    i.add_argument("--preload-dir", default="deploy/preload", help="where the family list goes (not in git)")
     i.set_defaults(func=_cmd_instrument)
     return p
 

@@ -12,8 +12,9 @@ export, before its columns are typed (:func:`evaluation.intake.columns.type_file
    by :func:`evaluate`); an indicator whose questions are only partly there is an error;
 4. where the export also holds the indicator column, the two must agree (an error names both columns); a row
    whose questions are all blank (not asked, or an older form version) keeps the column's value;
-5. writes the derived indicator into the export's indicator column (adding it when missing) and removes the
-   question columns, so the rest of the intake sees the indicators only.
+5. writes the derived indicator into the export's indicator column where the column is empty or differs within
+   rounding (adding the column when missing; an equal cell is kept as exported) and removes the question
+   columns, so the rest of the intake sees the indicators only.
 
 An export without questions (the indicator columns only, as before issue 12) passes through unchanged. Money
 indicators are rounded to whole rupiah.
@@ -35,8 +36,9 @@ from evaluation.intake.questions import FILES, Node, Question, QuestionBank, cod
 
 __all__ = ["AUX_PREFIXES", "Item", "bank_for", "derive_file", "evaluate", "read_item"]
 
-# Fields the instrument adds around the questions (soft-check confirmations, running totals): dropped at intake.
-AUX_PREFIXES = ("check_", "total_")
+# Fields the instrument adds around the questions (soft-check confirmations, running totals, module notes):
+# dropped at intake.
+AUX_PREFIXES = ("check_", "total_", "source_")
 FORM_OF_TABLE = {"survey": "survey", "programme": "visit"}
 
 
@@ -254,9 +256,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
         last = _last(col).lower()
         if last in questions and questions[last].name not in cols:
             cols[questions[last].name] = col
-        elif last.startswith(AUX_PREFIXES) and last.split("_", 1)[1] in {q.name for q in questions.values()} | {
-            i.name for i in bank.indicators
-        }:
+        elif last.startswith(AUX_PREFIXES):
             aux.append(col)
     if not cols and not aux:
         return
@@ -344,6 +344,9 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                                     "calculate and data/indicators.toml must agree)", raw.table)
                         )  # fmt: skip
                         out.append(cell)
+                        continue
+                    if not np.isnan(d) and g == d:
+                        out.append(cell)  # the same value: the cell goes on as exported (its notes too)
                         continue
                 out.append(_python_number(d))
             frame[col] = out
