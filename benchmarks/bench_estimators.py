@@ -242,10 +242,7 @@ def _run(name: str, path: Path, repeats: int) -> dict:
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", name, str(path), str(repeats)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        capture_output=True, text=True, env=env, check=False,
     )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]

@@ -71,17 +71,8 @@ def test_the_stored_notebook_itself_passes(tmp_path):
         _set("papermill", {"parameters": {}}, "nb_meta"),
         _set("widgets", {}, "nb_meta"),
     ],
-    ids=[
-        "outputs",
-        "count",
-        "execution",
-        "ExecuteTime",
-        "collapsed",
-        "scrolled",
-        "papermill-cell",
-        "papermill-nb",
-        "widgets",
-    ],
+    ids=["outputs", "count", "execution", "ExecuteTime", "collapsed", "scrolled", "papermill-cell", "papermill-nb",
+         "widgets"],
 )
 def test_each_trace_of_execution_is_found_named_and_stripped(tmp_path, edit):
     path = _copy(tmp_path, edit)

@@ -35,10 +35,10 @@ import pytest
 import evaluation.intake
 import evaluation.stats
 
-CHECKED = frozenset(
-    {"GL08", "SS01", "SS03", "PR01", "PR02", "PR03", "PR07", "RT01", "RT03", "GL02", "GL03", "GL06", "GL07"}
-)
+CHECKED = frozenset({"GL08", "SS01", "SS03", "PR01", "PR02", "PR03", "PR07", "RT01", "RT03", "GL02", "GL03", "GL06",
+                     "GL07"})
 CLASS_CHECKED = frozenset({"GL08", "SS01", "SS03"})
+
 
 
 def _modules(package: object) -> list[str]:

@@ -78,7 +78,7 @@ def test_every_scope_has_briefs_technical_report_and_workbook(finished):
         assert 'class="prokus-toc"' in report and "Kartu kinerja M&amp;E" in report
         assert not re.search(r"<script[^>]+src=\"https?:", report), scope  # offline: nothing from a CDN
         assert not re.search(r"<link[^>]+href=\"https?:", report), scope
-    assert 'href="results.json"' in index and "restricted" not in index.split('<p class="note">')[0]
+    assert 'href="results.json"' in index and "restricted" not in index.split("<p class=\"note\">")[0]
 
 
 def test_brief_pdfs_carry_the_headline_numbers_of_results_json(finished):
@@ -154,7 +154,9 @@ def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(f
         if page.name != "index.html":
             assert len(images) == 4, page  # before/after, by region, by family group, scorecard
         assert all(ok for _, ok in images), [src for src, ok in images if not ok]
-        resources = chromium.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
+        resources = chromium.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name);"
+        )
         assert all(r.startswith(("file:", "data:")) for r in resources), resources  # nothing from the network
         errors = [e for e in chromium.get_log("browser") if e["level"] == "SEVERE"]
         assert not errors, (page, errors)

@@ -117,16 +117,8 @@ def test_wcr_did_uses_the_did_regression(demo):
     design = DesignSettings()
     pan = select_scope(demo.panel, "3402")
     table, keys = wcr_did(pan, "3402", ["household_income"], design, n_boot=999, seed=1)
-    e = estimators.did(
-        pan,
-        "household_income",
-        period="wave",
-        treated="treated",
-        before="baseline",
-        after="endline",
-        unit="family_id",
-        cluster="village",
-    )
+    e = estimators.did(pan, "household_income", period="wave", treated="treated", before="baseline",
+                       after="endline", unit="family_id", cluster="village")
     row = table[table["weights"] == "rademacher"].iloc[0]
     assert row["estimate"] == pytest.approx(e.estimate, rel=1e-10)
     assert row["se"] == pytest.approx(e.se, rel=1e-10)

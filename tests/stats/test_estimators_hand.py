@@ -23,13 +23,8 @@ EXACT = 1e-12  # relative tolerance for estimates and standard errors
 QUANTILE = 1e-9  # relative tolerance for numbers involving t quantiles / p-values typed with 10+ digits
 
 # Two-sided 95% t quantiles t_{0.975, df} (t tables).
-T975 = {
-    1: 12.706204736174694,
-    2: 4.302652729749462,
-    3: 3.1824463052837078,
-    4: 2.7764451051977934,
-    5: 2.5705818356363146,
-}
+T975 = {1: 12.706204736174694, 2: 4.302652729749462, 3: 3.1824463052837078, 4: 2.7764451051977934,
+        5: 2.5705818356363146}
 
 
 def approx(x: float, rel: float = EXACT) -> object:
@@ -166,7 +161,9 @@ def test_pre_post_equals_ols_of_change_on_constant() -> None:
     n = 37
     b = rng.normal(size=n)
     a = b + 0.3 + rng.normal(size=n)
-    df = pd.DataFrame({"u": np.r_[np.arange(n), np.arange(n)], "t": ["pre"] * n + ["post"] * n, "y": np.r_[b, a]})
+    df = pd.DataFrame(
+        {"u": np.r_[np.arange(n), np.arange(n)], "t": ["pre"] * n + ["post"] * n, "y": np.r_[b, a]}
+    )
     est = pre_post(df, "y", "u", "t", "pre", "post")
     d = a - b
     assert est.estimate == approx(d.mean(), 1e-12)
@@ -270,16 +267,8 @@ def test_did_panel_drops_incomplete_units_and_takes_baseline_covariates() -> Non
     )
     full = pd.concat([df, extra], ignore_index=True)
     est = did(full, "y", "wave", "treated", "baseline", "endline", unit="unit", covariates=["x"])
-    ref = did(
-        df.assign(x=np.repeat([1.0, 2.0, 3.0, 4.0, 5.0], 2)),
-        "y",
-        "wave",
-        "treated",
-        "baseline",
-        "endline",
-        unit="unit",
-        covariates=("x",),
-    )
+    ref = did(df.assign(x=np.repeat([1.0, 2.0, 3.0, 4.0, 5.0], 2)), "y", "wave", "treated", "baseline",
+              "endline", unit="unit", covariates=("x",))
     assert est.n_dropped == 3
     assert est.n_units == 5
     assert est.estimate == approx(ref.estimate, 1e-12)
@@ -371,21 +360,8 @@ def test_estimate_record_hand() -> None:
     est = pre_post(pre_post_frame(), "income", "family_id", "wave", "baseline", "endline", cluster="village")
     d = est.to_dict()
     assert list(d) == [
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "n_obs",
-        "n_units",
-        "n_clusters",
-        "method",
-        "outcome",
-        "vcov",
-        "df_resid",
-        "alpha",
-        "n_dropped",
-        "design",
+        "estimate", "se", "ci_low", "ci_high", "p_value", "n_obs", "n_units", "n_clusters", "method",
+        "outcome", "vcov", "df_resid", "alpha", "n_dropped", "design",
     ]
     assert type(d["estimate"]) is float and type(d["n_obs"]) is int and type(d["n_clusters"]) is int
     json.dumps(d)  # plain Python types only

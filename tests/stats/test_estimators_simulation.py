@@ -95,17 +95,8 @@ def simulate(rng: np.random.Generator, design: Design, cross_sections: bool = Fa
     x_b = rng.normal(size=n)
     a_a, x_a = (rng.normal(size=n), rng.normal(size=n)) if cross_sections else (a_b, x_b)
     y_b = MU + level + a_b + 0.5 * x_b + rng.normal(size=n) * (1 + 0.5 * np.abs(x_b))
-    y_a = (
-        MU
-        + level
-        + a_a
-        + 0.5 * x_a
-        + LAMBDA
-        + trend
-        + 0.3 * x_a
-        + TAU * d_a
-        + rng.normal(size=n) * (1 + 0.5 * d_a + 0.5 * np.abs(x_a))
-    )
+    y_a = (MU + level + a_a + 0.5 * x_a + LAMBDA + trend + 0.3 * x_a + TAU * d_a
+           + rng.normal(size=n) * (1 + 0.5 * d_a + 0.5 * np.abs(x_a)))
     unit_b = np.arange(n)
     unit_a = unit_b + n if cross_sections else unit_b
     stays = rng.random(n) >= ATTRITION
@@ -162,7 +153,9 @@ def check_bias_and_coverage(
     mc_se = err.std(ddof=1) / np.sqrt(reps)
     assert abs(err.mean()) <= BIAS_SE * mc_se, f"bias {err.mean():.4g} exceeds {BIAS_SE} x MC SE {mc_se:.4g}"
     coverage = np.mean((lo <= truth) & (truth <= hi))
-    assert COVER_LOW <= coverage <= cover_high, f"95% CI coverage {coverage:.3f} outside [{COVER_LOW}, {cover_high}]"
+    assert COVER_LOW <= coverage <= cover_high, (
+        f"95% CI coverage {coverage:.3f} outside [{COVER_LOW}, {cover_high}]"
+    )
 
 
 @pytest.mark.slow
@@ -215,14 +208,15 @@ def test_project_generator_recovers_truth() -> None:
     with the same 92-98% coverage band and bias bound.
     """
     from evaluation.synthetic import demo as synthetic  # the project's own generator: a rename must fail, not skip
-
     outcome = "household_income"
     rows: dict[str, list] = {"did": [], "pre_post": []}
     truths: dict[str, list] = {"did": [], "pre_post": []}
     for seed in range(R_PROJECT):
         data = synthetic.generate(families_per_region=200, comparison_per_region=200, seed=1000 + seed)
         panel = data.panel
-        est = did(panel, outcome, "wave", "treated", "baseline", "endline", unit="family_id", cluster="village")
+        est = did(
+            panel, outcome, "wave", "treated", "baseline", "endline", unit="family_id", cluster="village"
+        )
         rows["did"].append(_row(est))
         truths["did"].append(data.truth[f"national.{outcome}.att"])
         prokus = panel[panel["treated"] == 1]

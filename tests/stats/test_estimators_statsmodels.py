@@ -54,20 +54,10 @@ def make_panel(n_units: int, seed: int, cluster_kind: str | None) -> pd.DataFram
     y_b = 10 + x1_b + v_eff + rng.normal(size=n_units) * (1 + x2_b)
     y_a = y_b + 0.7 + 1.3 * treated + 0.4 * x1_b + 0.5 * v_eff + rng.normal(size=n_units) * (1 + treated)
     unit = np.arange(n_units) * 7 + 3  # non-contiguous ids
-    base = pd.DataFrame(
-        {"unit": unit, "wave": "baseline", "y": y_b, "treated": treated, "x1": x1_b, "x2": x2_b, "village": village}
-    )
-    end = pd.DataFrame(
-        {
-            "unit": unit,
-            "wave": "endline",
-            "y": y_a,
-            "treated": treated,
-            "x1": x1_b + rng.normal(size=n_units),
-            "x2": x2_b * 2,
-            "village": village,
-        }
-    )
+    base = pd.DataFrame({"unit": unit, "wave": "baseline", "y": y_b, "treated": treated, "x1": x1_b,
+                         "x2": x2_b, "village": village})
+    end = pd.DataFrame({"unit": unit, "wave": "endline", "y": y_a, "treated": treated,
+                        "x1": x1_b + rng.normal(size=n_units), "x2": x2_b * 2, "village": village})
     end = end[rng.random(n_units) > 0.08]  # attrition
     df = pd.concat([base, end], ignore_index=True)
     df.loc[rng.random(len(df)) < 0.04, "y"] = np.nan
@@ -141,27 +131,15 @@ def test_did_panel_matches_statsmodels(n_units: int, cluster_kind: str | None, c
     """Reference: statsmodels 0.15 OLS of the first difference on [1, treated, baseline covariates]."""
     df = make_panel(n_units, SEEDS[n_units], cluster_kind)
     cluster = None if cluster_kind is None else "village"
-    est = did(
-        df,
-        "y",
-        "wave",
-        "treated",
-        "baseline",
-        "endline",
-        unit="unit",
-        cluster=cluster,
-        covariates=covariates,
-        alpha=0.10,
-    )
+    est = did(df, "y", "wave", "treated", "baseline", "endline", unit="unit", cluster=cluster,
+              covariates=covariates, alpha=0.10)
     cols = ["y", "treated", *covariates] + ([cluster] if cluster else [])
     w = wide(df, cols)
     need = ["y_baseline", "y_endline"] + [f"{c}_baseline" for c in covariates]
     w = w.dropna(subset=need)
     d = (w["y_endline"] - w["y_baseline"]).to_numpy(float)
-    X = np.column_stack(
-        [np.ones(len(w)), w["treated_baseline"].to_numpy(float)]
-        + [w[f"{c}_baseline"].to_numpy(float) for c in covariates]
-    )
+    X = np.column_stack([np.ones(len(w)), w["treated_baseline"].to_numpy(float)]
+                        + [w[f"{c}_baseline"].to_numpy(float) for c in covariates])
     groups = None if cluster is None else w["village_baseline"].to_numpy()
     ref = fit_reference(d, X, groups, 0.10)
     assert_matches(est, ref, 1)
@@ -176,14 +154,14 @@ def test_ancova_matches_statsmodels(n_units: int, cluster_kind: str | None, cova
     """Reference: statsmodels 0.15 OLS of endline y on [1, treated, baseline y, baseline covariates]."""
     df = make_panel(n_units, SEEDS[n_units] + 1, cluster_kind)
     cluster = None if cluster_kind is None else "village"
-    est = ancova(df, "y", "unit", "wave", "treated", "baseline", "endline", cluster=cluster, covariates=covariates)
+    est = ancova(df, "y", "unit", "wave", "treated", "baseline", "endline", cluster=cluster,
+                 covariates=covariates)
     cols = ["y", "treated", *covariates] + ([cluster] if cluster else [])
     w = wide(df, cols)
     w = w.dropna(subset=["y_baseline", "y_endline"] + [f"{c}_baseline" for c in covariates])
-    X = np.column_stack(
-        [np.ones(len(w)), w["treated_baseline"].to_numpy(float), w["y_baseline"].to_numpy(float)]
-        + [w[f"{c}_baseline"].to_numpy(float) for c in covariates]
-    )
+    X = np.column_stack([np.ones(len(w)), w["treated_baseline"].to_numpy(float),
+                         w["y_baseline"].to_numpy(float)]
+                        + [w[f"{c}_baseline"].to_numpy(float) for c in covariates])
     groups = None if cluster is None else w["village_baseline"].to_numpy()
     ref = fit_reference(w["y_endline"].to_numpy(float), X, groups, 0.05)
     assert_matches(est, ref, 1)
@@ -208,7 +186,9 @@ def test_did_repeated_cross_section_matches_statsmodels(
     rows = df.dropna(subset=["y", *covariates])
     t = rows["treated"].to_numpy(float)
     post = (rows["wave"] == "endline").to_numpy(float)
-    X = np.column_stack([np.ones(len(rows)), t, post, t * post] + [rows[c].to_numpy(float) for c in covariates])
+    X = np.column_stack(
+        [np.ones(len(rows)), t, post, t * post] + [rows[c].to_numpy(float) for c in covariates]
+    )
     groups = None if cluster is None else rows["village"].to_numpy()
     ref = fit_reference(rows["y"].to_numpy(float), X, groups, 0.05)
     assert_matches(est, ref, 3)

@@ -96,11 +96,8 @@ def _rates(n: int) -> pd.DataFrame:
 def test_attrition_rates(n, hidden):
     """A level's ProKUS rate over k-1 baseline families goes with the next smallest level's (they add to 'all')."""
     rates = _rates(n)
-    keys = {
-        f"s.attrition.{c}_{lv}.{g}": 0.1
-        for c, lv in zip(rates["characteristic"], rates["level"], strict=True)
-        for g in ("prokus", "comparison")
-    }
+    keys = {f"s.attrition.{c}_{lv}.{g}": 0.1 for c, lv in zip(rates["characteristic"], rates["level"], strict=True)
+            for g in ("prokus", "comparison")}
     mask, kept = small_cells.attrition_suppression(rates, "s", keys, K)
     assert set(rates.loc[mask["rate_prokus"], "level"]) == hidden
     assert not mask["rate_comparison"].any()
@@ -114,20 +111,9 @@ def test_attrition_rates(n, hidden):
 def test_balance_table(n, hidden):
     """ProKUS N, mean, SD and the difference columns hide at k-1 ProKUS families; the comparison side stays."""
     table = pd.DataFrame(
-        [
-            {
-                "variable": "head_age",
-                "n_prokus": n,
-                "mean_prokus": 40.0,
-                "sd_prokus": 5.0,
-                "n_comparison": 50,
-                "mean_comparison": 41.0,
-                "sd_comparison": 6.0,
-                "difference": -1.0,
-                "normalised_difference": -0.2,
-                "p_value": 0.5,
-            }
-        ]
+        [{"variable": "head_age", "n_prokus": n, "mean_prokus": 40.0, "sd_prokus": 5.0, "n_comparison": 50,
+          "mean_comparison": 41.0, "sd_comparison": 6.0, "difference": -1.0, "normalised_difference": -0.2,
+          "p_value": 0.5}]
     )
     keys = {f"s.balance.head_age.{c}": 1.0 for c in table.columns if c != "variable"}
     mask, kept = small_cells.balance_suppression(table, "s", keys, K)
@@ -152,22 +138,10 @@ def test_scorecard_indicator(n, hidden):
     """An indicator over k-1 families keeps only its target; its status leaves the summary counts too."""
     table = pd.DataFrame(
         [
-            {
-                "indicator": "bsimu_on_time",
-                "target": 0.9,
-                "realisation": 0.5,
-                "ratio": 0.55,
-                "status": "off_track",
-                "n": n,
-            },
-            {
-                "indicator": "bsimu_families",
-                "target": 0.9,
-                "realisation": 0.9,
-                "ratio": 1.0,
-                "status": "on_track",
-                "n": 200,
-            },
+            {"indicator": "bsimu_on_time", "target": 0.9, "realisation": 0.5, "ratio": 0.55, "status": "off_track",
+             "n": n},
+            {"indicator": "bsimu_families", "target": 0.9, "realisation": 0.9, "ratio": 1.0, "status": "on_track",
+             "n": 200},
         ]
     )
     keys = {f"s.scorecard.{r}.{f}": 1 for r in table["indicator"] for f in ("target", "realisation", "ratio", "n")}
@@ -189,13 +163,8 @@ def test_risk_flag_count_and_rate(n, hidden):
             {"flag": "any", "type": "any", "count": 0, "rate": 0.0, "n": 200},
         ]
     )
-    keys = {
-        "s.risk.grant_late.count": n,
-        "s.risk.grant_late.rate": n / 200,
-        "s.risk.any.count": 0,
-        "s.risk.any.rate": 0.0,
-        "s.risk.n_families": 200,
-    }
+    keys = {"s.risk.grant_late.count": n, "s.risk.grant_late.rate": n / 200, "s.risk.any.count": 0,
+            "s.risk.any.rate": 0.0, "s.risk.n_families": 200}
     out, kept = small_cells.risk_suppression(summary, "s", keys, K)
     assert bool(out.at[0, "suppressed"]) is hidden
     assert ("s.risk.grant_late.count" in kept) is not hidden and ("s.risk.grant_late.rate" in kept) is not hidden
@@ -219,12 +188,8 @@ def _results(scope: str) -> dict[str, object]:
         r[f"{scope}.{o}.did.estimate"] = 0.5
         r[f"{scope}.{o}.did.ci_low"] = 0.1
         r[f"{scope}.{o}.did.ci_high"] = 0.9
-        for sg, lv in (
-            ("head_sex", "female"),
-            ("head_sex", "male"),
-            ("business_type", "food"),
-            ("income_tercile", "T1"),
-        ):
+        for sg, lv in (("head_sex", "female"), ("head_sex", "male"), ("business_type", "food"),
+                       ("income_tercile", "T1")):
             for f, v in (("estimate", 0.4), ("ci_low", 0.1), ("ci_high", 0.7)):
                 r[f"{scope}.{o}.het_{sg}.{lv}_{f}"] = v
     return r
@@ -268,25 +233,16 @@ def test_no_results_key_or_table_cell_describes_fewer_than_k_families(tmp_path, 
     in_region = roster.index[roster["region_code"].astype(str) == "3402"]
     roster.loc[in_region[:5], "business_type"] = "crafts"  # 5 families: crafts elsewhere in 3402 -> retail
     roster.loc[in_region[5:][roster.loc[in_region[5:], "business_type"] == "crafts"], "business_type"] = "retail"
-    demo_small = type(demo)(
-        roster=roster, programme=demo.programme, survey=demo.survey, truth=demo.truth, metadata=demo.metadata
-    )
+    demo_small = type(demo)(roster=roster, programme=demo.programme, survey=demo.survey, truth=demo.truth,
+                            metadata=demo.metadata)
     data = demo_small.write(tmp_path / "data")
     cfg_path = write_config(tmp_path / "config.toml", data, tmp_path / "reports")
     cfg = load_config(cfg_path)
     codebook = load_codebook(cfg.run.codebook)
     processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
     ev = Evaluation("3402", cfg, codebook, load_dataset(processed, codebook), tmp_path / "out")
-    shown = [
-        ev.sample(),
-        ev.baseline(),
-        ev.balance_table(),
-        ev.heterogeneity(),
-        ev.dose_response(),
-        ev.scorecard(),
-        ev.risk_flags(),
-        *ev.attrition_analysis().parts,
-    ]
+    shown = [ev.sample(), ev.baseline(), ev.balance_table(), ev.heterogeneity(), ev.dose_response(),
+             ev.scorecard(), ev.risk_flags(), *ev.attrition_analysis().parts]
     results = ev.recorder.as_dict()
     crafts = [k for k in results if "crafts" in k]
     # allowed: the count of hidden levels, and the balance row's N (all families with a business type, not crafts)
@@ -315,20 +271,9 @@ def _dummy_rows(count: int, n: int = 100) -> pd.DataFrame:
     for lv, c in (("crafts", count), ("food", n - count)):
         m = c / n
         sd = float(np.sqrt(m * (1 - m) * n / (n - 1)))
-        rows.append(
-            {
-                "variable": f"business_type_{lv}",
-                "n_prokus": n,
-                "mean_prokus": m,
-                "sd_prokus": sd,
-                "n_comparison": n,
-                "mean_comparison": 0.5,
-                "sd_comparison": float(np.sqrt(0.25 * n / (n - 1))),
-                "difference": m - 0.5,
-                "normalised_difference": 0.1,
-                "p_value": 0.5,
-            }
-        )
+        rows.append({"variable": f"business_type_{lv}", "n_prokus": n, "mean_prokus": m, "sd_prokus": sd,
+                     "n_comparison": n, "mean_comparison": 0.5, "sd_comparison": float(np.sqrt(0.25 * n / (n - 1))),
+                     "difference": m - 0.5, "normalised_difference": 0.1, "p_value": 0.5})
     return pd.DataFrame(rows)
 
 
@@ -351,18 +296,8 @@ def test_arm_sizes_count_families_with_both_waves(n):
     panel = _panel(n)
     panel = panel[panel["business_type"] == "small"]
     extra = pd.DataFrame(
-        [
-            {
-                "family_id": f"x{i}",
-                "wave": "baseline",
-                "treated": 0,
-                "village": "v0",
-                "region_code": "3402",
-                "business_type": "small",
-                "household_income": 1.0,
-            }
-            for i in range(2)
-        ]
+        [{"family_id": f"x{i}", "wave": "baseline", "treated": 0, "village": "v0", "region_code": "3402",
+          "business_type": "small", "household_income": 1.0} for i in range(2)]
     )
     assert small_cells.arm_sizes(pd.concat([panel, extra]), DESIGN) == (20, n)
     assert (min(small_cells.arm_sizes(panel, DESIGN)) < K) is (n < K)

@@ -212,7 +212,9 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
     ids = set(messages("en"))
     missing = sorted({(_id(f, k), where) for f, k, where in keys if _id(f, k) not in ids})
     assert missing == []
-    dangling = sorted({(_id(f, k), where) for f, k, where in prefixes if not any(i.startswith(_id(f, k)) for i in ids)})
+    dangling = sorted(
+        {(_id(f, k), where) for f, k, where in prefixes if not any(i.startswith(_id(f, k)) for i in ids)}
+    )
     assert dangling == []
 
 

@@ -215,10 +215,7 @@ def read_toml(
 def load_config(path: str | Path | None = None) -> Config:
     """Read and check the TOML configuration (default ``data/config.toml``)."""
     raw, shown = read_toml(
-        path,
-        DEFAULT_CONFIG,
-        "configuration file",
-        {"run", "design", "analysis", "regions"},
+        path, DEFAULT_CONFIG, "configuration file", {"run", "design", "analysis", "regions"},
         "pass --config with an existing file",
     )
     run = _build(RunSettings, raw.get("run", {}), "run", shown)

@@ -111,10 +111,7 @@ def _strings(raw: dict[str, Any], key: str, where: str, path: str, required: boo
 def load_plan(path: str | Path | None = None) -> AnalysisPlan:
     """Read and check the analysis plan (default ``data/analysis_plan.toml``)."""
     raw, shown = read_toml(
-        path,
-        DEFAULT_PLAN,
-        "analysis plan",
-        {"plan", "families", "inference", "cost"},
+        path, DEFAULT_PLAN, "analysis plan", {"plan", "families", "inference", "cost"},
         "create it from data/analysis_plan.toml",
     )
     plan = raw.get("plan", {})

@@ -85,7 +85,9 @@ class WildResult:
         return dict(self.__dict__)
 
 
-def draw_weights(n_clusters: int, n_boot: int, weights: Weights, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+def draw_weights(
+    n_clusters: int, n_boot: int, weights: Weights, rng: np.random.Generator
+) -> tuple[np.ndarray, bool]:
     r"""Cluster weights of the wild bootstrap, and whether they are the full Rademacher enumeration.
 
     Rademacher with :math:`2^G \le B`: all :math:`2^G` sign vectors (so ``B`` becomes :math:`2^G`).

@@ -81,7 +81,8 @@ def _float_values(series: pd.Series, role: str) -> np.ndarray:
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isinf(values).any():
         raise ValueError(
-            f"{role} column {series.name!r} contains infinite values; replace them with NaN (missing) or finite numbers"
+            f"{role} column {series.name!r} contains infinite values; replace them with NaN (missing) or "
+            "finite numbers"
         )
     return values
 
@@ -92,7 +93,9 @@ def _treated_values(series: pd.Series) -> np.ndarray:
     dtype = series.dtype
     recode = f"recode it, e.g. df[{name!r}] = (df['group'] == 'treatment').astype(int)"
     if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
-        raise ValueError(f"treated column {name!r} must be 0/1 integers or booleans, got dtype {dtype}; {recode}")
+        raise ValueError(
+            f"treated column {name!r} must be 0/1 integers or booleans, got dtype {dtype}; {recode}"
+        )
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(values).any():
         raise ValueError(
@@ -102,7 +105,8 @@ def _treated_values(series: pd.Series) -> np.ndarray:
     bad = ~((values == 0.0) | (values == 1.0))
     if bad.any():
         raise ValueError(
-            f"treated column {name!r} must contain only 0 and 1, found {_listed(np.unique(values[bad]))}; {recode}"
+            f"treated column {name!r} must contain only 0 and 1, found {_listed(np.unique(values[bad]))}; "
+            f"{recode}"
         )
     return values
 

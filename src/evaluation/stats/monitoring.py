@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["INDICATORS", "RISK_FLAGS", "STATUSES", "Indicator", "Status"]  # re-exported from core.indicators
 
-
 def status_of(ratio: float, direction: str, bands: StatusBands) -> Status:
     """Status band of a ratio realisation / target (see the module docstring).
 

@@ -501,3 +501,4 @@ def is_small(n: float | None, k: int) -> bool:
         ``0 < n < k``.
     """
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
+

@@ -46,7 +46,9 @@ def compute_attrition(ctx: Context, shared: Intermediates) -> Computed:
         "p": dk[key(s, "attrition", "difference", "p_value")],
         "p_selective": dk[key(s, "attrition", "selective", "p_value")],
     }
-    lee, lk = attrition.lee_bounds_did(ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed)
+    lee, lk = attrition.lee_bounds_did(
+        ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed
+    )
     out.update(lk)
     ipw, ik = attrition.ipw_did(ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES, fixed_effects=ctx.fixed_effects)
     out.update(ik)

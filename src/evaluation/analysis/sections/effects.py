@@ -254,7 +254,9 @@ def compute_figure_effects(ctx: Context, shared: Intermediates) -> Computed:
     did = shared.did()
     means, mkeys = shared.group_means()
     base = means[(means["group"] == "prokus") & (means["wave"] == "before")].set_index("outcome")["mean"].to_dict()
-    return Computed({**did.keys(ctx.scope), **mkeys}, {"effects": did.table(), "base": base, "outcomes": ctx.outcomes})
+    return Computed(
+        {**did.keys(ctx.scope), **mkeys}, {"effects": did.table(), "base": base, "outcomes": ctx.outcomes}
+    )
 
 
 def show_figure_effects(result: Computed, view: View) -> Image:

@@ -177,8 +177,6 @@ def write_restricted_annex(flagged: pd.DataFrame, output_dir: Path, scope: str) 
     with replacing_file(path, mode=0o600) as tmp:
         write_csv(flagged, tmp)  # formula-safe (evaluation.core.cellsafe)
     # one notice in both languages: whoever opens the folder reads it in theirs
-    write_text(
-        folder / "README.txt",
-        "".join(textwrap.fill(t("restricted_readme", lang), 100) + "\n\n" for lang in ("id", "en")),
-    )
+    write_text(folder / "README.txt", "".join(textwrap.fill(t("restricted_readme", lang), 100) + "\n\n"
+                                              for lang in ("id", "en")))
     return path
