@@ -343,7 +343,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                                     "check that the export comes from the current form version (the form's "
                                     "calculate and data/indicators.toml must agree)", raw.table)
                         )  # fmt: skip
-                        out.append(cell)
+                        out.append(None)  # reported once, here (not again by the range check)
                         continue
                     if not np.isnan(d) and g == d:
                         out.append(cell)  # the same value: the cell goes on as exported (its notes too)
