@@ -24,6 +24,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
     data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    if args.indicators_only:  # the export shape without the questions (before issue 12)
+        import dataclasses
+
+        data = dataclasses.replace(data, items=None)
     if args.format == "kobo":
         from evaluation.synthetic.kobo import write_kobo_demo
 
@@ -145,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("canonical", "kobo"),
         default="canonical",
         help="canonical codebook CSVs (default) or KoboToolbox/ODK Central export files",
+    )
+    d.add_argument(
+        "--indicators-only",
+        action="store_true",
+        help="survey exports hold the indicator columns only, not the answers to the questions they come from",
     )
     d.add_argument(
         "--districts",

@@ -36,6 +36,11 @@ different levels would not move in parallel in rupiah. A real evaluation has to 
 * observed data: ProKUS families show ``Y(1)``, comparison families ``Y(0)``. Money is rounded to Rp1.000.
   Attrition at endline is differential: 5 % of ProKUS and 9 % of comparison families, 4 points more where the
   head is under 35 (age does not enter any trend, so DiD stays unbiased). 2 % of answers are missing at random.
+  The asset index lies on the 0.5 grid of the asset list's weighted counts;
+* questions (issue 12): every interview's answers to the survey questions (``items``) are drawn afterwards from a
+  separate stream by :func:`evaluation.synthetic.items.answer_questions`, so that the indicators derived from them
+  (``data/indicators.toml``) are exactly the ones above; ``survey.csv`` holds the answers and the indicators, as
+  an export of the form does.
 
 Truth (``truth.json``, DESIGN §5)
 --------------------------------

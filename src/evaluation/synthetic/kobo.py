@@ -8,6 +8,10 @@ end:
 * ``monitoring.csv``: the monitoring checklist as KoboToolbox exports CSV: group prefixes ``bantuan/...``,
   ``_uuid``, ``_submission_time``, ``_index``, ``start``/``end``, the select_multiple *grant use* as one 0/1
   column per choice, and questions that were not relevant (no grant received) left empty;
+* the survey files hold the answers to every question of the form (``fies/fies_1``, ``konsumsi/food_cereals``,
+  ..., don't-know / refused codes where the generator left an answer missing) and the indicators the form
+  calculates from them (``fies/fies_score``, ...); the monitoring file has the visit form's officer, round and
+  date;
 * ``survey_baseline.csv``: the baseline household survey exported by KoboToolbox and re-saved by Excel with an
   Indonesian locale: ``;`` delimiter, UTF-8 byte-order mark, decimal commas and day-first dates; revenue and profit
   empty where no business operates (relevance);
