@@ -113,3 +113,19 @@ def test_every_indicator_formula_uses_survey_questions_only():
     survey = {q.name for q in bank.form("survey")}
     for ind in bank.indicators:
         assert set(ind.tree.names()) <= survey, ind.name
+
+
+def test_the_latest_monitoring_visit_of_a_family_is_used(tmp_path, small):
+    from evaluation.synthetic.kobo import write_kobo_demo
+
+    d = write_kobo_demo(small, tmp_path / "kobo")
+    ref, _ = prepare(d, tmp_path / "processed_ref")
+    mon = pd.read_csv(d / "monitoring.csv", dtype=str, keep_default_na=False)
+    earlier = mon.iloc[:3].copy()
+    earlier["identitas/visit_round"] = "1"
+    earlier["pendampingan/tksk_sessions"] = "0"
+    earlier["_uuid"] = earlier["_uuid"] + "-r1"
+    pd.concat([earlier, mon]).to_csv(d / "monitoring.csv", index=False)
+    out, intake = prepare(d, tmp_path / "processed")
+    assert (out / "programme.csv").read_bytes() == (ref / "programme.csv").read_bytes()
+    assert [p.count for p in intake.report.notes if p.rule == "earlier_visits"] == [3]

@@ -5,7 +5,8 @@ answers to the questions of ``data/questions.csv`` (``fies_1`` ... ``fies_8``, `
 indicators the form computed from them (``calculate`` fields named as the codebook: ``fies_score``, ...). For each
 export, before its columns are typed (:func:`evaluation.intake.columns.type_file`), :func:`derive_file`:
 
-1. drops the interviews the respondent refused (``consent`` = 0; recorded in the export, counted in a note);
+1. drops the interviews the respondent refused (``consent`` = 0; recorded in the export, counted in a note) and,
+   in the monitoring visit form, every visit of a family but the latest round (which records the status to date);
 2. reads every question column: don't-know / refused codes (the question's ``dk_codes``) become missing and are
    counted; an answer outside the hard range or the choice list is an error naming file, row and column;
 3. derives each indicator of ``data/indicators.toml`` whose questions are all in the export (formulas evaluated
@@ -26,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from evaluation.intake.codebook import Codebook
 from evaluation.intake.exports import RawFile
@@ -233,7 +235,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
         The questions layer.
     report : Report
         Receives the errors (``question_*``, ``incomplete_items``, ``indicator_mismatch``) and notes
-        (``interview_refused``, ``dk_refused``, ``indicators_derived``).
+        (``interview_refused``, ``earlier_visits``, ``dk_refused``, ``indicators_derived``).
 
     Returns
     -------
@@ -272,6 +274,20 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                                count=int(refused.sum())))  # fmt: skip
             frame = frame.loc[~refused].reset_index(drop=True)
             rows = [r for r, x in zip(rows, refused, strict=True) if not x]
+    if "visit_round" in cols and "family_id" in cols:  # the visit form: the latest round holds the status to date
+        rnd = [_code(c) for c in frame[cols["visit_round"]].tolist()]
+        order = pd.DataFrame({"fid": frame[cols["family_id"]].astype(str).tolist(), "round": rnd, "i": range(len(rnd))})
+        order["r"] = pd.to_numeric(order["round"], errors="coerce")
+        latest = order.sort_values(["fid", "r", "i"], kind="mergesort").groupby("fid", sort=False).tail(1)["i"]
+        keep = np.zeros(len(frame), dtype=bool)
+        keep[latest.to_numpy()] = True
+        if not keep.all():
+            report.add(Problem("note", raw.shown, rows[int(np.flatnonzero(~keep)[0])], cols["visit_round"], "",
+                               "earlier_visits", f"{int((~keep).sum())} earlier visit(s) of a family: the latest round "
+                               "is used (it records the status to date)", "nothing", raw.table,
+                               count=int((~keep).sum())))  # fmt: skip
+            frame = frame.loc[keep].reset_index(drop=True)
+            rows = [r for r, k in zip(rows, keep, strict=True) if k]
     codebook_names = {v.name for v in codebook.variables}
     items: dict[str, Item] = {}
     n_dk = 0
