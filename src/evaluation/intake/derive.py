@@ -12,7 +12,9 @@ export, before its columns are typed (:func:`evaluation.intake.columns.type_file
 3. derives each indicator of ``data/indicators.toml`` whose questions are all in the export (formulas evaluated
    by :func:`evaluate`); an indicator whose questions are only partly there is an error;
 4. where the export also holds the indicator column, the two must agree (an error names both columns); a row
-   whose questions are all blank (not asked, or an older form version) keeps the column's value;
+   whose questions are all blank (not asked, or an older form version) keeps the column's value; a cell holding
+   one of the codebook's don't-know / refused codes for the indicator (``missing_codes``, where declared) counts
+   as empty;
 5. writes the derived indicator into the export's indicator column where the column is empty or differs within
    rounding (adding the column when missing; an equal cell is kept as exported) and removes the question
    columns, so the rest of the intake sees the indicators only.
@@ -334,6 +336,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                 frame[col] = [None] * len(frame)
             cells = frame[col].tolist()
             kind = NumberKind(lo=float(var.min) if var.min else None, hi=float(var.max) if var.max else None)
+            codes = {float(c) for c in getattr(var, "missing_codes", ())}  # the codebook's, where it declares them
             out = []
             for i, cell in enumerate(cells):
                 if not asked[i]:
@@ -346,6 +349,8 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                     if is_blank(cell):
                         given = None
                 d = value[i]
+                if given is not None and float(given) in codes:
+                    given = None  # a don't-know / refused code of the codebook: no value given, the answers decide
                 if given is not None:
                     g = float(given)
                     tol = 0.5 if var.is_money else 1e-6 * max(1.0, abs(d) if not np.isnan(d) else 1.0)
