@@ -270,7 +270,7 @@ def _calculates(ind: Indicator, bank: QuestionBank, codebook: Codebook, relevant
                 f"{var.label_en}: ${{{ind.name}}}{unit_en}. Read it back to the respondent; if it does not fit, "
                 "go back and correct the answers.",
             ),
-            "relevant": _and(relevant, f"${{{ind.name}}} != ''"),
+            "relevant": relevant,  # shown even when empty: a missing total tells the enumerator an answer is missing
         },
     ]
 
