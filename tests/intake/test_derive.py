@@ -129,3 +129,14 @@ def test_the_latest_monitoring_visit_of_a_family_is_used(tmp_path, small):
     out, intake = prepare(d, tmp_path / "processed")
     assert (out / "programme.csv").read_bytes() == (ref / "programme.csv").read_bytes()
     assert [p.count for p in intake.report.notes if p.rule == "earlier_visits"] == [3]
+
+
+def test_a_question_held_twice_is_refused_naming_the_columns(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    lines = (d / "survey.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("fies_2", "fies_1")
+    (d / "survey.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as err:
+        prepare(d, tmp_path / "processed")
+    hit = [p for p in err.value.report.errors if p.rule == "duplicate_column"]
+    assert hit and hit[0].column == "fies_1" and "fies_1" in hit[0].message

@@ -256,15 +256,32 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
     questions = {q.name.lower(): q for q in bank.form(form)}
     cols: dict[str, str] = {}  # question name -> export column
     aux: list[str] = []
+    twice: list[str] = []  # columns of a question held twice: reported, dropped, the question left unread
     for col in raw.frame.columns:
         last = _last(col).lower()
-        if last in questions and questions[last].name not in cols:
-            cols[questions[last].name] = col
+        if last in questions:
+            name = questions[last].name
+            if name in cols or list(raw.frame.columns).count(col) > 1:
+                if col not in twice:
+                    report.add(Problem("error", raw.shown, 1, str(col), "", "duplicate_column",
+                                       f"columns {cols.get(name, col)!r} and {col!r} both hold the question {name}",
+                                       "remove one of the two columns", raw.table))  # fmt: skip
+                    twice.append(col)
+                continue
+            cols[name] = col
         elif last.startswith(AUX_PREFIXES):
             aux.append(col)
-    if not cols and not aux:
+    if not cols and not aux and not twice:
         return
     frame, rows = raw.frame, list(raw.rows)
+    if twice:  # the intake stops on this error: the questions are not read, the codebook's columns go on
+        known = {v.name for v in codebook.variables}
+        keep = [
+            c not in twice and (c not in cols.values() or questions[_last(c).lower()].name in known) and c not in aux
+            for c in frame.columns
+        ]
+        raw.frame = frame.loc[:, keep]
+        return
     if "consent" in cols:
         consent = [_code(c) for c in frame[cols["consent"]].tolist()]
         refused = np.array([c == "0" for c in consent])
