@@ -375,7 +375,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                     if not same:
                         report.add(
                             Problem("error", raw.shown, rows[i], col, str(cell), "indicator_mismatch",
-                                    f"the export's {col} ({cell}) differs from {ind.name} computed from "
+                                    f"the export's {col} differs from {ind.name} computed from "
                                     f"{', '.join(need)} ({'missing' if np.isnan(d) else f'{d:g}'}; "
                                     f"formula {ind.formula})",
                                     "check that the export comes from the current form version (the form's "
