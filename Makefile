@@ -9,7 +9,7 @@ DEMO_DIR := data/raw/demo
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: report test demo-data run verify lint venv clean lock po
+.PHONY: report test demo-data run verify lint venv clean lock po java
 
 ## Set-up: create .venv from the lock file (every direct and indirect dependency pinned), install the package.
 $(STAMP): requirements.lock pyproject.toml
@@ -37,12 +37,18 @@ demo-data: $(STAMP)
 run: $(STAMP)
 	$(BIN)/prokus-eval run
 
-## The tests (CI runs this through .ci/run).
-test: $(STAMP)
+## The tests (CI runs this through .ci/run). ODK Validate (shipped with pyxform) needs a Java runtime.
+test: $(STAMP) java
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python tools/check_notebooks.py
 	$(BIN)/python -m pytest
+
+## A Java runtime for ODK Validate: installed with apt only when `java` is missing (root, or sudo without a password).
+java:
+	@command -v java >/dev/null || { echo "java not found: installing default-jre-headless (ODK Validate needs it)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
 
 ## The phrase catalogue: rewrite src/evaluation/text/locale/*/LC_MESSAGES/prokus.po in Babel's normalised form
 ## (sorted, wrapped, placeholder comments) after a translator's edit; tests/text/test_catalogue.py checks it.

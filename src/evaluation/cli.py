@@ -24,6 +24,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
     data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    if args.indicators_only:  # the export shape without the questions (before issue 12)
+        import dataclasses
+
+        data = dataclasses.replace(data, items=None)
     if args.format == "kobo":
         from evaluation.synthetic.kobo import write_kobo_demo
 
@@ -112,6 +116,11 @@ def _cmd_instrument(args: argparse.Namespace) -> int:
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
     printed = [p for form in paths for p in render_questionnaire(form, form.parent)]
     print("Printable questionnaires written (PDF, Word for editing): " + ", ".join(map(str, printed)))
+    if args.roster:
+        from evaluation.intake.instrument import write_preload
+
+        pre = write_preload(args.roster, args.preload_dir)
+        print(f"Family list for the forms written to {pre} (upload it with the forms; never commit it)")
     return 0
 
 
@@ -140,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("canonical", "kobo"),
         default="canonical",
         help="canonical codebook CSVs (default) or KoboToolbox/ODK Central export files",
+    )
+    d.add_argument(
+        "--indicators-only",
+        action="store_true",
+        help="survey exports hold the indicator columns only, not the answers to the questions they come from",
     )
     d.add_argument(
         "--districts",
@@ -187,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="reports/instrument/prokus_household_survey.xlsx",
         help="household survey XLSForm; the monitoring checklist is written beside it (*_monitoring.xlsx)",
     )
+    i.add_argument("--roster", default=None, help="roster CSV: also write the forms' family list (keluarga.csv)")
+    i.add_argument("--preload-dir", default="deploy/preload", help="where the family list goes (not in git)")
     i.set_defaults(func=_cmd_instrument)
     return p
 

@@ -171,6 +171,8 @@ def test_run_of_the_constant_case_for_one_region(tmp_path, small_demo):
     roster = pd.read_csv(data / "roster.csv", dtype=str, keep_default_na=False)
     region = survey["family_id"].map(roster.set_index("family_id")["region_code"])
     survey.loc[region == SCOPE, OUTCOME] = "0"
+    assist = [c for c in survey.columns if c.startswith("assist_")]  # the questions it is computed from agree
+    survey.loc[region == SCOPE, assist] = "0"
     survey.to_csv(data / "survey.csv", index=False, lineterminator="\n")
     cfg = write_config(tmp_path / "config.toml", data, tmp_path / "reports")
     command = [sys.executable, "-m", "evaluation", "run", "--config", str(cfg), "--regions", SCOPE]

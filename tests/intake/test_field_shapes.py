@@ -8,6 +8,7 @@ Central ``.csv.zip``, SurveyCTO metadata.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from pathlib import Path
@@ -37,7 +38,8 @@ def key(monkeypatch):
 
 @pytest.fixture(scope="module")
 def small():
-    return generate(families_per_region=12, comparison_per_region=12, seed=7)
+    """The demo in the export shape with the indicator columns only (no questions): these shapes are about them."""
+    return dataclasses.replace(generate(families_per_region=12, comparison_per_region=12, seed=7), items=None)
 
 
 @pytest.fixture

@@ -179,6 +179,7 @@ def test_a_demo_copy_with_a_changed_survey_value_keeps_the_demo_key_and_its_pseu
     survey = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
     i = survey.index[survey["household_income"] != ""][0]
     survey.loc[i, "household_income"] = str(int(float(survey.loc[i, "household_income"])) + 1000)
+    survey.loc[i, "income_other"] = str(int(float(survey.loc[i, "income_other"])) + 1000)  # its question agrees
     survey.to_csv(d / "survey.csv", index=False)
     assert not synthetic_proof(d).synthetic  # the files alone no longer prove it
     out, _ = prepare(d, tmp_path / "processed")

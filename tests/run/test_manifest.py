@@ -62,7 +62,10 @@ def test_manifest_lists_every_input_with_its_hash(tmp_path, demo_dir):
     assert by_path[str((tmp_path / "config.toml").resolve())]["role"] == "config"
     for nb in (REGION_NOTEBOOK, NATIONAL_NOTEBOOK):
         assert by_path[f"notebooks/{nb}"]["sha256"] == mf.sha256_file(NOTEBOOKS_DIR / nb)
-    assert len(by_path) == len(m["inputs"]) == len(data_files) + 4  # each file once
+    for name in ("questions.csv", "question_choices.csv", "indicators.toml"):  # the questions layer (issue 12)
+        item = by_path[f"data/{name}"]
+        assert item["role"] == "codebook" and item["sha256"] == mf.sha256_file(DEFAULT_CODEBOOK.parent / name)
+    assert len(by_path) == len(m["inputs"]) == len(data_files) + 4 + 3  # each file once
 
 
 def test_manifest_records_parameters_seeds_threads_and_software(tmp_path, demo_dir):

@@ -97,7 +97,8 @@ def test_failing_notebook_stops_the_run_and_keeps_earlier_runs(finished, tmp_pat
     broken = tmp_path / "broken"
     shutil.copytree(demo_dir, broken)
     survey = pd.read_csv(broken / "survey.csv", dtype=str)
-    survey.drop(columns=["wellbeing_score"]).to_csv(broken / "survey.csv", index=False)
+    who5 = [c for c in survey.columns if c.startswith("who5_")]  # else intake derives the score from its questions
+    survey.drop(columns=["wellbeing_score", *who5]).to_csv(broken / "survey.csv", index=False)
     cfg = write_config(tmp_path / "config.toml", broken, out.parent)
     with pytest.raises(RunError) as err:
         run(config=str(cfg), jobs=2, run_id="broken", regions=["3402"], progress=False)

@@ -47,4 +47,8 @@ KIND_TEXT = {
     "wave_from_file_name": "wave taken from the file name",
     "date_from_submission": "interview date taken from the server's upload time (may be days late)",
     "excel_1904": "workbook in Excel's 1904 date system",
+    "dk_refused": "don't-know or refused code of a question read as missing",
+    "indicators_derived": "indicators computed from the answers to their questions (data/indicators.toml)",
+    "interview_refused": "interview refused (no consent): recorded in the export, not analysed",
+    "earlier_visits": "earlier monitoring visits of a family: the latest round is used",
 }

@@ -47,6 +47,7 @@ from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
 from evaluation.intake.coverage import check_coverage, plan_outcomes
 from evaluation.intake.dates import localise_dates
+from evaluation.intake.derive import bank_for, derive_file
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.provenance import Proof, check_same_key, content_digest, processed_name, synthetic_proof
@@ -226,6 +227,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
     typed: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     files: dict[str, dict] = {}
+    bank = bank_for(cb)  # the questions layer: indicators are derived from the questions an export holds
     for table in TABLES:
         frames = []
         for p in found[table]:
@@ -238,6 +240,8 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                 report.add(Problem("error", raw.shown, 2, "", "", "empty", "the file has no data rows",
                                    "export the data again", table))  # fmt: skip
                 continue
+            if bank is not None:
+                derive_file(raw, cb, bank, report)
             frame = type_file(raw, cb, report)
             files[raw.shown] = file_facts(raw, frame)
             if frame is not None:

@@ -2,8 +2,9 @@
 
 A manifest records, for one run:
 
-- ``inputs``: the SHA-256 of every input file (each file of the data directory, the codebook, the config, the
-  notebooks), so that :mod:`evaluation.run.verify` can refuse to compare against changed inputs;
+- ``inputs``: the SHA-256 of every input file (each file of the data directory, the codebook and its questions
+  layer: questions, choice lists, indicator formulas; the config, the notebooks), so that
+  :mod:`evaluation.run.verify` can refuse to compare against changed inputs;
 - ``notebooks``: each notebook execution (scope, notebook, its papermill parameters; paths relative to the
   project root, ``output_dir`` as it was during the run, inside ``reports/<run-id>.partial/``);
 - ``code``: the git commit and whether the working tree was dirty (with a graceful fallback outside a git
@@ -37,6 +38,7 @@ from evaluation.core.atomic import write_text
 from evaluation.core.config import Config
 from evaluation.core.errors import UserError
 from evaluation.core.paths import PROJ_ROOT, resolve
+from evaluation.intake.questions import codebook_files
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -86,8 +88,8 @@ def input_files(
 ) -> list[tuple[str, Path]]:
     """Every input of a run as ``(role, path)``, each file once.
 
-    Raw export files (role ``raw``), the analysis-ready data files the notebooks read (``data``), codebook, config
-    and notebooks.
+    Raw export files (role ``raw``), the analysis-ready data files the notebooks read (``data``), codebook (with
+    the questions layer beside it: questions, choice lists, indicator formulas), config and notebooks.
     """
     items: list[tuple[str, Path]] = []
     raw = resolve(raw_dir) if raw_dir else None
@@ -96,6 +98,7 @@ def input_files(
     data = resolve(data_dir)
     items += [("data", p) for p in _files_under(data)] if data.is_dir() else []
     items.append(("codebook", resolve(cfg.run.codebook)))
+    items += [("codebook", p) for p in codebook_files(cfg.run.codebook)]  # questions and indicator formulas
     items.append(("config", resolve(cfg.path)))
     items += [("notebook", Path(nb)) for nb in dict.fromkeys(notebooks)]
     return items

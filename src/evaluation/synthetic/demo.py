@@ -36,6 +36,11 @@ different levels would not move in parallel in rupiah. A real evaluation has to 
 * observed data: ProKUS families show ``Y(1)``, comparison families ``Y(0)``. Money is rounded to Rp1.000.
   Attrition at endline is differential: 5 % of ProKUS and 9 % of comparison families, 4 points more where the
   head is under 35 (age does not enter any trend, so DiD stays unbiased). 2 % of answers are missing at random.
+  The asset index lies on the 0.5 grid of the asset list's weighted counts;
+* questions (issue 12): every interview's answers to the survey questions (``items``) are drawn afterwards from a
+  separate stream by :func:`evaluation.synthetic.items.answer_questions`, so that the indicators derived from them
+  (``data/indicators.toml``) are exactly the ones above; ``survey.csv`` holds the answers and the indicators, as
+  an export of the form does.
 
 Truth (``truth.json``, DESIGN §5)
 --------------------------------
@@ -56,11 +61,13 @@ import pandas as pd
 from evaluation.core.atomic import replacing_dir
 from evaluation.core.keys import key
 from evaluation.intake.generated import record_generated
+from evaluation.synthetic.items import answer_questions
 
 GENERATOR_VERSION = "1"
 PLANNED_GRANT = 3_500_000
 PLANNED_TKSK = 12
 PLANNED_BUSINESS_MENTORING = 8
+ASSET_STEP = 0.5  # the asset index is a weighted count of 10 assets with weights 1.5, 1 and 0.5 (indicators.toml)
 SUBDISTRICTS_PER_REGION = 4
 VILLAGES_PER_SUBDISTRICT = 5
 
@@ -111,6 +118,19 @@ class SyntheticData:
     survey: pd.DataFrame
     truth: dict[str, float]
     metadata: dict[str, object] = field(default_factory=dict)
+    items: pd.DataFrame | None = None  # answers to the survey's questions, row by row with ``survey``
+
+    def survey_export(self) -> pd.DataFrame:
+        """The survey as the instrument exports it.
+
+        Identity, the answers to every question, then the indicators the form computes (``calculate``); the
+        survey table itself when there are no answers.
+        """
+        if self.items is None:
+            return self.survey
+        ident = ["family_id", "wave", "interview_date"]
+        rest = [c for c in self.survey.columns if c not in ident]
+        return pd.concat([self.survey[ident], self.items, self.survey[rest]], axis=1)
 
     @property
     def panel(self) -> pd.DataFrame:
@@ -125,7 +145,7 @@ class SyntheticData:
         with replacing_dir(out) as tmp:
             self.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
             self.programme.to_csv(tmp / "programme.csv", index=False, lineterminator="\n")
-            self.survey.to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
+            self.survey_export().to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
             (tmp / "truth.json").write_text(_dumps(self.truth), encoding="utf-8")
             (tmp / "dataset.json").write_text(_dumps(self.metadata), encoding="utf-8")
             record_generated(tmp)  # last: proves the data synthetic by their identifiers and files
@@ -199,11 +219,13 @@ def _outcomes(
     asset_before: np.ndarray | None,
     selected: np.ndarray,
     d: _Draws,
+    asset_step: float = 0.01,
 ) -> dict[str, np.ndarray]:
     """All outcomes of one wave given latent traits, shocks and the programme dose ``g`` (0 for Y(0)).
 
     ``shock`` is the log shock to revenue and other income (0 at baseline, ``c_r + w_v`` at endline) and
-    ``covid`` is 1 at endline, 0 at baseline.
+    ``covid`` is 1 at endline, 0 at baseline. The asset index is rounded to ``asset_step`` (the demo uses
+    :data:`ASSET_STEP`, the grid of the asset list's weighted counts; the national generator 0.01).
     """
     operating = (d.u_op < _logistic(0.4 + 0.8 * a + 0.3 * v + 2.0 * shock + 1.0 * g)).astype(float)
     revenue = operating * rev_median * np.exp(a + v + shock + d.e_rev + 0.22 * g)
@@ -219,7 +241,7 @@ def _outcomes(
         asset = np.clip(3.5 + 0.3 * selected + 1.2 * a + 0.5 * v + d.e_asset, 0, 10)
     else:
         asset = np.clip(asset_before + 0.1 + 0.5 * g + d.e_asset, 0, 10)
-    asset = np.round(asset, 2)
+    asset = np.round(asset / asset_step) * asset_step
     hours = np.clip(operating * (25 + 3 * g + d.e_hours_b) + has_other * (15 + d.e_hours_o), 0, 84)
     hours = np.round(hours)
     ref = rev_median * 0.25 + oth_median
@@ -367,6 +389,7 @@ def generate(
         windfall=windfall_base,
         asset_before=None,
         selected=treated,
+        asset_step=ASSET_STEP,
         d=base_draws,
     )
     end_draws = _new_draws(rng, n, base_draws)
@@ -384,6 +407,7 @@ def generate(
         windfall=windfall_end,
         asset_before=y0["asset_index"],
         selected=treated,
+        asset_step=ASSET_STEP,
         d=end_draws,
     )
     y1_untreated = _outcomes(g=np.zeros(n), **common)
@@ -413,6 +437,7 @@ def generate(
         cols: dict[str, object] = {"family_id": family_id[keep], "wave": wave, "interview_date": dates[keep]}
         for o in OUTCOMES:
             x = values[o][keep].astype(float)
+            cols[f"_complete_{o}"] = x.copy()  # before answers go missing: the questions are answered from it
             x[rng.random(x.size) < missing_rate] = np.nan
             cols[o] = x
         frames.append(pd.DataFrame(cols))
@@ -421,6 +446,11 @@ def generate(
         if o not in ("asset_index",):
             survey[o] = survey[o].astype("Int64")
     survey = survey.sort_values(["family_id", "wave"], kind="mergesort").reset_index(drop=True)
+    complete = [f"_complete_{o}" for o in OUTCOMES]
+    latent = survey[["family_id", "wave", *complete]].rename(columns=lambda c: c.removeprefix("_complete_"))
+    survey = survey.drop(columns=complete)
+    size_of = dict(zip(family_id, hh_size, strict=True))
+    items = answer_questions(latent, survey, survey["family_id"].map(size_of).to_numpy(), seed)
 
     roster = (
         pd.DataFrame(
@@ -477,4 +507,4 @@ def generate(
         "missing_rate": float(missing_rate),
         "note": "Synthetic demonstration data; no real ProKUS family is in it.",
     }
-    return SyntheticData(roster=roster, programme=prog, survey=survey, truth=truth, metadata=metadata)
+    return SyntheticData(roster=roster, programme=prog, survey=survey, truth=truth, metadata=metadata, items=items)

@@ -8,6 +8,10 @@ end:
 * ``monitoring.csv``: the monitoring checklist as KoboToolbox exports CSV: group prefixes ``bantuan/...``,
   ``_uuid``, ``_submission_time``, ``_index``, ``start``/``end``, the select_multiple *grant use* as one 0/1
   column per choice, and questions that were not relevant (no grant received) left empty;
+* the survey files hold the answers to every question of the form (``fies/fies_1``, ``konsumsi/food_cereals``,
+  ..., don't-know / refused codes where the generator left an answer missing) and the indicators the form
+  calculates from them (``fies/fies_score``, ...); the monitoring file has the visit form's officer, round and
+  date;
 * ``survey_baseline.csv``: the baseline household survey exported by KoboToolbox and re-saved by Excel with an
   Indonesian locale: ``;`` delimiter, UTF-8 byte-order mark, decimal commas and day-first dates; revenue and profit
   empty where no business operates (relevance);
@@ -30,6 +34,7 @@ import pandas as pd
 
 from evaluation.core.atomic import replacing_dir
 from evaluation.intake.codebook import Codebook, load_codebook
+from evaluation.intake.derive import bank_for
 from evaluation.intake.generated import record_generated
 from evaluation.intake.validation import not_relevant_mask
 from evaluation.synthetic.demo import SyntheticData
@@ -38,8 +43,22 @@ NAMESPACE = uuid.UUID("6f1c0a52-8f0e-4d3c-9a57-3c2f0e8b7d11")
 
 
 def _column(codebook: Codebook, name: str, sep: str) -> str:
-    group = codebook[name].group if name != "family_id" else "identitas"
+    """Name the export column of a question or indicator: its form group, then its name.
+
+    The group is the question's or indicator's module in the questions layer, else the codebook group.
+    """
+    modules = _modules(codebook)
+    group = modules.get(name) or (codebook[name].group if name in codebook and name != "family_id" else "identitas")
     return f"{group}{sep}{name}" if group else name
+
+
+def _modules(codebook: Codebook) -> dict[str, str]:
+    bank = bank_for(codebook)
+    if bank is None:
+        return {}
+    out = {q.name: q.module for q in bank.questions}
+    out.update({i.name: i.module for i in bank.indicators})
+    return out
 
 
 def _blank_not_relevant(df: pd.DataFrame, codebook: Codebook, table: str) -> pd.DataFrame:
@@ -72,6 +91,11 @@ def _monitoring(data: SyntheticData, cb: Codebook) -> pd.DataFrame:
     prog = _blank_not_relevant(data.programme, cb, "programme")
     meta = _meta(prog["family_id"], "monitoring", None)
     out: dict[str, list] = {"start": meta["start"], "end": meta["submission"], "today": ["2020-11-02"] * len(prog)}
+    if _modules(cb):  # the monitoring visit form (issue 12): officer, round and date of the final visit
+        officer = [f"P{str(f)[1:].split('-')[0][-2:]}{int(str(f)[-4:]) % 7 + 1}" for f in prog["family_id"]]
+        out["identitas/officer_code"] = officer
+        out["identitas/visit_round"] = ["3"] * len(prog)
+        out["identitas/visit_date"] = ["2020-11-02"] * len(prog)
     for name in prog.columns:
         if name == "grant_use":
             codes = [c.code for c in cb[name].categories]
@@ -91,8 +115,15 @@ def _monitoring(data: SyntheticData, cb: Codebook) -> pd.DataFrame:
 
 
 def _survey_wave(data: SyntheticData, cb: Codebook, wave: str) -> pd.DataFrame:
-    s = data.survey[data.survey["wave"] == wave]
+    full = data.survey_export()
+    s = full[full["wave"] == wave]
     return _blank_not_relevant(s.reset_index(drop=True), cb, "survey")
+
+
+def _is_number(cb: Codebook, name: str, col: pd.Series) -> bool:
+    if name in cb:
+        return cb[name].type in ("number", "integer", "binary")
+    return pd.api.types.is_float_dtype(col)
 
 
 def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook | None = None) -> Path:
@@ -112,7 +143,7 @@ def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook
             col = base[name]
             if name == "interview_date":
                 values = [dt.date.fromisoformat(d).strftime("%d/%m/%Y") for d in col]
-            elif cb[name].type in ("number", "integer", "binary"):
+            elif _is_number(cb, name, col):
                 values = [_fmt_decimal_comma(v) for v in col]
             else:
                 values = list(col)

@@ -1,0 +1,142 @@
+"""Intake derives the indicators from the questions an export holds (issue 12)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluation.intake.derive import Item, evaluate
+from evaluation.intake.pipeline import ValidationFailed, prepare, read_intake
+from evaluation.intake.questions import load_questions, parse_formula
+from evaluation.synthetic.demo import OUTCOMES, generate
+
+
+@pytest.fixture(scope="module")
+def small():
+    return generate(families_per_region=12, comparison_per_region=12, seed=7)
+
+
+def _tables(d):
+    return {t: pd.read_csv(d / f"{t}.csv") for t in ("roster", "programme", "survey")}
+
+
+def test_items_alone_give_the_indicators_of_the_old_shape(tmp_path, small):
+    """Questions only (no indicator column), questions and indicators, and indicators only: the same tables."""
+    items_only = small.write(tmp_path / "raw" / "items_only")
+    df = pd.read_csv(items_only / "survey.csv", dtype=str, keep_default_na=False)
+    df.drop(columns=list(OUTCOMES)).to_csv(items_only / "survey.csv", index=False)
+    both = small.write(tmp_path / "raw" / "both")
+    old = dataclasses.replace(small, items=None).write(tmp_path / "raw" / "old")
+    assert "fies_1" not in pd.read_csv(old / "survey.csv").columns
+    out = {name: _tables(prepare(d, tmp_path / "processed")[0]) for name, d in
+           (("items_only", items_only), ("both", both), ("old", old))}  # fmt: skip
+    for t in ("roster", "programme", "survey"):
+        pd.testing.assert_frame_equal(out["items_only"][t], out["old"][t])
+        pd.testing.assert_frame_equal(out["both"][t], out["old"][t])
+    intake = read_intake(items_only)
+    assert {"indicators_derived", "dk_refused"} <= {p.rule for p in intake.report.notes}
+
+
+def test_disagreeing_indicator_and_items_is_an_error_naming_both(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    i = int(np.flatnonzero((df["fies_score"] != "").to_numpy())[0])
+    df.loc[i, "fies_score"] = str((int(df.loc[i, "fies_score"]) + 1) % 9)
+    df.to_csv(d / "survey.csv", index=False)
+    with pytest.raises(ValidationFailed) as err:
+        prepare(d, tmp_path / "processed")
+    hit = [p for p in err.value.report.errors if p.rule == "indicator_mismatch"]
+    assert len(hit) == 1 and hit[0].row == i + 2 and hit[0].column == "fies_score"
+    assert "fies_1" in hit[0].message and "fies_8" in hit[0].message
+    assert not (tmp_path / "processed").exists()
+
+
+def test_dont_know_codes_are_missing_and_impossible_answers_are_errors(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "savings_cash"] = "-99"  # refused: savings becomes missing (its column emptied, as the form would)
+    df.loc[0, "savings"] = ""
+    df.to_csv(d / "survey.csv", index=False)
+    out, _ = prepare(d, tmp_path / "processed")
+    got = pd.read_csv(out / "survey.csv")
+    assert got["savings"].isna().sum() == small.survey["savings"].isna().sum() + 1
+    df.loc[1, "who5_3"] = "7"  # not an answer of the WHO-5 scale
+    df.loc[2, "food_cereals"] = "-5"  # below the hard range, not a code
+    df.to_csv(d / "survey.csv", index=False)
+    with pytest.raises(ValidationFailed) as err:
+        prepare(d, tmp_path / "processed2")
+    rules = {(p.rule, p.row, p.column) for p in err.value.report.errors}
+    assert ("question_choice", 3, "who5_3") in rules and ("question_range", 4, "food_cereals") in rules
+
+
+def test_a_refused_interview_is_recorded_not_analysed(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    items = [c for c in small.items.columns if c not in ("enumerator_code", "supervisor_code", "consent")]
+    df.loc[0, "consent"] = "0"
+    df.loc[0, items + list(OUTCOMES)] = ""
+    df.to_csv(d / "survey.csv", index=False)
+    out, intake = prepare(d, tmp_path / "processed")
+    assert len(pd.read_csv(out / "survey.csv")) == len(small.survey) - 1
+    assert [p.count for p in intake.report.notes if p.rule == "interview_refused"] == [1]
+
+
+def test_partial_items_are_an_error(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    df.drop(columns=["who5_5"]).to_csv(d / "survey.csv", index=False)
+    with pytest.raises(ValidationFailed) as err:
+        prepare(d, tmp_path / "processed")
+    hit = [p for p in err.value.report.errors if p.rule == "incomplete_items"]
+    assert hit and "who5_5" in hit[0].column and "wellbeing_score" in hit[0].message
+
+
+def test_formula_semantics():
+    def item(values, dk=()):
+        v = np.array(values, dtype=float)
+        return Item(value=v, blank=np.isnan(v) & ~np.isin(np.arange(v.size), dk), dk=np.isin(np.arange(v.size), dk))
+
+    items = {"a": item([1, np.nan, 2, np.nan], dk=[3]), "b": item([0, 1, np.nan, 1])}
+    np.testing.assert_array_equal(evaluate(parse_formula("sum(a, b)"), items), [1, 1, 2, np.nan])
+    np.testing.assert_array_equal(evaluate(parse_formula("count(1, a, b)"), items), [1, 1, 0, np.nan])
+    np.testing.assert_array_equal(evaluate(parse_formula("any(1, a, b)"), items), [1, 1, 0, 1])
+    np.testing.assert_array_equal(evaluate(parse_formula("a - b"), items), [1, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(evaluate(parse_formula("coalesce(a - b, 4 * b)"), items), [1, 4, np.nan, 4])
+    np.testing.assert_array_equal(evaluate(parse_formula("(a * 30 / 7 + b) / 2"), items)[:1], [(30 / 7) / 2])
+
+
+def test_every_indicator_formula_uses_survey_questions_only():
+    bank = load_questions()
+    survey = {q.name for q in bank.form("survey")}
+    for ind in bank.indicators:
+        assert set(ind.tree.names()) <= survey, ind.name
+
+
+def test_the_latest_monitoring_visit_of_a_family_is_used(tmp_path, small):
+    from evaluation.synthetic.kobo import write_kobo_demo
+
+    d = write_kobo_demo(small, tmp_path / "kobo")
+    ref, _ = prepare(d, tmp_path / "processed_ref")
+    mon = pd.read_csv(d / "monitoring.csv", dtype=str, keep_default_na=False)
+    earlier = mon.iloc[:3].copy()
+    earlier["identitas/visit_round"] = "1"
+    earlier["pendampingan/tksk_sessions"] = "0"
+    earlier["_uuid"] = earlier["_uuid"] + "-r1"
+    pd.concat([earlier, mon]).to_csv(d / "monitoring.csv", index=False)
+    out, intake = prepare(d, tmp_path / "processed")
+    assert (out / "programme.csv").read_bytes() == (ref / "programme.csv").read_bytes()
+    assert [p.count for p in intake.report.notes if p.rule == "earlier_visits"] == [3]
+
+
+def test_a_question_held_twice_is_refused_naming_the_columns(tmp_path, small):
+    d = small.write(tmp_path / "raw")
+    lines = (d / "survey.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("fies_2", "fies_1")
+    (d / "survey.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as err:
+        prepare(d, tmp_path / "processed")
+    hit = [p for p in err.value.report.errors if p.rule == "duplicate_column"]
+    assert hit and hit[0].column == "fies_1" and "fies_1" in hit[0].message
