@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,8 @@ def test_manifest_of_a_run(fresh_runs):
     # notebooks read the validated, pseudonymised tables; the raw exports they came from are hashed too
     assert {Path(i["path"]).name for i in m["inputs"] if i["role"] == "raw"} >= {"survey.csv", "roster.csv"}
     processed = Path(m["notebooks"][0]["parameters"]["data_dir"])
-    assert processed.name == data.name and processed != data.resolve()
+    # keyed by the raw folder's name, its content and the key's fingerprint (issue 14): never shared between data sets
+    assert re.fullmatch(re.escape(data.name) + r"-[0-9a-f]{12}", processed.name) and processed != data.resolve()
     assert m["raw_dir"] == str(data.resolve())
 
 
