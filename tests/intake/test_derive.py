@@ -40,18 +40,41 @@ def test_items_alone_give_the_indicators_of_the_old_shape(tmp_path, small):
     assert {"indicators_derived", "dk_refused"} <= {p.rule for p in intake.report.notes}
 
 
-def test_disagreeing_indicator_and_items_is_an_error_naming_both(tmp_path, small):
+def test_disagreeing_indicator_and_items_is_a_warning_naming_both_and_the_exports_value_is_kept(tmp_path, small):
+    """A total the export delivers is never overwritten by the value computed from the answers.
+
+    The device's calculate, or a data manager's correction, is kept; the disagreement is a warning per row naming
+    both, counted for the report.
+    """
+    from evaluation.intake.pseudonymise import ENV_KEY
+
     d = small.write(tmp_path / "raw")
     df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
     i = int(np.flatnonzero((df["fies_score"] != "").to_numpy())[0])
-    df.loc[i, "fies_score"] = str((int(df.loc[i, "fies_score"]) + 1) % 9)
+    changed = (int(df.loc[i, "fies_score"]) + 1) % 9
+    df.loc[i, "fies_score"] = str(changed)
     df.to_csv(d / "survey.csv", index=False)
-    with pytest.raises(ValidationFailed) as err:
-        prepare(d, tmp_path / "processed")
-    hit = [p for p in err.value.report.errors if p.rule == "indicator_mismatch"]
+    intake = read_intake(d)
+    assert not intake.report.errors
+    hit = [p for p in intake.report.warnings if p.rule == "indicator_mismatch"]
     assert len(hit) == 1 and hit[0].row == i + 2 and hit[0].column == "fies_score"
-    assert "fies_1" in hit[0].message and "fies_8" in hit[0].message
-    assert not (tmp_path / "processed").exists()
+    assert "fies_1" in hit[0].message and "fies_8" in hit[0].message and "export's value is used" in hit[0].message
+    quality = intake.report.data_quality()
+    assert quality[(quality["rule"] == "indicator_mismatch")]["count"].sum() == 1
+    survey = intake.tables["survey"]
+    row = survey.index[survey["_row"] == i + 2][0]
+    assert int(survey.at[row, "fies_score"]) == changed  # the export's value, as delivered
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_KEY, "derive-test-key-4f9c2e7a1b8d3c6e5a0f")
+        out, _ = prepare(d, tmp_path / "processed")
+    before = pd.read_csv(small.write(tmp_path / "raw0") / "survey.csv", dtype=str, keep_default_na=False)
+    processed = pd.read_csv(out / "survey.csv")
+    # one family's score moved from its computed value to the delivered one, nothing else changed
+    counts = processed["fies_score"].value_counts().sort_index()
+    expected = before["fies_score"].replace("", np.nan).dropna().astype(int).value_counts().sort_index()
+    expected.loc[changed] = expected.get(changed, 0) + 1
+    expected.loc[changed - 1 if changed else 8] -= 1
+    pd.testing.assert_series_equal(counts, expected[expected > 0], check_names=False, check_index_type=False)
 
 
 def test_dont_know_codes_are_missing_and_impossible_answers_are_errors(tmp_path, small):

@@ -11,7 +11,9 @@ export, before its columns are typed (:func:`evaluation.intake.columns.type_file
    counted; an answer outside the hard range or the choice list is an error naming file, row and column;
 3. derives each indicator of ``data/indicators.toml`` whose questions are all in the export (formulas evaluated
    by :func:`evaluate`); an indicator whose questions are only partly there is an error;
-4. where the export also holds the indicator column, the two must agree (an error names both columns); a row
+4. where the export also holds the indicator column, the two should agree; where they differ, the export's value
+   is kept (the device's calculate or a data manager's corrected total: never overwritten) and a warning names
+   both columns, row by row, and reaches the report's data-quality section; a row
    whose questions are all blank (not asked, or an older form version) keeps the column's value; a cell holding
    one of the codebook's don't-know / refused codes for the indicator (``missing_codes``, where declared) counts
    as empty;
@@ -373,15 +375,19 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                     tol = 0.5 if var.is_money else 1e-6 * max(1.0, abs(d) if not np.isnan(d) else 1.0)
                     same = (np.isnan(g) and np.isnan(d)) or (not np.isnan(d) and abs(g - d) <= tol)
                     if not same:
+                        # the export's value was delivered on purpose (the device's calculate, read back to the
+                        # respondent, or a data manager's correction of a total): it is kept, never overwritten,
+                        # and the disagreement is a warning that names both and reaches the report
                         report.add(
-                            Problem("error", raw.shown, rows[i], col, str(cell), "indicator_mismatch",
+                            Problem("warning", raw.shown, rows[i], col, str(cell), "indicator_mismatch",
                                     f"the export's {col} differs from {ind.name} computed from "
                                     f"{', '.join(need)} ({'missing' if np.isnan(d) else f'{d:g}'}; "
-                                    f"formula {ind.formula})",
+                                    f"formula {ind.formula}); the export's value is used",
                                     "check that the export comes from the current form version (the form's "
-                                    "calculate and data/indicators.toml must agree)", raw.table)
+                                    "calculate and data/indicators.toml must agree) or that a corrected total "
+                                    "was meant; correct the answers or the total so that both agree", raw.table)
                         )  # fmt: skip
-                        out.append(None)  # reported once, here (not again by the range check)
+                        out.append(cell)
                         continue
                     if not np.isnan(d) and g == d:
                         out.append(cell)  # the same value: the cell goes on as exported (its notes too)
