@@ -1,8 +1,10 @@
 """Field-export cases (issue 13): every quirk of field_cases/make_cases.py ends as its EXPECTED.md says.
 
-The cases are built from a small KoboToolbox-shaped demo (``prokus-eval demo-data --format kobo --families 100
---indicators-only``: the indicator columns, not the questions they come from)
-by ``tests/intake/field_cases/make_cases.py`` (a copy of the shared generator, so that a clean clone runs it).
+The cases are built from two small KoboToolbox-shaped demos by ``tests/intake/field_cases/make_cases.py`` (a copy
+of the shared generator, so that a clean clone runs it): the demo as the cases' README makes it (``prokus-eval
+demo-data --format kobo --families 100``: the answers to the questions and the indicators the form calculated, run
+with no key set, as a user would) and the older shape with the indicator columns only (``--indicators-only``,
+run with a set key).
 Each case is a full copy of the demo with one quirk. Two outcomes are right (field_cases/README.md):
 
 * **accepted, identical**: ``validate`` exits 0 and the processed roster, programme and survey tables equal those
@@ -46,26 +48,45 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def field(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("field")
+SHAPES = {
+    # the shape of the cases' README, no key set: the demo's identities prove it synthetic (issue 14)
+    "items": ([], None),
+    "indicators": (["--indicators-only"], TEST_KEY),
+}
+# where the item-level export reads a case otherwise than the indicator columns do
+EXPECTED_ITEMS = {**EXPECTED, "renamed_question_endline": SAME}  # household_income computed from its questions
+
+
+@pytest.fixture(scope="module", params=list(SHAPES))
+def field(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    flags, key = SHAPES[request.param]
+    root = tmp_path_factory.mktemp(f"field_{request.param}")
     with pytest.MonkeyPatch.context() as mp:
-        # a changed demo file is no longer proven synthetic, so every table is pseudonymised with one set key
-        mp.setenv(ENV_KEY, TEST_KEY)
-        # the indicator columns only: the cases change analysed columns (an item-level export would have to change
-        # the answers they are computed from too, else it is refused as disagreeing; tests/intake/test_derive.py)
-        demo = ["demo-data", "--format", "kobo", "--families", "100", "--indicators-only", "--out", str(root / "demo")]
+        if key:
+            mp.setenv(ENV_KEY, key)
+        else:
+            mp.delenv(ENV_KEY, raising=False)
+        demo = ["demo-data", "--format", "kobo", "--families", "100", *flags, "--out", str(root / "demo")]
         assert main(demo) == 0
         subprocess.run([sys.executable, str(MAKE_CASES), str(root / "demo"), str(root / "cases")], check=True,
                        capture_output=True)  # fmt: skip
         out, _ = prepare(root / "demo", root / "processed")
         (root / "demo_processed").write_text(str(out), encoding="utf-8")
+        (root / "shape").write_text(request.param, encoding="utf-8")
         yield root
 
 
 @pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_KEY, TEST_KEY)
+def key(field: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    k = SHAPES[(field / "shape").read_text(encoding="utf-8")][1]
+    if k:
+        monkeypatch.setenv(ENV_KEY, k)
+    else:
+        monkeypatch.delenv(ENV_KEY, raising=False)
+
+
+def _expected(field: Path) -> dict[str, str]:
+    return EXPECTED_ITEMS if (field / "shape").read_text(encoding="utf-8") == "items" else EXPECTED
 
 
 def _cases(field: Path) -> dict[str, dict[str, str]]:
@@ -91,15 +112,16 @@ def test_case_ends_as_expected(field: Path, case: str, capsys: pytest.CaptureFix
     assert code in (0, 2), (code, out, err)
     assert "Traceback" not in out + err
     processed = field / "processed_cases"
+    expected = _expected(field)
     if code == 0:
-        assert EXPECTED[case] == SAME, f"{case} was accepted; expected {EXPECTED[case]}\n{out}"
+        assert expected[case] == SAME, f"{case} was accepted; expected {expected[case]}\n{out}"
         out_dir, _ = prepare(d, processed)
         got, want = _tables(out_dir), _tables(Path((field / "demo_processed").read_text(encoding="utf-8")))
         for table in want:
             pd.testing.assert_frame_equal(got[table], want[table], obj=f"{case}: {table}")
         shutil.rmtree(out_dir)
     else:
-        assert EXPECTED[case] == REFUSE, f"{case} was refused; expected {EXPECTED[case]}\n{err}"
+        assert expected[case] == REFUSE, f"{case} was refused; expected {expected[case]}\n{err}"
         files = info["files"].split("|")
         assert any(f in err for f in files), (files, err)
         columns = [c for c in info["columns"].split("|") if c]
@@ -110,6 +132,19 @@ def test_case_ends_as_expected(field: Path, case: str, capsys: pytest.CaptureFix
         assert not refused.exists() or not any(refused.iterdir())
 
 
-@pytest.mark.skip(reason="degenerate helper: constant_outcome_in_one_region is a full run (issue 13, kind 7)")
-def test_constant_outcome_in_one_region() -> None:
-    """Checked by a full ``prokus-eval run --regions 3402`` in the degenerate helper's tests."""
+def test_constant_outcome_in_one_region_reaches_the_analysis_as_constant(field: Path, capsys) -> None:
+    """The intake half of ``constant_outcome_in_one_region``: accepted, and 3402's outcome is 0 in both waves.
+
+    The run half (exit 0, "tidak bervariasi" in the report, every other outcome's results kept) is a full run:
+    tests/analysis/test_degenerate_outcome.py::test_run_of_the_constant_case_for_one_region.
+    """
+    d = field / "cases" / "constant_outcome_in_one_region"
+    assert main(["validate", str(d)]) == 0, capsys.readouterr()
+    out_dir, _ = prepare(d, field / "processed_constant")
+    t = _tables(out_dir)
+    region = t["survey"]["family_id"].map(t["roster"].set_index("family_id")["region_code"])
+    flat = t["survey"].loc[region == "3402"]
+    assert set(flat["wave"]) >= {"baseline", "endline"}
+    assert set(flat["receives_social_assistance"]) == {"0"}
+    other = t["survey"].loc[region != "3402", "receives_social_assistance"]
+    assert {"0", "1"} <= set(other)  # the other regions keep their answers

@@ -34,9 +34,10 @@ import numpy as np
 import pandas as pd
 
 from evaluation.intake.codebook import Codebook
+from evaluation.intake.columns import map_columns
 from evaluation.intake.exports import RawFile
 from evaluation.intake.numeric import NumberKind, parse_number
-from evaluation.intake.parsing import ParseError, is_blank
+from evaluation.intake.parsing import ParseError, is_blank, parse_binary
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.questions import FILES, Node, Question, QuestionBank, codebook_files, load_questions
 
@@ -332,6 +333,13 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
     derived = []
     if form == "survey":
         by_last = {_last(c).lower(): c for c in frame.columns}
+        # the export's own columns of each indicator, as the column mapping reads them (any group separator, a
+        # label header, two columns of an 'all versions' export): found once, with a scratch problem list
+        scratch = RawFile(path=raw.path, table=raw.table, frame=frame, rows=rows, date_system=raw.date_system,
+                          shown=raw.shown)  # fmt: skip
+        holds: dict[str, list[str]] = {}
+        for c, n in map_columns(scratch, codebook, Report()).variables.items():
+            holds.setdefault(n, []).append(c)
         for ind in bank.indicators:
             need = ind.tree.names()
             have = [n for n in need if n in items]
@@ -349,11 +357,15 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
             if var.is_money:
                 value = np.where(np.isnan(value), np.nan, np.round(value))
             asked = ~np.all([items[n].blank for n in need], axis=0)
-            col = by_last.get(ind.name.lower())
-            if col is None:
-                col = ind.name
-                frame[col] = [None] * len(frame)
-            cells = frame[col].tolist()
+            columns = holds.get(ind.name) or ([by_last[ind.name.lower()]] if ind.name.lower() in by_last else [])
+            if not columns:
+                columns = [ind.name]
+                frame[ind.name] = [None] * len(frame)
+            col = columns[0]
+            # where another column of the same indicator holds the row's value (a question that moved between
+            # groups), that column speaks for the row: the derived value is compared with it, never added beside it
+            given_in = [next((c for c in columns if not is_blank(frame[c].iat[i])), col) for i in range(len(frame))]
+            cells = [frame[given_in[i]].iat[i] for i in range(len(frame))]
             kind = NumberKind(lo=float(var.min) if var.min else None, hi=float(var.max) if var.max else None)
             codes = {float(c) for c in getattr(var, "missing_codes", ())}  # the codebook's, where it declares them
             out = []
@@ -362,7 +374,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                     out.append(cell)
                     continue
                 try:
-                    given, _ = parse_number(cell, kind)
+                    given, _ = parse_binary(cell) if var.type == "binary" else parse_number(cell, kind)
                 except ParseError:
                     given = np.nan  # an unreadable calculate: the derived value is compared as missing
                     if is_blank(cell):
@@ -393,7 +405,8 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                         out.append(cell)  # the same value: the cell goes on as exported (its notes too)
                         continue
                 out.append(_python_number(d))
-            frame[col] = out
+            for c in columns:
+                frame[c] = [out[i] if given_in[i] == c else frame[c].iat[i] for i in range(len(frame))]
             derived.append(ind.name)
     if derived:
         report.add(Problem("note", raw.shown, None, "", "", "indicators_derived",
