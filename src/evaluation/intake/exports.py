@@ -233,8 +233,17 @@ def read_export(path: Path, report: Report) -> RawFile | None:
     -------
     RawFile or None
         The file's records (``table`` still empty), or None when it cannot be read (the error is in ``report``).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
     """
-    return read_xlsx(path, report) if path.suffix.lower() == ".xlsx" else read_csv(path, report)
+    from evaluation.intake import guard  # issue 14: size, zip-bomb, unclosed-quote and duplicate-header guards
+
+    if not guard.admissible(path, shown_path(path), report):
+        return None
+    return guard.checked(read_xlsx(path, report) if path.suffix.lower() == ".xlsx" else read_csv(path, report), report)
 
 
 def discover(data_dir: Path) -> dict[str, list[Path]]:
