@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evaluation.core.errors import UserError
 
+_PATH_ARGS = ("out", "data_dir", "run_dir", "config")  # the path a command was given, for an I/O error's message
 _FORM_IDS = ("prokus_household_survey", "prokus_monitoring")  # the XLSForms `instrument` writes (settings form_id)
 
 
@@ -132,7 +133,7 @@ def _is_our_form(path: Path) -> bool:
 
 def _instrument_targets(out: str) -> tuple[Path, Path]:
     """The two files ``instrument --out`` writes; refuse a folder, or a file it did not write, in the way."""
-    from evaluation.core.atomic import NotOwned, owns_file, write_marker
+    from evaluation.core.atomic import NotOwned, owns_file
     from evaluation.core.paths import resolve
 
     survey = resolve(out)
@@ -155,9 +156,6 @@ def _instrument_targets(out: str) -> tuple[Path, Path]:
                 "prokus_monitoring)",
                 fix="choose another --out, or move that file away yourself",
             )
-    if not survey.parent.exists():
-        survey.parent.mkdir(parents=True)
-        write_marker(survey.parent, "instrument")
     return survey, monitoring
 
 
@@ -263,7 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # disk full, no permission, read-only file system: the path and what to do
         from evaluation.core.atomic import describe_os_error
 
-        print(f"prokus-eval {args.command}: {describe_os_error(exc, doing='reading or writing')}", file=sys.stderr)
+        where = exc.filename or next((getattr(args, a) for a in _PATH_ARGS if getattr(args, a, None)), None)
+        print(f"prokus-eval {args.command}: {describe_os_error(exc, where, 'reading or writing')}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:  # a binary file where text is expected (a key file, a config)
+        print(
+            f"prokus-eval {args.command}: a file that must be text (UTF-8) holds binary data ({exc.reason} at byte "
+            f"{exc.start}). What to do: check the files this command reads: the config (--config), the codebook, "
+            "and the key file named by PROKUS_PSEUDONYM_KEY_FILE, which must hold the key as one line of text.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("prokus-eval: interrupted", file=sys.stderr)

@@ -33,6 +33,7 @@ __all__ = [
     "describe_os_error",
     "owned_by",
     "owns_file",
+    "replaceable",
     "replacing_dir",
     "replacing_file",
     "write_bytes",
@@ -69,15 +70,28 @@ def owned_by(folder: str | Path) -> str | None:
     return None
 
 
-def write_marker(folder: str | Path, writer: str) -> Path:
+def _listing(folder: Path) -> list[str]:
+    """``<size> <mtime_ns> <relative path>`` of every file below ``folder`` except the marker, sorted."""
+    rows = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.is_symlink() and p.name != MARKER:
+            st = p.stat()
+            rows.append(f"{st.st_size} {st.st_mtime_ns} {p.relative_to(folder).as_posix()}")
+    return rows
+
+
+def write_marker(folder: str | Path, writer: str, files: bool = True) -> Path:
     """Write :data:`MARKER` into ``folder``: the folder is the package's own, and ``writer`` made it.
 
     Parameters
     ----------
     folder : str or pathlib.Path
-        An existing folder the package has just created.
+        An existing folder the package has just written.
     writer : str
         What wrote it (a command or module name), on the marker's first line.
+    files : bool, default True
+        List every file of the folder (size, modification time, path): the folder then stays replaceable only
+        while it holds exactly those files, unchanged (:func:`replaceable`).
 
     Returns
     -------
@@ -89,13 +103,57 @@ def write_marker(folder: str | Path, writer: str) -> Path:
     OSError
         When the marker cannot be written.
     """
-    marker = Path(folder) / MARKER
+    folder = Path(folder)
+    listing = _listing(folder) if files else []
+    marker = folder / MARKER
     marker.write_text(
-        f"{writer}\nThis folder was written by prokus-eval ({writer}); prokus-eval may replace it whole. "
-        "Remove this file to keep prokus-eval from ever replacing the folder.\n",
+        f"{writer}\nThis folder was written by prokus-eval ({writer}); prokus-eval replaces it whole only while it "
+        "holds exactly the files below, unchanged. Remove this file to keep prokus-eval from ever replacing it.\n"
+        "files:\n" + "".join(f"{row}\n" for row in listing),
         encoding="utf-8",
     )
     return marker
+
+
+# Files the package adds to a folder it wrote (a problem list beside demo data), known by their first bytes; the
+# name is intake.exports.PROBLEMS_FILE (core cannot import intake).
+_ADDED_BY_PACKAGE = {"validation_problems.csv": b"severity,file,row,column,"}
+
+
+def replaceable(folder: str | Path) -> bool:
+    """Tell whether ``folder`` is the package's own and unchanged: replacing it loses nothing of the user's.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        An existing folder.
+
+    Returns
+    -------
+    bool
+        True when its :data:`MARKER` lists every file it holds, each with the size and modification time written
+        (a problem list the package added is allowed too); False when there is no marker, or a file was added,
+        changed or replaced (e.g. a copied demo folder whose files were replaced by real exports).
+    """
+    folder = Path(folder)
+    if owned_by(folder) is None:
+        return False
+    try:
+        text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
+        _, sep, listed = text.partition("\nfiles:\n")
+        if not sep:
+            return False
+        recorded = set(listed.splitlines())
+        for row in _listing(folder):
+            if row in recorded:
+                continue
+            name = row.split(" ", 2)[2]
+            signature = _ADDED_BY_PACKAGE.get(name)
+            if signature is None or not owns_file(folder / name, signature):
+                return False
+    except (OSError, IndexError):
+        return False
+    return True
 
 
 def _shown(p: Path) -> str:
@@ -124,7 +182,7 @@ def _check_replaceable(out: Path, writer: str, owned_if: Sequence[str]) -> None:
             file=_shown(out),
             fix="choose another output folder (e.g. --out data/raw/demo), or move the file away yourself",
         )
-    if owned_by(out) is not None or any((out / name).is_file() for name in owned_if):
+    if replaceable(out) or any((out / name).is_file() for name in owned_if):
         return
     try:
         empty = next(out.iterdir(), None) is None
@@ -132,10 +190,11 @@ def _check_replaceable(out: Path, writer: str, owned_if: Sequence[str]) -> None:
         raise describe_os_error(exc, out, "reading") from None
     if not empty:
         raise NotOwned(
-            f"{writer} would replace this folder, but prokus-eval did not make it (it has no {MARKER} file): "
-            "it may hold your own files, so nothing was changed",
+            f"{writer} would replace this folder, but prokus-eval did not make it, or files were added or changed "
+            f"in it since (its {MARKER} file lists what it wrote): it may hold your own files, so nothing was changed",
             file=_shown(out),
-            rule="a command replaces only a folder it made itself (one with a .prokus-owned file) or an empty one",
+            rule="a command replaces only a folder it made itself and nobody changed since (its .prokus-owned file "
+            "lists the files), or an empty one",
             fix="choose a new or empty output folder (e.g. --out data/raw/demo2); to replace this one, move "
             "its files away yourself first",
         )
@@ -144,8 +203,8 @@ def _check_replaceable(out: Path, writer: str, owned_if: Sequence[str]) -> None:
 def owns_file(path: str | Path, signature: bytes | None = None) -> bool:
     """Tell whether the package may replace the file ``path``: it is missing, or it is the package's own.
 
-    A file is the package's own when its folder holds :data:`MARKER`, or when it begins with ``signature`` (a
-    header line only the package writes, e.g. the problem list's).
+    A file is the package's own when it begins with ``signature`` (a header line only the package writes, e.g. the
+    problem list's).
 
     Parameters
     ----------
@@ -166,8 +225,6 @@ def owns_file(path: str | Path, signature: bytes | None = None) -> bool:
         return True
     if not p.is_file():
         return False
-    if owned_by(p.parent) is not None:
-        return True
     if signature is None:
         return False
     try:
@@ -198,7 +255,7 @@ def describe_os_error(exc: OSError, path: str | Path | None = None, doing: str =
     exc : OSError
         The error (disk full, permission denied, read-only file system, ...).
     path : str or pathlib.Path, optional
-        The path being written or read; the error's own file name when None.
+        The path being written or read, when the error names no file of its own.
     doing : str, default "writing"
         What was being done (``"writing"``, ``"reading"``), for the message.
 
@@ -208,7 +265,7 @@ def describe_os_error(exc: OSError, path: str | Path | None = None, doing: str =
         The message: what happened, at which path, and what to do; nothing half-written is left behind by the
         package's writers (they write beside the target and rename).
     """
-    where = str(path if path is not None else (exc.filename or "?"))
+    where = str(exc.filename or path or "the output folder")
     what, fix = _OS_ADVICE.get(exc.errno or -1, (exc.strerror or type(exc).__name__, "check the path and try again"))
     return UserError(
         f"{doing} failed: {what} ({exc.strerror or exc}); files the command had finished are complete, the rest "

@@ -58,9 +58,10 @@ def check_regions(cfg: Config, regions: Sequence[str] | None) -> list[str]:
 
 
 def _families_with_both_waves(survey: pd.DataFrame, families: pd.Index, outcome: str, before: str, after: str) -> int:
-    rows = survey[survey["family_id"].isin(families) & survey[outcome].notna()]
-    waves = rows.groupby("family_id")["wave"].agg(lambda w: {before, after} <= set(w.astype(str)))
-    return int(waves.sum())
+    rows = survey.loc[survey["family_id"].isin(families) & survey[outcome].notna(), ["family_id", "wave"]]
+    rows = rows[rows["wave"].astype(str).isin((before, after))].astype(str).drop_duplicates()
+    counts = rows["family_id"].value_counts()
+    return int((counts == (1 if before == after else 2)).sum())
 
 
 def check_data(cfg: Config, codes: Sequence[str], tables: Mapping[str, pd.DataFrame], explicit: bool) -> None:

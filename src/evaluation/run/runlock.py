@@ -207,7 +207,10 @@ def clean_leftovers(reports: Path) -> list[Path]:
                     removed.append(partial)
                 finally:
                     lock.release()
-    for folder in sorted(Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*")):
+    tmp = Path(tempfile.gettempdir())
+    if tmp.name.startswith(_TMP_PREFIX):  # called inside a run's kernel_tempdir: look beside it
+        tmp = tmp.parent
+    for folder in sorted(tmp.glob(f"{_TMP_PREFIX}*")):
         if folder.is_symlink() or not folder.is_dir() or owned_by(folder) != "run tempdir":
             continue
         lock = RunLock(folder / _LOCK_NAME, "temporary folder")

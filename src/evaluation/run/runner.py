@@ -414,7 +414,10 @@ def _locked_run(
     if partitioned:
         data_dir = raw_dir
     else:
-        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+        try:
+            processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+        except OSError as exc:  # disk full or read-only data/processed: nothing half-written (atomic folder)
+            raise describe_os_error(exc, cfg.run.processed_dir) from None
         data_dir = _relative(processed)
     regions = codes
     tasks = plan(cfg, regions, data_dir, partial)
