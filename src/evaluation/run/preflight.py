@@ -49,7 +49,9 @@ def check_regions(cfg: Config, regions: Sequence[str] | None) -> list[str]:
     unknown = [c for c in codes if c not in cfg.region_codes]
     if unknown:
         raise UserError(
-            f"--regions {' '.join(unknown)}: not configured",
+            f"region '{unknown[0]}' is not configured"
+            if len(unknown) == 1
+            else f"regions {', '.join(repr(c) for c in unknown)} are not configured",
             file=cfg.path,
             rule=f"region codes are {', '.join(cfg.region_codes)} (national synthesis always runs)",
             fix="use configured codes, or add a [[regions]] entry to the config",

@@ -134,7 +134,7 @@ class RunLock:
         self._fd = None
 
     def __enter__(self) -> RunLock:
-        if not self.try_acquire():
+        if self._fd is None and not self.try_acquire():
             raise UserError(
                 f"{self.what} is in use by another prokus-eval process (process id {self.holder()}) that is still "
                 "running; nothing was changed",

@@ -250,7 +250,7 @@ def _kernel_stderr(log_path: Path) -> Iterator[IO[str]]:
 def _new_run_id(reports: Path) -> str:
     base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_id, i = base, 1
-    while (reports / run_id).exists() or (reports / f"{run_id}.partial").exists():
+    while any((reports / name).exists() for name in (run_id, f"{run_id}.partial", f".{run_id}.lock")):
         i += 1
         run_id = f"{base}-{i}"
     return run_id
@@ -353,8 +353,12 @@ def run(
     except OSError as exc:
         raise describe_os_error(exc, _relative(reports)) from None
     clean_leftovers(reports)
-    rid = rid or _new_run_id(reports)
-    with run_lock(reports, rid):
+    lock = run_lock(reports, rid) if rid else None
+    while lock is None:  # a new date-time id; two runs started in the same second get -2, -3, ...
+        lock = run_lock(reports, _new_run_id(reports))
+        lock = lock if lock.try_acquire() else None
+    rid = rid or lock.path.name[1:].removesuffix(".lock")
+    with lock:
         return _locked_run(cfg, codes, raw_dir, partitioned, reports, rid, n_jobs, progress, scheduler, kernels)
 
 
