@@ -129,8 +129,8 @@ def check_data(cfg: Config, codes: Sequence[str], tables: Mapping[str, pd.DataFr
     if shortfalls:
         shown = "; ".join(shortfalls[:6]) + (f"; and {len(shortfalls) - 6} more" if len(shortfalls) > 6 else "")
         raise UserError(
-            f"too few families to estimate an effect ({shown} families with a value at both {design.before} and "
-            f"{design.after}); nothing was written and no notebook ran",
+            f"too few families to estimate an effect; families with a value at both {design.before} and "
+            f"{design.after}: {shown}. Nothing was written and no notebook ran",
             rule=f"in every region of the run and nationally, each arm has at least {MIN_FAMILIES_PER_ARM} families "
             "with a value at both waves for every analysed outcome",
             fix="check the data (a missing comparison group, an outcome left blank, a region with too few families); "
