@@ -148,6 +148,9 @@ def _instrument_targets(out: str) -> tuple[Path, Path]:
         survey = survey.with_suffix(".xlsx")
     monitoring = survey.with_name(f"{survey.stem}_monitoring.xlsx")
     for target in (survey, monitoring):
+        printed = [target.with_name(f"{target.stem}_{lang}{ext}") for lang in ("id", "en") for ext in (".pdf", ".docx")]
+        if not target.exists():  # its printable questionnaires are replaced only beside a form it wrote
+            target = next((p for p in printed if p.exists() or p.is_symlink()), target)
         if target.is_dir() or not (owns_file(target) or _is_our_form(target)):
             raise NotOwned(
                 "a file or folder of this name exists and prokus-eval did not write it; it was left as it is",
@@ -161,10 +164,13 @@ def _instrument_targets(out: str) -> tuple[Path, Path]:
 
 def _cmd_instrument(args: argparse.Namespace) -> int:
     from evaluation.intake.instrument import write_instrument
+    from evaluation.reporting.questionnaire import render_questionnaire
 
     _instrument_targets(args.out)
     paths = write_instrument(args.out)
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
+    printed = [p for form in paths for p in render_questionnaire(form, form.parent)]
+    print("Printable questionnaires written (PDF, Word for editing): " + ", ".join(map(str, printed)))
     return 0
 
 

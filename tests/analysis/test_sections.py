@@ -199,3 +199,22 @@ def test_evaluation_records_the_same_keys_in_any_order(opened, tmp_path):
         runs.append(ev.recorder.as_dict())
     assert runs[0] == runs[1] == runs[2]
     assert not [k for k in vars(ev) if k not in ("context", "shared", "recorder")]  # no attribute made on the fly
+
+
+def test_the_data_quality_section_shows_what_the_intake_did_with_each_file(opened, tmp_path):
+    """Issue 13, kind 6: per file rows read, columns mapped and ignored, values normalised, from the processed data."""
+    from evaluation.analysis.sections import intake_files
+
+    ctx = opened[3]
+    result = intake_files.compute_intake_files(ctx)
+    assert all(k.startswith(f"{SCOPE}.data_quality.") for k in result.keys)
+    files = result.shown["files"]
+    assert files and result.keys[key(SCOPE, "data_quality", "files", "count")] == len(files)
+    assert {f["table"] for f in files} == {"roster", "programme", "survey"}
+    html = intake_files.show_intake_files(result, View.of(ctx))._repr_html_()
+    for f in files:
+        assert f["file"] in html
+        assert result.keys[key(SCOPE, "data_quality", "file", f"{f['table']}_{f['file']}".replace(".", "_"), "rows")]
+    cfg, codebook, dataset, _ = opened
+    shown = Evaluation(SCOPE, cfg, codebook, dataset, tmp_path).data_quality()._repr_html_()
+    assert shown.count("<h2>") == 1 and shown.count("<h3>") == 2  # the rules, then the files and their kinds

@@ -13,7 +13,7 @@ import pytest
 
 from evaluation.core.errors import UserError
 from evaluation.intake.pipeline import ValidationFailed, prepare, read_intake
-from evaluation.intake.pseudonymise import DEMO_KEY, ENV_KEY, ENV_KEY_FILE, Key, load_key, pseudonym
+from evaluation.intake.pseudonymise import ENV_KEY, ENV_KEY_FILE, Key, load_key, pseudonym
 from evaluation.synthetic.demo import generate
 from evaluation.synthetic.kobo import write_kobo_demo
 
@@ -42,8 +42,9 @@ def test_kobo_export_round_trips_to_the_canonical_tables(tmp_path, demo):
     assert json.loads((b / "intake.json").read_text())["pseudonym_key"].startswith("public demo key")
 
 
-def test_one_point_two_five_zero_is_one_thousand_two_hundred_fifty_rupiah(tmp_path, small):
+def test_one_point_two_five_zero_is_one_thousand_two_hundred_fifty_rupiah(tmp_path, small, monkeypatch):
     """Pandas reads '1.250' as 1.25; the intake reads the rupiah amount 1250 and says so."""
+    monkeypatch.setenv(ENV_KEY, REAL_KEY)  # changed demo files are no longer proven synthetic: a key is needed
     d = small.write(tmp_path / "raw")
     survey = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
     assert pd.read_csv(pd.io.common.StringIO("x\n1.250\n"))["x"].iloc[0] == 1.25  # the trap being avoided
@@ -53,7 +54,7 @@ def test_one_point_two_five_zero_is_one_thousand_two_hundred_fifty_rupiah(tmp_pa
     survey.to_csv(d / "survey.csv", index=False)
     out, intake = prepare(d, tmp_path / "processed")
     got = pd.read_csv(out / "survey.csv")
-    fid = {pseudonym(x, Key(DEMO_KEY, "demo"), "family"): x for x in small.roster["family_id"]}
+    fid = {pseudonym(x, Key(REAL_KEY.encode(), "test"), "family"): x for x in small.roster["family_id"]}
     got["raw_id"] = got["family_id"].map(fid)
     for i, expected in ((0, 1250), (1, 1_250_000), (2, 1_500_000)):
         row = got[(got["raw_id"] == survey.loc[i, "family_id"]) & (got["wave"] == survey.loc[i, "wave"])]
@@ -112,8 +113,9 @@ def test_processed_tables_keep_only_the_pseudonymous_id(tmp_path, small):
         assert not raw_ids & set(df["family_id"])
 
 
-def test_odk_central_xlsx_in_1904_system_with_per_choice_columns(tmp_path, small):
+def test_odk_central_xlsx_in_1904_system_with_per_choice_columns(tmp_path, small, monkeypatch):
     """XLSX with '-' group separators, Excel serial dates in the 1904 system and select_multiple per choice."""
+    monkeypatch.setenv(ENV_KEY, REAL_KEY)  # changed demo files are no longer proven synthetic; a set key always wins
     d = small.write(tmp_path / "raw")
     prog = pd.read_csv(d / "programme.csv", dtype=str, keep_default_na=False)
     wb = openpyxl.Workbook()

@@ -14,6 +14,7 @@ from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import (
     ParseError,
     excel_serial,
+    local_date,
     nik_birth_date,
     parse_binary,
     parse_category,
@@ -158,3 +159,78 @@ def test_nik_birth_date():
     assert nik_birth_date("3402015203850001") == (dt.date(1985, 3, 12), True)  # day + 40: a woman
     assert nik_birth_date("3402013102850001")[0] is None  # 31 February
     assert nik_birth_date("3402012902000001")[0] == dt.date(2000, 2, 29)
+
+
+# --------------------------------------------------------------------------------------------- dates (issue 13)
+PERIOD = ("2020-01-01", "2021-12-31")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("12 Feb 2020", "2020-02-12"),
+        ("Feb 12, 2020", "2020-02-12"),
+        ("February 12, 2020", "2020-02-12"),
+        ("12 Februari 2020", "2020-02-12"),
+        ("12 Pebruari 2020", "2020-02-12"),
+        ("12 Agustus 2020", "2020-08-12"),
+        ("12 Agt 2020", "2020-08-12"),
+        ("3 Mei 2020", "2020-05-03"),
+        ("3 May 2020", "2020-05-03"),
+        ("3 Okt 2020", "2020-10-03"),
+        ("3 Oct 2020", "2020-10-03"),
+        ("3 Des 2020", "2020-12-03"),
+        ("3-Dec-2020", "2020-12-03"),
+        ("3 Nopember 2020", "2020-11-03"),
+        ("Sep 7, 2020 10:15:00 AM", "2020-09-07"),
+    ],
+)
+def test_month_names_in_bahasa_indonesia_and_english(text, iso):
+    assert parse_date(text)[0] == iso
+    assert "month_name_date" in parse_date(text)[1]
+
+
+def test_a_month_word_that_is_no_month_is_refused():
+    with pytest.raises(ParseError):
+        parse_date("12 Marx 2020")
+
+
+def test_the_order_of_a_numeric_date_is_the_callers_never_guessed_from_the_cell():
+    assert parse_date("9/7/2020", order="mdy") == ("2020-09-07", "month_first_date")
+    assert parse_date("9/7/2020", order="dmy") == ("2020-07-09", "day_first_date")
+    assert parse_date("9/7/2020")[0] == "2020-07-09"  # standalone: the Indonesian day-first order
+    with pytest.raises(ParseError):
+        parse_date("9/25/2020", order="dmy")  # month 25
+
+
+def test_two_digit_years_are_read_inside_the_study_period_only():
+    assert parse_date("07/09/20", period=PERIOD) == ("2020-09-07", "day_first_date+two_digit_year")
+    assert parse_date("7 Sep 21", period=PERIOD)[0] == "2021-09-07"
+    with pytest.raises(ParseError, match="no study period"):
+        parse_date("07/09/20")  # no period known: refused, not guessed
+    with pytest.raises(ParseError, match="inside the study period"):
+        parse_date("07/09/35", period=PERIOD)
+
+
+def test_iso_date_times_with_a_time_zone():
+    # standalone: the date in the value's own zone (the phone's clock)
+    assert parse_date("2020-09-07T10:15:00.000+07:00") == ("2020-09-07", "datetime_local_date")
+    assert parse_date("2020-09-06T20:15:00Z")[0] == "2020-09-06"
+    # for the intake: the instant is kept, then converted to the local date of the row's region
+    kept, kind = parse_date("2020-09-06T20:15:00.000Z", keep_offset=True)
+    assert (kept, kind) == ("2020-09-06T20:15:00+00:00", "datetime_local_date")
+    assert local_date(kept, 7) == "2020-09-07"  # 03:15 WIB the next day
+    assert local_date("2020-09-07T10:15:00+07:00", 9) == "2020-09-07"
+    assert local_date("2020-09-07T23:30:00+07:00", 9) == "2020-09-08"  # 01:30 WIT
+    # a server's upload time without a zone is UTC when the caller says so
+    assert parse_date("2020-09-06T18:05:00", keep_offset=True, utc=True)[0] == "2020-09-06T18:05:00+00:00"
+    assert parse_date("2020-09-06T18:05:00") == ("2020-09-06", "datetime_date")
+    with pytest.raises(ParseError):
+        parse_date("2020-09-06Tten past six")
+
+
+def test_a_twelve_hour_clock_is_read_before_the_zone_is_applied():
+    assert parse_date("2020-09-07 10:15:00 AM") == ("2020-09-07", "datetime_date")
+    assert parse_date("2020-09-06 11:30:00 PM Z", keep_offset=True)[0] == "2020-09-06T23:30:00+00:00"
+    assert local_date(parse_date("2020-09-06 11:30 PM", keep_offset=True, utc=True)[0], 7) == "2020-09-07"
+    assert parse_date("2020-09-06 12:10 AM", keep_offset=True, utc=True)[0] == "2020-09-06T00:10:00+00:00"

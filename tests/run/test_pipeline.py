@@ -87,8 +87,13 @@ def test_second_run_gives_byte_identical_results(finished):
             assert (again / scope / "figures" / png.name).read_bytes() == png.read_bytes(), png
 
 
-def test_missing_outcome_column_is_refused_before_any_notebook_and_keeps_earlier_runs(finished, tmp_path, demo_dir):
+def test_missing_outcome_column_is_refused_before_any_notebook_and_keeps_earlier_runs(
+    finished, tmp_path, demo_dir, monkeypatch
+):
     """Issue 14: once a KeyError from inside a notebook, now refused before anything is written."""
+    from evaluation.intake.pseudonymise import ENV_KEY
+
+    monkeypatch.setenv(ENV_KEY, "failing-notebook-test-key-7c1e9a4b2d")  # changed demo files need a key (issue 14)
     out, _ = finished
     before = (out / "results.json").read_bytes()
     latest = (out.parent / "latest").resolve()

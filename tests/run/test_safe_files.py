@@ -490,6 +490,11 @@ def test_instrument_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
     before = mine.read_bytes()
     _refused(capsys, "instrument", "--out", str(mine))
     assert mine.read_bytes() == before
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "form_id.pdf").write_bytes(b"%PDF my own questionnaire")  # no form beside it: not the command's
+    _refused(capsys, "instrument", "--out", str(paper / "form.xlsx"))
+    assert (paper / "form_id.pdf").read_bytes() == b"%PDF my own questionnaire" and not (paper / "form.xlsx").exists()
     out = tmp_path / "new" / "form.xlsx"
     assert main(["instrument", "--out", str(out)]) == 0  # a new folder: its own, and replaced the next time
     assert main(["instrument", "--out", str(out)]) == 0

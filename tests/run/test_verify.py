@@ -190,3 +190,156 @@ def test_another_blas_thread_count_agrees_within_the_tolerance(fresh_runs):
     assert report.blas_threads == 2
     assert report.ok, report.render()
     assert report.comparison.checked == len(json.loads((first / "results.json").read_text()))
+
+
+# ------------------------------------------------------------------------------------------------ issue 14, kind 3
+def _crafted_run(tmp_path: Path, **change) -> Path:
+    """A run folder whose manifest.json passes every check; ``change`` replaces top-level fields."""
+    from evaluation.core.paths import PROJ_ROOT
+
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "roster.csv").write_text("family_id\nP1\n")
+    notebook = "notebooks/region_evaluation.ipynb"
+    inputs = [
+        {"path": str(data / "roster.csv"), "role": "data", "sha256": sha256_file(data / "roster.csv"), "bytes": 13},
+        {"path": "data/config.toml", "role": "config", "sha256": sha256_file(PROJ_ROOT / "data/config.toml")},
+        {"path": notebook, "role": "notebook", "sha256": sha256_file(PROJ_ROOT / notebook)},
+    ]
+    params = {"config": "data/config.toml", "data_dir": str(data), "language": "id", "region": "3402",
+              "output_dir": "reports/x.partial/3402"}  # fmt: skip
+    manifest = {
+        "schema": 1, "run_id": "x", "config": "data/config.toml", "data_dir": str(data), "inputs": inputs,
+        "notebooks": [{"scope": "3402", "notebook": notebook, "output": "3402", "parameters": params}],
+        "threads": {"blas_threads": 1, "jobs": 1}, "outputs": {},
+    }  # fmt: skip
+    manifest.update(change)
+    run = tmp_path / "run"
+    run.mkdir(exist_ok=True)
+    write_results({"3402.sample.n_families": 1}, run / "results.json")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    return run
+
+
+def _evil_notebook(path: Path, marker: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("config = data_dir = language = region = output_dir = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('ran')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _verify_cli(run: Path, capsys) -> tuple[int, str]:
+    from evaluation.cli import main
+
+    code = main(["verify", str(run)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_verify_refuses_a_notebook_outside_the_project_before_running_it(tmp_path, capsys):
+    """Issue example: verify executed whatever notebook the manifest named (an outside notebook wrote a file)."""
+    marker = tmp_path / "ran.txt"
+    evil = _evil_notebook(tmp_path / "evil.ipynb", marker)
+    run = _crafted_run(tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    for path in (str(evil), f"../../../../../../../..{evil}", "notebooks/../../" + evil.name):
+        manifest["inputs"].append({"path": path, "role": "notebook", "sha256": sha256_file(evil)})
+        manifest["notebooks"][0]["notebook"] = path
+        (run / "manifest.json").write_text(json.dumps(manifest))
+        code, out = _verify_cli(run, capsys)
+        assert code == 2 and "Traceback" not in out, out
+        assert "not a relative path inside the project" in out and "Nothing was executed" in out
+        assert not marker.exists()
+
+
+def test_verify_refuses_an_output_path_outside_its_temporary_folder(tmp_path, capsys):
+    """Issue example: results and the restricted risk list landed outside verify's temporary folder."""
+    run = _crafted_run(tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    for output in ("../../../../escaped", str(tmp_path / "escaped"), "..", "3402/../../x"):
+        manifest["notebooks"][0]["output"] = output
+        (run / "manifest.json").write_text(json.dumps(manifest))
+        code, out = _verify_cli(run, capsys)
+        assert code == 2 and "leaves the run folder" in out and "Traceback" not in out, (output, out)
+    assert not (tmp_path / "escaped").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"inputs": "all of them"}, "inputs"),
+        ({"notebooks": [{"notebook": "notebooks/region_evaluation.ipynb"}]}, "notebooks/0"),
+        ({"threads": {"jobs": "many"}}, "threads/jobs"),
+        ({"threads": {"jobs": 0}}, "threads/jobs"),
+        ({"schema": 2}, "schema"),
+        ({"config": 7}, "config"),
+        ({"notebooks": []}, "notebooks"),
+    ],
+)
+def test_a_malformed_manifest_is_a_clear_error_never_a_traceback(tmp_path, capsys, change, field):
+    """Issue example: a malformed manifest gave a traceback."""
+    run = _crafted_run(tmp_path, **change)
+    code, out = _verify_cli(run, capsys)
+    assert code == 2 and "Traceback" not in out, out
+    assert "manifest.json" in out and (f"field {field}" in out or "schema" in out), out
+
+
+def test_verify_runs_only_hashed_notebooks_config_and_data(tmp_path, capsys):
+    run = _crafted_run(tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["notebooks"][0]["notebook"] = "notebooks/national_synthesis.ipynb"  # inside, but never hashed
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    code, out = _verify_cli(run, capsys)
+    assert code == 2 and "not among the hashed inputs" in out
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["notebooks"][0]["notebook"] = "notebooks/region_evaluation.ipynb"
+    manifest["notebooks"][0]["parameters"]["config"] = str(tmp_path / "other.toml")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    code, out = _verify_cli(run, capsys)
+    assert code == 2 and "config" in out and "not among the hashed inputs" in out
+    manifest["notebooks"][0]["parameters"]["config"] = "data/config.toml"
+    manifest["notebooks"][0]["parameters"]["data_dir"] = str(tmp_path)
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    code, out = _verify_cli(run, capsys)
+    assert code == 2 and "not the manifest's data_dir" in out
+
+
+def test_a_symlinked_notebook_leaving_the_project_is_refused(tmp_path, monkeypatch):
+    from evaluation.run import manifest_check
+
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    outside = _evil_notebook(tmp_path / "evil.ipynb", tmp_path / "ran.txt")
+    (project / "notebooks" / "n.ipynb").symlink_to(outside)
+    monkeypatch.setattr(manifest_check, "PROJ_ROOT", project)
+    manifest = json.loads((_crafted_run(tmp_path) / "manifest.json").read_text())
+    manifest["notebooks"][0]["notebook"] = "notebooks/n.ipynb"
+    manifest["inputs"].append({"path": "notebooks/n.ipynb", "role": "notebook", "sha256": sha256_file(outside)})
+    with pytest.raises(manifest_check.ManifestInvalid, match="not a relative path inside the project"):
+        manifest_check.check_manifest(manifest, "manifest.json", tmp_path / "out")
+
+
+def test_the_manifest_records_the_key_fingerprint_of_the_processed_data(tmp_path):
+    from evaluation.run.manifest import _key_fingerprint
+
+    (tmp_path / "intake.json").write_text(json.dumps({"key_fingerprint": "0123456789abcdef"}))
+    assert _key_fingerprint(str(tmp_path)) == "0123456789abcdef"
+    assert _key_fingerprint(str(tmp_path / "nowhere")) is None  # partitioned national data: no intake, no key
+
+
+@pytest.mark.slow
+def test_a_real_manifest_passes_and_records_the_key_fingerprint(fresh_runs):
+    from evaluation.core.paths import resolve
+    from evaluation.run.manifest_check import check_manifest
+
+    first, _, _ = fresh_runs
+    manifest = read_manifest(first)
+    check_manifest(manifest, "manifest.json", first)
+    intake = json.loads((resolve(manifest["data_dir"]) / "intake.json").read_text())
+    assert manifest["pseudonym_key_fingerprint"] == intake["key_fingerprint"]
+    assert len(manifest["pseudonym_key_fingerprint"]) == 16

@@ -28,6 +28,7 @@ from evaluation.analysis.sections import (
     effects,
     heterogeneity,
     indices,
+    intake_files,
     monitoring,
     sample,
     truth,
@@ -141,9 +142,11 @@ class Evaluation:
         """Families enrolled and interviewed, and attrition, by group."""
         return sample.show_sample(self._record(sample.compute_sample(self.context)), self.view)
 
-    def data_quality(self) -> Section:
-        """Warnings and normalisations of the intake (counts per rule; no values), for this scope."""
-        return sample.show_data_quality(self._record(sample.compute_data_quality(self.context)), self.view)
+    def data_quality(self) -> Sections:
+        """Warnings and normalisations of the intake (counts per rule; no values), and what it did with each file."""
+        rules = sample.show_data_quality(self._record(sample.compute_data_quality(self.context)), self.view)
+        files = intake_files.show_intake_files(self._record(intake_files.compute_intake_files(self.context)), self.view)
+        return Sections([rules, files])
 
     def baseline(self) -> Section:
         """Baseline means by group and normalised differences."""

@@ -19,6 +19,7 @@ import pandas as pd
 
 from evaluation.core.quality import KIND_TEXT
 from evaluation.intake.codebook import Codebook, Variable
+from evaluation.intake.dates import column_date_order, interview_dates
 from evaluation.intake.exports import RawFile
 from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import (
@@ -159,7 +160,7 @@ def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
 Parser = Callable[[object], tuple[object, str | None]]
 
 
-def _parser(var: Variable, date_system: int) -> Parser:
+def _parser(var: Variable, date_system: int, order: str = "dmy") -> Parser:
     if var.type in ("integer", "number"):
         kind = NumberKind.of(var)
         return lambda x: parse_number(x, kind)
@@ -170,14 +171,14 @@ def _parser(var: Variable, date_system: int) -> Parser:
     if var.type == "multiple":
         return lambda x: parse_multiple(x, var)
     if var.type == "date":
-        return lambda x: parse_date(x, date_system)
+        return lambda x: parse_date(x, date_system, order, (var.min, var.max), keep_offset=True)
     return parse_text
 
 
 def _parse_column(
-    raw: RawFile, col: str, var: Variable, report: Report, system: int
+    raw: RawFile, col: str, var: Variable, report: Report, system: int, order: str = "dmy"
 ) -> tuple[list[object], dict[str, list]]:
-    parse = _parser(var, system)
+    parse = _parser(var, system, order)
     values: list[object] = []
     kinds: dict[str, list] = {}
     for row, cell in zip(raw.rows, raw.frame[col].tolist(), strict=True):
@@ -237,8 +238,10 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
 
     Besides the mapped columns: select_multiple choice columns are joined into one space-separated answer (when
     the export lacks the joined column); a survey export without ``wave`` takes the one wave named in its file
-    name; one without ``interview_date`` takes the submission date; a submission id (``uuid``, ``instanceID``,
-    ``KEY``) seen twice is an error.
+    name; a survey's interview date comes from the question, else the phone's ``today``, else ``start``, else the
+    upload time with a warning (:func:`evaluation.intake.dates.interview_dates`); the order of a column's numeric
+    dates is decided for the whole column (:func:`evaluation.intake.dates.date_order`); a submission id (``uuid``,
+    ``instanceID``, ``KEY``) seen twice is an error.
 
     Parameters
     ----------
@@ -264,7 +267,11 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
     for col, name in cmap.variables.items():
         var = allowed[name]
         system = _serial_system(raw, col, var) if var.type == "date" else raw.date_system
-        values, kinds = _parse_column(raw, col, var, report, system)
+        order = column_date_order(raw, col, var, report) if var.type == "date" else "dmy"
+        if order is None:  # refused for the whole column (reported once, not cell by cell)
+            out[name] = [None] * len(raw.rows)
+            continue
+        values, kinds = _parse_column(raw, col, var, report, system, order)
         out[name] = values
         _note_kinds(raw, col, var, kinds, report)
     # select_multiple as one 0/1 column per choice (when the space-separated column is absent)
@@ -310,16 +317,12 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
                         f"no wave column: wave '{waves[0]}' taken from the file name", "", raw.table,
                         count=len(raw.rows))
             )  # fmt: skip
-    if raw.table == "survey" and "interview_date" not in present:
-        sub = next((c for c, m in cmap.meta.items() if m in ("submission_time", "submissiondate")), None)
-        if sub is not None:
-            values, _ = _parse_column(raw, sub, codebook["interview_date"], report, raw.date_system)
-            out["interview_date"] = values
+    if raw.table == "survey":  # from the question, else today, else start, else the upload time with a warning
+        dates = interview_dates(raw.frame, raw.rows, out.get("interview_date"), raw.shown, raw.table, report,
+                                raw.date_system)  # fmt: skip
+        if dates is not None:
+            out["interview_date"] = dates
             present.add("interview_date")
-            report.add(
-                Problem("note", raw.shown, None, sub, "", "date_from_submission",
-                        "no interview_date column: the submission date was used", "", raw.table, count=len(raw.rows))
-            )  # fmt: skip
     required = [n for n, v in allowed.items() if v.required and not v.personal]
     missing = [n for n in required if n not in present]
     for n in missing:

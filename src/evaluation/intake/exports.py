@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.core.paths import PROJ_ROOT
+from evaluation.intake.formulas import unsaved_formulas
 from evaluation.intake.parsing import is_blank
 from evaluation.intake.problems import Problem, Report
 
@@ -215,6 +216,7 @@ def read_xlsx(path: Path, report: Report) -> RawFile | None:
         rows.append(i)
         data.append(vals)
     wb.close()
+    report.extend(unsaved_formulas(path, shown, header, dict(zip(rows, data, strict=True))))  # issue 14, kind 5
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
     return RawFile(path, "", frame, rows, system, shown)
 

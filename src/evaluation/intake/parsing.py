@@ -9,9 +9,13 @@ and what to do; nothing is ever guessed silently.
 Indonesian ``1.250.000`` and ``2,5``, English ``1,250,000``, ``Rp``, ``jt``/``rb``, decided by the codebook range
 when a separator is ambiguous).
 
-**Dates** (:func:`parse_date`). ISO ``YYYY-MM-DD`` (a time part, as in ``_submission_time``, is dropped);
-day-first ``DD/MM/YYYY``, ``DD-MM-YYYY`` or ``DD.MM.YYYY`` (the Indonesian order); ``3 Februari 2020`` or
-``3 Feb 2020``; Excel serial day numbers in the 1900 system (day 1 = 1900-01-01, with Excel's phantom
+**Dates** (:func:`parse_date`). ISO ``YYYY-MM-DD``; ISO date-times (a time without a zone is dropped; with a
+zone, ``+07:00`` or ``Z``, the instant is kept so that the intake converts it to the local date of the row's region,
+:mod:`evaluation.intake.dates`); numeric ``D/M/YYYY`` or ``M/D/YYYY`` (also with ``-`` or ``.``, a two-digit year,
+or a time), in the order the caller decided for the whole column (:func:`evaluation.intake.dates.date_order`:
+from the column's values and the study period, never cell by cell); month names in Bahasa Indonesia and English,
+``12 Feb 2020``, ``Feb 12, 2020``, ``12 Agustus 2020`` (:data:`MONTHS`); two-digit years read as the one century
+inside the study period; Excel serial day numbers in the 1900 system (day 1 = 1900-01-01, with Excel's phantom
 29 Feb 1900, so serial ``n`` > 60 is 1899-12-30 + n days) or the 1904 system (1904-01-01 + n days), see
 :data:`EXCEL_EPOCHS`.
 """
@@ -25,13 +29,16 @@ import re
 from evaluation.intake.codebook import Variable
 
 __all__ = [
+    "DATE_ORDERS",
     "EXCEL_EPOCHS",
     "FALSE_WORDS",
     "MONTHS",
+    "NUMERIC_DATE",
     "TRUE_WORDS",
     "ParseError",
     "excel_serial",
     "is_blank",
+    "local_date",
     "nik_birth_date",
     "parse_binary",
     "parse_category",
@@ -39,14 +46,28 @@ __all__ = [
     "parse_multiple",
     "parse_text",
     "strip_cell",
+    "two_digit_year",
 ]
 
 EXCEL_EPOCHS = {1900: dt.date(1899, 12, 30), 1904: dt.date(1904, 1, 1)}
 TRUE_WORDS = {"1", "ya", "y", "yes", "true", "benar", "t"}
 FALSE_WORDS = {"0", "tidak", "tdk", "no", "n", "false", "salah", "f"}
-_MONTHS_ID = ("jan", "feb", "mar", "apr", "mei", "jun", "jul", "agu", "sep", "okt", "nov", "des")
-_MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTHS = {**{m: i for i, m in enumerate(_MONTHS_ID, 1)}, **{m: i for i, m in enumerate(_MONTHS_EN, 1)}, "agt": 8}
+_MONTH_WORDS = (
+    ("januari", "january", "jan"),
+    ("februari", "pebruari", "february", "feb", "peb"),
+    ("maret", "march", "mar"),
+    ("april", "apr"),
+    ("mei", "may"),
+    ("juni", "june", "jun"),
+    ("juli", "july", "jul"),
+    ("agustus", "august", "agu", "agt", "agus", "aug"),
+    ("september", "sep", "sept"),
+    ("oktober", "october", "okt", "oct"),
+    ("november", "nopember", "nov", "nop"),
+    ("desember", "december", "des", "dec"),
+)
+# Month names and abbreviations in Bahasa Indonesia (with the older spellings Pebruari, Nopember) and English.
+MONTHS = {word: i for i, words in enumerate(_MONTH_WORDS, 1) for word in words}
 
 
 class ParseError(ValueError):
@@ -280,22 +301,144 @@ def excel_serial(serial: float, system: int = 1900) -> dt.date:
     return EXCEL_EPOCHS[system] + dt.timedelta(days=int(serial))
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})([T ].*)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_NAMED = re.compile(r"^(\d{1,2})[\s\-]+([A-Za-z]+)\.?[\s\-]+(\d{4})$")
+_TIME = r"(?:[T ]\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)"
+_OFFSET = r"(?:\s*(?:Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?))"
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](.*))?$")
+_ISO_TIME = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AP]\.?M\.?)?\s*(Z|UTC|GMT|[+\-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+NUMERIC_DATE = re.compile(rf"^(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{4}}|\d{{2}})\s*({_TIME}{_OFFSET}?)?$")
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}})[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\d{{4}}|\d{{2}})\s*(,?\s*{_TIME})?$")
+_MONTH_DAY = re.compile(rf"^([A-Za-z]+)\.?[\s\-]+(\d{{1,2}}),?[\s\-]+(\d{{4}}|\d{{2}})\s*(,?\s*{_TIME})?$")
 _SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
+DATE_ORDERS = {"dmy": "day_first_date", "mdy": "month_first_date"}
 
 
-def parse_date(value: object, system: int = 1900) -> tuple[str | None, str | None]:
+def two_digit_year(yy: int, period: tuple[str, str] | None) -> int:
+    """Read a two-digit year as the one year 19yy or 20yy that lies inside the study period.
+
+    Parameters
+    ----------
+    yy : int
+        The two digits (0-99).
+    period : tuple of (str, str) or None
+        The first and last ISO date the variable may take (the codebook's ``min`` and ``max``).
+
+    Returns
+    -------
+    int
+        The four-digit year.
+
+    Raises
+    ------
+    ParseError
+        When there is no period, or neither 19yy nor 20yy lies inside it.
+    """
+    if period and period[0] and period[1]:
+        first, last = int(period[0][:4]), int(period[1][:4])
+        years = [c + yy for c in (1900, 2000) if first <= c + yy <= last]
+        if len(years) == 1:
+            return years[0]
+    fix = "write the year with four digits (YYYY-MM-DD, e.g. 2020-09-07)"
+    if not (period and period[0] and period[1]):
+        raise ParseError(f"the two-digit year {yy:02d} cannot be placed: the variable has no study period", fix)
+    raise ParseError(
+        f"the two-digit year {yy:02d} is neither 19{yy:02d} nor 20{yy:02d} inside the study period "
+        f"({period[0]} to {period[1]})",
+        fix,
+    )
+
+
+def _year(text: str, period: tuple[str, str] | None, kinds: list[str]) -> int:
+    if len(text) == 4:
+        return int(text)
+    kinds.append("two_digit_year")
+    return two_digit_year(int(text), period)
+
+
+def _offset_minutes(text: str) -> int:
+    """Minutes east of UTC of ``Z``, ``UTC``, ``+07:00``, ``+0700`` or ``+07``."""
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return 0
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0))
+
+
+def _iso_datetime(date: dt.date, rest: str, kinds: list[str], utc: bool) -> str:
+    """The date of an ISO date-time; with a time zone (or ``utc``), the instant as ``YYYY-MM-DDTHH:MM:SS+HH:MM``."""
+    m = _ISO_TIME.match(rest.strip())
+    if not m:
+        raise ParseError(f"{rest!r} is not a time of day", "write the date as YYYY-MM-DD")
+    if not m.group(6) and not utc:
+        kinds.append("datetime_date")
+        return date.isoformat()
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if m.group(5):  # 12-hour clock: 12 AM is 0 h, 1 PM is 13 h
+        hour = hour % 12 + (12 if m.group(5)[0].lower() == "p" else 0)
+    offset = _offset_minutes(m.group(6)) if m.group(6) else 0
+    tz = dt.timezone(dt.timedelta(minutes=offset))
+    moment = dt.datetime.combine(date, dt.time(hour, minute, second), tzinfo=tz)
+    kinds.append("datetime_local_date")
+    return moment.isoformat()
+
+
+def local_date(instant: str, utc_offset_hours: int | None = None) -> str:
+    """The local date of a date-time with a time zone (as :func:`parse_date` keeps it).
+
+    Parameters
+    ----------
+    instant : str
+        ``YYYY-MM-DDTHH:MM:SS+HH:MM``.
+    utc_offset_hours : int or None, optional
+        The local time zone's offset from UTC (7 for WIB, 8 for WITA, 9 for WIT); None keeps the instant's own
+        offset (the clock of the phone that wrote it).
+
+    Returns
+    -------
+    str
+        The ISO date at that place.
+    """
+    moment = dt.datetime.fromisoformat(instant)
+    if utc_offset_hours is not None:
+        moment = moment.astimezone(dt.timezone(dt.timedelta(hours=utc_offset_hours)))
+    return moment.date().isoformat()
+
+
+def parse_date(
+    value: object,
+    system: int = 1900,
+    order: str = "dmy",
+    period: tuple[str, str] | None = None,
+    keep_offset: bool = False,
+    utc: bool = False,
+) -> tuple[str | None, str | None]:
     """Read a date cell to ISO ``YYYY-MM-DD``.
+
+    The order of a numeric date (``9/7/2020``) is never decided here from the cell alone: the caller passes the
+    column's order (:func:`evaluation.intake.dates.date_order` decides it from the whole column and the study
+    period); a standalone call reads the Indonesian day-first order.
 
     Parameters
     ----------
     value : object
-        The cell: text (ISO, ``DD/MM/YYYY``, ``3 Februari 2020``), a date or datetime from an XLSX, or an Excel
-        serial number.
+        The cell: text (ISO ``2020-09-07``, an ISO date-time ``2020-09-07T10:15:00.000+07:00`` or with ``Z``,
+        ``7/9/2020``, ``07-09-20``, ``7 Sep 2020``, ``7 September 2020``, ``Sep 7, 2020``, ``12 Agustus 2020``,
+        month names in Bahasa Indonesia or English, optionally followed by a time), a date or datetime from an
+        XLSX, or an Excel serial number.
     system : {1900, 1904}, optional
         The Excel date system for serial numbers.
+    order : {"dmy", "mdy"}, optional
+        The order of a numeric date's first two fields (day-first by default).
+    period : tuple of (str, str), optional
+        The first and last ISO date of the study period; a two-digit year is read as the century that puts it
+        inside (refused without a period).
+    keep_offset : bool, optional
+        Return a date-time with a time zone as ``YYYY-MM-DDTHH:MM:SS+HH:MM`` so that the caller converts it to
+        the local date of the row's region (:func:`local_date`); by default its date in its own time zone.
+    utc : bool, optional
+        Read an ISO date-time without a time zone as UTC (a server's upload time, ``_submission_time``).
 
     Returns
     -------
@@ -306,15 +449,20 @@ def parse_date(value: object, system: int = 1900) -> tuple[str | None, str | Non
     Raises
     ------
     ParseError
-        When the cell is not a date in one of the accepted forms, or not a real calendar date.
+        When the cell is not a date in one of the accepted forms, not a real calendar date, or has a two-digit
+        year outside the period.
 
     References
     ----------
-    ISO 8601 (``YYYY-MM-DD``); ECMA-376 Part 1, §18.17.4 (Excel serial dates).
+    ISO 8601 (``YYYY-MM-DD``, date-times with ``Z`` or ``+hh:mm``); ECMA-376 Part 1, §18.17.4 (Excel serial
+    dates); KoboToolbox and ODK Central exports (``start``, ``end``: ISO date-times with the phone's offset;
+    ``_submission_time`` in UTC without a zone, ``SubmissionDate`` with ``Z``).
     """
     if is_blank(value):
         return None, None
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None and keep_offset:
+            return value.replace(microsecond=0).isoformat(), "datetime_local_date"
         return value.date().isoformat(), "datetime_date" if value.time() != dt.time() else None
     if isinstance(value, dt.date):
         return value.isoformat(), None
@@ -326,27 +474,42 @@ def parse_date(value: object, system: int = 1900) -> tuple[str | None, str | Non
     try:
         m = _ISO.match(s)
         if m:
-            if m.group(4):
-                kinds.append("datetime_date")
             d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            return d.isoformat(), "+".join(kinds) or None
-        m = _DMY.match(s)
+            if not m.group(4):
+                return d.isoformat(), "+".join(kinds) or None
+            out = _iso_datetime(d, m.group(4), kinds, utc)
+            if not keep_offset and "T" in out[10:11]:
+                out = local_date(out)
+            return out, "+".join(kinds)
+        m = NUMERIC_DATE.match(s)
         if m:
-            kinds.append("day_first_date")
-            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat(), "+".join(kinds)
-        m = _NAMED.match(s)
-        if m and m.group(2)[:3].lower() in MONTHS:
+            first, second = int(m.group(1)), int(m.group(3))
+            day, month = (first, second) if order == "dmy" else (second, first)
+            kinds.append(DATE_ORDERS[order])
+            if m.group(5):
+                kinds.append("datetime_date")
+            return dt.date(_year(m.group(4), period, kinds), month, day).isoformat(), "+".join(kinds)
+        m = _DAY_MONTH.match(s)
+        named = (m.group(1), m.group(2), m.group(3), m.group(4)) if m else None
+        if named is None:
+            m = _MONTH_DAY.match(s)
+            named = (m.group(2), m.group(1), m.group(3), m.group(4)) if m else None
+        if named is not None and named[1].lower() in MONTHS:
             kinds.append("month_name_date")
-            month = MONTHS[m.group(2)[:3].lower()]
-            return dt.date(int(m.group(3)), month, int(m.group(1))).isoformat(), "+".join(kinds)
-    except ValueError:
+            if named[3]:
+                kinds.append("datetime_date")
+            month = MONTHS[named[1].lower()]
+            return dt.date(_year(named[2], period, kinds), month, int(named[0])).isoformat(), "+".join(kinds)
+    except ValueError as exc:
+        if isinstance(exc, ParseError):
+            raise
         raise ParseError(f"{s!r} is not a real calendar date", "correct the day or month") from None
     if _SERIAL.match(s):
         kinds.append(f"excel_serial_{system}")
         return excel_serial(float(s), system).isoformat(), "+".join(kinds)
     raise ParseError(
         f"{s!r} is not a date",
-        "write the date as YYYY-MM-DD (e.g. 2020-02-03) or DD/MM/YYYY",
+        "write the date as YYYY-MM-DD (e.g. 2020-02-03)",
     )
 
 

@@ -15,7 +15,8 @@ Data flow::
                                                                              :mod:`evaluation.intake.problems`
       -> pseudonymise (family id -> keyed HMAC; NIK, names, phones, addresses dropped)
                                                                              :mod:`evaluation.intake.pseudonymise`
-      -> data/processed/<name>/ roster.csv, programme.csv, survey.csv, data_quality.csv, intake.json
+      -> data/processed/<name>/ roster.csv, programme.csv, survey.csv, data_quality.csv, intake.json,
+         intake_summary.json (per file: rows, columns mapped and ignored, normalisations by kind)
          (+ dataset.json and truth.json of synthetic data), written to a temporary directory and renamed (here)
 
 Which file holds which table: ``roster.*`` (one row per family), ``programme.*`` or ``monitoring*.*`` (the
@@ -39,14 +40,18 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.atomic import owns_file, replacing_dir
+from evaluation.core.cellsafe import write_csv as write_safe_csv
 from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
+from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.guard import RULES
 from evaluation.intake.problems import Problem, Report
+from evaluation.intake.provenance import check_same_key, content_digest, processed_name, synthetic_proof
 from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
+from evaluation.intake.summary import file_facts, write_summary
 from evaluation.intake.validation import (
     check_relations,
     check_schema,
@@ -75,6 +80,7 @@ __all__ = [
 
 # File-level errors after which row-level rules are not run (they would only repeat the same cause).
 STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"} | RULES
+STRUCTURAL |= {"date_order"}  # a date column refused whole (evaluation.intake.dates.date_order)
 MANIFEST = "intake.json"
 PROBLEMS_SIGNATURE = b"severity,file,row,column,"  # how every problem list prokus-eval writes begins
 QUALITY_FILE = "data_quality.csv"
@@ -124,6 +130,9 @@ class Intake:
         The data set's ``dataset.json`` (empty when there is none).
     sources : dict of str to str, optional
         File name -> SHA-256 (hex) of every export read.
+    files : dict of str to dict, optional
+        File as problems show it -> its table, rows, columns and variables read
+        (:func:`evaluation.intake.summary.file_facts`), for ``intake_summary.json``.
     """
 
     data_dir: Path
@@ -131,6 +140,7 @@ class Intake:
     report: Report
     metadata: dict = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)
 
 
 def _typed_table(frames: list[pd.DataFrame], codebook: Codebook, table: str) -> pd.DataFrame:
@@ -215,6 +225,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
             )  # fmt: skip
     typed: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
+    files: dict[str, dict] = {}
     for table in TABLES:
         frames = []
         for p in found[table]:
@@ -228,19 +239,22 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                                    "export the data again", table))  # fmt: skip
                 continue
             frame = type_file(raw, cb, report)
+            files[raw.shown] = file_facts(raw, frame)
             if frame is not None:
                 frames.append(frame)
         typed[table] = _typed_table(frames, cb, table)
     meta_path = d / "dataset.json"
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     if any(p.rule in STRUCTURAL for p in report.errors):  # rules across tables would only add noise
-        return Intake(d, typed, report, metadata, sources)
+        return Intake(d, typed, report, metadata, sources, files)
     roster = typed["roster"]
     if "region_code" in roster:
         regions = roster.drop_duplicates("family_id").set_index("family_id")["region_code"]
         roster["_region"] = roster["region_code"]
         for t in ("programme", "survey"):
             typed[t]["_region"] = typed[t]["family_id"].map(regions)
+    for table in TABLES:  # date-times with a time zone -> the local date of the row's region (WIB/WITA/WIT)
+        localise_dates(typed[table], cb)
     for table in TABLES:
         _fill_not_relevant(typed[table], cb, table, report)
         report.extend(check_schema(typed[table], cb, table))
@@ -262,7 +276,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
     report.problems = [  # an unreadable cell is reported once, not again as missing
         p for p in report.problems if not (p.rule == "required" and (p.file, p.row, p.column) in unreadable)
     ]
-    return Intake(d, typed, report, metadata, sources)
+    return Intake(d, typed, report, metadata, sources, files)
 
 
 # ------------------------------------------------------------------------------------------------ output
@@ -312,8 +326,8 @@ def _whole(s: pd.Series) -> bool:
     return bool(np.all(x == np.round(x)))
 
 
-def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
-    """Name the processed directory of a raw data directory: ``<processed_root>/<name of the raw directory>``.
+def processed_dir_for(data_dir: str | Path, processed_root: str | Path, key: Key, digest: str | None = None) -> Path:
+    """Name the processed directory of a raw data directory, keyed by its content and the key's fingerprint.
 
     Parameters
     ----------
@@ -321,13 +335,18 @@ def processed_dir_for(data_dir: str | Path, processed_root: str | Path) -> Path:
         The raw data directory.
     processed_root : str or path-like
         The root of processed data (``data/processed``).
+    key : Key
+        The pseudonymisation key (only its fingerprint is used).
+    digest : str, optional
+        The raw directory's :func:`~evaluation.intake.provenance.content_digest` (computed when None).
 
     Returns
     -------
     pathlib.Path
-        The absolute processed directory.
+        The absolute processed directory ``<processed_root>/<raw name>-<12 hex digits>``
+        (:func:`evaluation.intake.provenance.processed_name`): never shared by two data sets or two keys.
     """
-    return resolve(processed_root) / resolve(data_dir).name
+    return resolve(processed_root) / processed_name(resolve(data_dir), key.fingerprint, digest)
 
 
 def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path) -> Path:
@@ -356,17 +375,25 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         When the directory cannot be written (``out`` is then left as it was,
         :func:`evaluation.core.paths.replacing_dir`).
     """
+    proof = synthetic_proof(intake.data_dir)
     with replacing_dir(out, writer="intake", owned_if=(MANIFEST,)) as tmp:  # folders from before the marker
         for table, df in tables.items():
-            df.to_csv(tmp / f"{table}.csv", index=False, lineterminator="\n")
-        intake.report.data_quality().to_csv(tmp / QUALITY_FILE, index=False, lineterminator="\n")
-        for name in ("dataset.json", "truth.json"):
+            write_safe_csv(df, tmp / f"{table}.csv")
+        write_safe_csv(intake.report.data_quality(), tmp / QUALITY_FILE)
+        write_summary(tmp, intake.files, intake.report)  # per file: what the intake did (the reports show it)
+        # the data set's description and true effects travel only with proven synthetic data (or undeclared ones)
+        copied = ("dataset.json", "truth.json") if proof.synthetic else () if proof.declared else ("dataset.json",)
+        for name in copied:
             if (intake.data_dir / name).is_file():
                 shutil.copyfile(intake.data_dir / name, tmp / name)
         manifest = {
             "source": shown_path(intake.data_dir),
             "sources_sha256": intake.sources,
+            "content_sha256": content_digest(intake.data_dir),
+            "synthetic": proof.synthetic,
             "pseudonym_key": key.source,
+            "key_fingerprint": key.fingerprint,
+            "demo_key": key.demo,
             "rows": {t: len(df) for t, df in tables.items()},
             "errors": 0,
             "warnings": len(intake.report.warnings),
@@ -451,9 +478,12 @@ def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook
     """
     cb = codebook or load_codebook()
     intake = validate(data_dir, cb, treated_value)
-    key = load_key(bool(intake.metadata.get("synthetic", False)))
+    proof = synthetic_proof(intake.data_dir)  # synthetic is proven by the generator's file hashes, never declared
+    key = load_key(proof.synthetic, proof.reason)
+    digest = content_digest(intake.data_dir)
+    check_same_key(resolve(processed_root), shown_path(intake.data_dir), digest, key.fingerprint, key.demo)
     tables = analysis_ready(intake, cb, key)
-    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root))
+    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root, key, digest))
     return out, intake
 
 
@@ -505,8 +535,11 @@ def ensure_processed(data_dir: str | Path, processed_root: str | Path, codebook:
     d = resolve(data_dir)
     if is_processed(d):
         return d
-    out = processed_dir_for(d, processed_root)
-    if is_processed(out) and d.is_dir():
+    if not d.is_dir():
+        return prepare(d, processed_root, codebook, treated_value)[0]
+    proof = synthetic_proof(d)
+    out = processed_dir_for(d, processed_root, load_key(proof.synthetic, proof.reason))
+    if is_processed(out):
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         current = {p.name: _sha256(p) for paths in discover(d).values() for p in paths}
         if manifest.get("sources_sha256") == current:

@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.atomic import write_text
+from evaluation.core.cellsafe import safe_text
 from evaluation.core.quality import KIND_TEXT
 from evaluation.intake.codebook import Codebook, Variable
+from evaluation.intake.patterns import mask_value
 from evaluation.intake.pseudonymise import mask
 
 __all__ = [
@@ -60,7 +62,8 @@ class Problem:
     column : str
         The column as the export names it, or the codebook name; empty for a whole row or file.
     value : str
-        The offending value as text (personal values masked); empty when there is none.
+        The offending value as text; empty when there is none. Personal values are masked by the caller; NIK-like,
+        phone-like and long digit runs are masked here, whatever the column (a NIK typed into an income cell).
     rule : str
         The rule's name, e.g. ``range``, ``duplicate_family``, ``indonesian_thousands``.
     message : str
@@ -90,6 +93,12 @@ class Problem:
     table: str = ""
     region: str = ""
     count: int = 1
+
+    def __post_init__(self) -> None:
+        # every value a report shows is masked where it looks like a NIK, a phone number or a long digit run
+        # (a NIK typed into an income cell), whatever the column (:func:`evaluation.intake.patterns.mask_value`)
+        object.__setattr__(self, "value", mask_value(str(self.value)))
+        object.__setattr__(self, "message", mask_value(str(self.message)))  # some messages quote the cell
 
     def render(self) -> str:
         """Write the problem as one paragraph, as the command line prints a single problem.
@@ -206,8 +215,8 @@ class Report:
         names = [f.name for f in fields(Problem)]
         writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
         writer.writeheader()
-        for p in self.sorted():
-            writer.writerow({k: ("" if v is None else v) for k, v in asdict(p).items()})
+        for p in self.sorted():  # formula-safe: a value such as =HYPERLINK(...) is written as text
+            writer.writerow({k: ("" if v is None else safe_text(v)) for k, v in asdict(p).items()})
         write_text(path, buf.getvalue())
         return path
 

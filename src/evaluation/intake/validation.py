@@ -18,6 +18,9 @@ Warning rules (documented thresholds):
 * ``disbursed_without_date``: a grant was disbursed but the disbursement date is empty;
 * ``answered_not_relevant``: a question was answered although its relevance condition is false.
 
+Error rule ``personal_in_text``: a NIK-like or phone-like text in a text column the codebook does not mark
+personal (:func:`check_personal_text`); the value is never shown.
+
 The names of :mod:`evaluation.intake.problems` and :mod:`evaluation.intake.schema` are re-exported here, so
 ``from evaluation.intake.validation import Problem, Report, check_schema`` keeps working.
 """
@@ -32,7 +35,17 @@ import pandas as pd
 
 from evaluation.intake.codebook import Codebook, Variable
 from evaluation.intake.parsing import nik_birth_date
-from evaluation.intake.problems import ROW_COLUMNS, SEVERITY_ORDER, TERMINAL_ROWS, Problem, Report, problem_at
+from evaluation.intake.patterns import personal_kind
+from evaluation.intake.problems import (
+    ROW_COLUMNS,
+    SEVERITY_ORDER,
+    TERMINAL_ROWS,
+    Problem,
+    Report,
+    problem_at,
+    region_of,
+    where,
+)
 from evaluation.intake.schema import RULE_TEXT, check_schema, schema_for
 
 __all__ = [
@@ -45,6 +58,7 @@ __all__ = [
     "TERMINAL_ROWS",
     "Problem",
     "Report",
+    "check_personal_text",
     "check_relations",
     "check_schema",
     "not_asked_value",
@@ -327,6 +341,53 @@ def check_relations(tables: Mapping[str, pd.DataFrame], codebook: Codebook, trea
                         codebook,
                     )
                 )
+    out.extend(check_personal_text(tables, codebook))
+    return out
+
+
+PERSONAL_TEXT_TYPES = ("string", "text")
+_KIND_WORDS = {"nik": "a 16-digit number (a NIK or family card number)", "phone": "a phone number"}
+
+
+def check_personal_text(tables: Mapping[str, pd.DataFrame], codebook: Codebook) -> list[Problem]:
+    """Find personal data typed into a non-personal text column (``personal_in_text`` errors, value never shown).
+
+    A NIK, family card number or phone number typed into ``village`` or a free-text remark would otherwise be
+    carried into every processed table, since only the columns the codebook marks personal are dropped
+    (:mod:`evaluation.intake.patterns`).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The typed tables (with ``_file``, ``_row`` and, when known, ``_region``).
+    codebook : Codebook
+        The codebook: the text variables (types ``string``, ``text``) not marked personal are checked.
+
+    Returns
+    -------
+    list of Problem
+        One error per cell holding a NIK-like or phone-like text, by table, column and row; the value is empty.
+    """
+    out = []
+    for name, df in tables.items():
+        for var in codebook.table(name):
+            if var.personal or var.type not in PERSONAL_TEXT_TYPES or var.name not in df:
+                continue
+            col = df[var.name]
+            for i in df.index[col.notna()]:
+                kind = personal_kind(str(col.at[i]))
+                if kind is None:
+                    continue
+                file, row = where(df, i)
+                out.append(
+                    Problem(
+                        "error", file, row, var.name, "", "personal_in_text",
+                        f"the cell holds {_KIND_WORDS[kind]}, personal data, in a column that is not personal "
+                        "(it would reach the processed tables; the value is not shown)",
+                        "remove it from this cell (put it in the roster's nik or phone column if it belongs to the "
+                        "family) and export again", name, region_of(df, i),
+                    )
+                )  # fmt: skip
     return out
 
 

@@ -2,7 +2,8 @@
 
 Sheets (names in the run's language): notes, sample, baseline, before/after change, DiD effects, scorecard, risk
 flags. Cells hold numbers, not formatted text, so evaluators can compute with them; number formats show rupiah,
-percentages and decimals. Written to ``<run>/<scope>/tables_<scope>.xlsx``.
+percentages and decimals; text that a spreadsheet would read as a formula is written as a text cell
+(:func:`evaluation.core.cellsafe.safe_cell`). Written to ``<run>/<scope>/tables_<scope>.xlsx``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.core.atomic import replacing_file
+from evaluation.core.cellsafe import safe_cell
 from evaluation.core.disclosure import MARK
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
@@ -51,6 +53,9 @@ def _sheet(
         cell.fill = PatternFill("solid", fgColor="EEF2F6")
     for r in rows:
         ws.append(r)
+    for row in ws.iter_rows():  # text such as =HYPERLINK(...) from the data stays text, never a live formula
+        for cell in row:
+            safe_cell(cell)
     for col, fmt in (formats or {}).items():
         for row in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
             for cell in row:

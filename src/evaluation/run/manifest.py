@@ -223,6 +223,16 @@ def _data_seed(data_dir: str) -> int | None:
     return seed if isinstance(seed, int) else None
 
 
+def _key_fingerprint(data_dir: str) -> str | None:
+    """The pseudonymisation key's fingerprint recorded by intake in the processed data's ``intake.json``."""
+    path = resolve(data_dir) / "intake.json"
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("key_fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def build_manifest(
     cfg: Config,
     tasks: Sequence[Any],
@@ -246,6 +256,7 @@ def build_manifest(
         "config": display_path(cfg.path),
         "data_dir": display_path(data_dir),
         "raw_dir": display_path(raw_dir) if raw_dir else None,
+        "pseudonym_key_fingerprint": _key_fingerprint(data_dir),
         "inputs": hash_inputs(items),
         "notebooks": [
             {

@@ -301,6 +301,21 @@ def _failed(partial: Path, exc: BaseException) -> None:
         mark_partial(partial, "failed")
     except OSError:  # a full or read-only disk: the folder then counts as killed and the next run cleans it
         pass
+def write_instrument_files(out: Path, cfg: Config) -> list[Path]:
+    """The run's XLSForms (from its codebook) and their printable questionnaires (PDF, Word; id and en) in ``out``.
+
+    The XLSX files are normalised (no save time in them), so two runs write the same bytes and ``verify`` can
+    compare them like every other output.
+    """
+    from evaluation.core.atomic import write_bytes
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.instrument import write_instrument
+    from evaluation.reporting.questionnaire import fixed_zip, render_questionnaire
+
+    forms = write_instrument(out / "prokus_household_survey.xlsx", load_codebook(cfg.run.codebook))
+    for form in forms:
+        write_bytes(form, fixed_zip(Path(form).read_bytes()))
+    return [*forms, *(p for form in forms for p in render_questionnaire(form, out))]
 
 
 def _update_latest(reports: Path, run_id: str) -> None:
@@ -466,6 +481,7 @@ def _locked_run(
         write_results(merged, partial / "results.json")
         write_manifest(manifest, partial)  # first, so that the landing page can link it
         render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
+        write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
         write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
         mark_partial(partial, "complete")
         partial.rename(final)

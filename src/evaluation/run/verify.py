@@ -1,5 +1,8 @@
 """``prokus-eval verify RUN_DIR``: re-execute a run from its manifest and compare ``results.json`` number by number.
 
+0. ``manifest.json`` is validated against a JSON schema, and every notebook and output path it names must be
+   relative, inside the project (notebooks, listed with their SHA-256 among the inputs) or the run folder (outputs)
+   (:mod:`evaluation.run.manifest_check`): verify executes only what it hashed.
 1. Every input recorded in ``manifest.json`` (data files, codebook, config, notebooks) is hashed again; a missing
    or changed file is named and verification stops (:class:`InputChanged`), because other inputs cannot be
    expected to reproduce the recorded numbers.
@@ -41,6 +44,7 @@ from evaluation.run.manifest import (
     read_manifest,
     sha256_file,
 )
+from evaluation.run.manifest_check import check_manifest
 
 MISSING = "(missing)"
 _SHORT_HASH = 12
@@ -299,8 +303,10 @@ def reexecute(
         check_parameters,
         execute,
         render_reports,
+        write_instrument_files,
     )
 
+    check_manifest(manifest, MANIFEST_NAME, out_root)  # never execute or write what the manifest does not hash
     cfg = load_config(manifest["config"])
     threads = blas_threads if blas_threads is not None else manifest.get("threads", {}).get("blas_threads")
     if threads is not None:
@@ -332,6 +338,7 @@ def reexecute(
     write_results(merged, out_root / "results.json")
     write_manifest(manifest, out_root)  # the briefs' report date is the recorded run's created_utc
     render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
+    write_instrument_files(out_root / "instrument", cfg)  # as the run did: forms and printable questionnaires
     return merged, cfg.run.blas_threads
 
 
@@ -350,6 +357,7 @@ def verify(
     """
     run = _run_dir(run_dir)
     manifest = read_manifest(run)
+    check_manifest(manifest, display_path(run / MANIFEST_NAME), run)  # schema and paths, before anything runs
     n_inputs = check_inputs(manifest)
     recorded = read_results(run / "results.json")
     tmp = Path(tempfile.mkdtemp(prefix=f"prokus-verify-{run.name}-"))

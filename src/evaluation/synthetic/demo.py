@@ -55,6 +55,7 @@ import pandas as pd
 
 from evaluation.core.atomic import replacing_dir
 from evaluation.core.keys import key
+from evaluation.intake.provenance import record_file_hashes
 
 GENERATOR_VERSION = "1"
 PLANNED_GRANT = 3_500_000
@@ -127,6 +128,7 @@ class SyntheticData:
             self.survey.to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
             (tmp / "truth.json").write_text(_dumps(self.truth), encoding="utf-8")
             (tmp / "dataset.json").write_text(_dumps(self.metadata), encoding="utf-8")
+            record_file_hashes(tmp)  # last: proves the data synthetic only while no file is changed
         return out
 
 

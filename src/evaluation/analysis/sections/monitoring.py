@@ -15,6 +15,7 @@ from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
 from evaluation.core.atomic import replacing_file, write_text
+from evaluation.core.cellsafe import write_csv
 from evaluation.core.config import select_scope
 from evaluation.core.disclosure import MARK
 from evaluation.stats import monitoring, small_cells
@@ -174,7 +175,7 @@ def write_restricted_annex(flagged: pd.DataFrame, output_dir: Path, scope: str) 
     folder.chmod(0o700)
     path = folder / f"risk_flags_{scope}.csv"
     with replacing_file(path, mode=0o600) as tmp:
-        flagged.to_csv(tmp, index=False, lineterminator="\n")
+        write_csv(flagged, tmp)  # formula-safe (evaluation.core.cellsafe)
     # one notice in both languages: whoever opens the folder reads it in theirs
     write_text(folder / "README.txt", "".join(textwrap.fill(t("restricted_readme", lang), 100) + "\n\n"
                                               for lang in ("id", "en")))
