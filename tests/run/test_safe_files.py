@@ -199,10 +199,7 @@ def test_validate_never_overwrites_a_problem_list_it_did_not_write(raw, tmp_path
 
 def test_intake_never_replaces_a_foreign_processed_folder(raw, tmp_path, capsys):
     cfg = _config(tmp_path, raw)
-    processed = tmp_path / "out" / "processed"
-    from evaluation.intake.pipeline import processed_dir_for
-
-    target = processed_dir_for(raw, processed)
+    target = tmp_path / "out" / "processed" / "raw-0123456789"
     target.mkdir(parents=True)
     (target / "analysis.R").write_text("# mine\n")
     # the refusal comes from the atomic writer, whatever folder intake chooses
