@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.core.atomic import MARKER
 from evaluation.core.errors import UserError
 
 __all__ = [
@@ -36,8 +37,9 @@ __all__ = [
 
 METADATA = "dataset.json"
 FILES_FIELD = "files_sha256"
-# Written into the raw folder by intake itself (the problem list), so never part of the data set's content.
-IGNORED = frozenset({"validation_problems.csv"})
+# Written into the raw folder by intake itself (the problem list), or by the package's folder writers (the ownership
+# marker, evaluation.core.atomic.MARKER, with modification times), so never part of the data set's content.
+IGNORED = frozenset({"validation_problems.csv", MARKER})
 DIGEST_HEX = 12
 INTAKE_MANIFEST = "intake.json"
 _CHUNK = 1 << 20
