@@ -18,6 +18,7 @@ file system) into a one-paragraph :class:`~evaluation.core.errors.UserError` nam
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -70,13 +71,20 @@ def owned_by(folder: str | Path) -> str | None:
     return None
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _listing(folder: Path) -> list[str]:
-    """``<size> <mtime_ns> <relative path>`` of every file below ``folder`` except the marker, sorted."""
+    """``<sha256> <relative path>`` of every file below ``folder`` except the marker, sorted (deterministic)."""
     rows = []
     for p in sorted(folder.rglob("*")):
         if p.is_file() and not p.is_symlink() and p.name != MARKER:
-            st = p.stat()
-            rows.append(f"{st.st_size} {st.st_mtime_ns} {p.relative_to(folder).as_posix()}")
+            rows.append(f"{_sha256(p)} {p.relative_to(folder).as_posix()}")
     return rows
 
 
@@ -90,8 +98,8 @@ def write_marker(folder: str | Path, writer: str, files: bool = True) -> Path:
     writer : str
         What wrote it (a command or module name), on the marker's first line.
     files : bool, default True
-        List every file of the folder (size, modification time, path): the folder then stays replaceable only
-        while it holds exactly those files, unchanged (:func:`replaceable`).
+        List every file of the folder (SHA-256 and path): the folder then stays replaceable only while it holds
+        exactly those files, unchanged (:func:`replaceable`). The marker is deterministic (no times).
 
     Returns
     -------
@@ -131,8 +139,8 @@ def replaceable(folder: str | Path) -> bool:
     Returns
     -------
     bool
-        True when its :data:`MARKER` lists every file it holds, each with the size and modification time written
-        (a problem list the package added is allowed too); False when there is no marker, or a file was added,
+        True when its :data:`MARKER` lists every file it holds, each with the SHA-256 written (a problem list the
+        package added is allowed too); False when there is no marker, or a file was added,
         changed or replaced (e.g. a copied demo folder whose files were replaced by real exports).
     """
     folder = Path(folder)
@@ -147,7 +155,7 @@ def replaceable(folder: str | Path) -> bool:
         for row in _listing(folder):
             if row in recorded:
                 continue
-            name = row.split(" ", 2)[2]
+            name = row.split(" ", 1)[1]
             signature = _ADDED_BY_PACKAGE.get(name)
             if signature is None or not owns_file(folder / name, signature):
                 return False

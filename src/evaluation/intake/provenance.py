@@ -38,7 +38,7 @@ __all__ = [
 METADATA = "dataset.json"
 FILES_FIELD = "files_sha256"
 # Written into the raw folder by intake itself (the problem list), or by the package's folder writers (the ownership
-# marker, evaluation.core.atomic.MARKER, with modification times), so never part of the data set's content.
+# marker, evaluation.core.atomic.MARKER, which lists the files it wrote), so never part of the data set's content.
 IGNORED = frozenset({"validation_problems.csv", MARKER})
 DIGEST_HEX = 12
 INTAKE_MANIFEST = "intake.json"

@@ -7,9 +7,9 @@ checks parameters, starts kernels, renders and merges the per-notebook ``results
 
 Before anything is written (issue 14): arguments and config are range-checked, the run id is a plain name
 (:func:`evaluation.run.runlock.check_run_id`), the regions and the data each scope needs are checked
-(:mod:`evaluation.run.preflight`), and the run id is locked (:class:`evaluation.run.runlock.RunLock`). Only then
-are processed data written and the partial folder (re)made; a partial folder is removed only when the runner made
-it (its marker), and a killed run's leftovers are removed by the next run
+(:mod:`evaluation.run.preflight`). Only then are the processed data written, the run id locked
+(:class:`evaluation.run.runlock.RunLock`) and the partial folder (re)made; a partial folder is removed only when the
+runner made it (its marker), and a killed run's leftovers are removed by the next run
 (:func:`~evaluation.run.runlock.clean_leftovers`).
 """
 
@@ -362,6 +362,8 @@ def run(
         intake = validate(raw_dir, treated_value=cfg.design.treated_value)
         check_data(cfg, codes, intake.tables, explicit=bool(regions))
         del intake
+    # Processed data (content-keyed, written whole; the key is checked here) before the reports folder is touched.
+    data_dir = raw_dir if partitioned else _prepared(raw_dir, cfg)
     reports = resolve(cfg.run.reports_dir)
     try:
         reports.mkdir(parents=True, exist_ok=True)
@@ -374,7 +376,7 @@ def run(
         lock = lock if lock.try_acquire() else None
     rid = rid or lock.path.name[1:].removesuffix(".lock")
     with lock:
-        return _locked_run(cfg, codes, raw_dir, partitioned, reports, rid, n_jobs, progress, scheduler, kernels)
+        return _locked_run(cfg, codes, raw_dir, data_dir, reports, rid, n_jobs, progress, scheduler, kernels)
 
 
 def check_jobs(jobs: int, where: str | None) -> int:
@@ -402,11 +404,22 @@ def check_jobs(jobs: int, where: str | None) -> int:
     return jobs
 
 
+def _prepared(raw_dir: str, cfg: Config) -> str:
+    """Validate, pseudonymise and write the processed data (:func:`evaluation.intake.pipeline.prepare`)."""
+    from evaluation.intake.pipeline import prepare
+
+    try:
+        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+    except OSError as exc:  # disk full or read-only data/processed: nothing half-written (atomic folder)
+        raise describe_os_error(exc, cfg.run.processed_dir) from None
+    return _relative(processed)
+
+
 def _locked_run(
     cfg: Config,
     codes: list[str],
     raw_dir: str,
-    partitioned: bool,
+    data_dir: str,
     reports: Path,
     rid: str,
     n_jobs: int,
@@ -414,9 +427,7 @@ def _locked_run(
     scheduler: str | None,
     kernels: str | None,
 ) -> Path:
-    """The part of :func:`run` that writes: called with the run id locked and every check passed."""
-    from evaluation.intake.pipeline import prepare
-
+    """The part of :func:`run` that writes the run folder: called with the run id locked and every check passed."""
     final = reports / rid
     if final.exists() or final.is_symlink():
         raise RunError("the run directory already exists", file=_relative(final), fix="choose another --run-id")
@@ -430,14 +441,6 @@ def _locked_run(
                 fix="move it away yourself, or choose another --run-id",
             )
         shutil.rmtree(partial)  # an earlier failed or killed run of this id, made by the runner
-    if partitioned:
-        data_dir = raw_dir
-    else:
-        try:
-            processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
-        except OSError as exc:  # disk full or read-only data/processed: nothing half-written (atomic folder)
-            raise describe_os_error(exc, cfg.run.processed_dir) from None
-        data_dir = _relative(processed)
     regions = codes
     tasks = plan(cfg, regions, data_dir, partial)
     for task in tasks:
