@@ -2,8 +2,10 @@
 
 Each example of the issue fails on 01b029e and passes now; each kind has further cases of its own:
 
-2. synthetic is proven by the generator's file hashes, never declared; a set key always wins; weak, binary and
-   demo keys for real data are refused; the key's fingerprint is recorded and a changed key refused;
+2. synthetic is proven by the generator's identifiers (or its unchanged files), never declared: a demo copy with
+   other values keeps the demo key, a roster with one identifier that is not the generator's needs a secret key; a
+   set key always wins; weak, binary and demo keys for real data are refused; the key's fingerprint is recorded
+   and a changed key refused;
    processed data are keyed by raw content and the key's fingerprint, never shared between data sets;
 4. personal-data patterns in non-personal text columns are errors; values shown by problem reports are masked;
 5. formula-safe CSV and XLSX outputs; XLSX formula cells without a saved value are errors.
@@ -25,9 +27,11 @@ import pytest
 from evaluation.cli import main
 from evaluation.core.cellsafe import safe_frame, safe_text, write_csv
 from evaluation.core.errors import UserError
+from evaluation.intake import pipeline
+from evaluation.intake.codebook import load_codebook
 from evaluation.intake.patterns import mask_value, personal_kind
-from evaluation.intake.pipeline import ValidationFailed, prepare, validate
-from evaluation.intake.provenance import synthetic_proof
+from evaluation.intake.pipeline import ValidationFailed, ensure_processed, prepare, validate
+from evaluation.intake.provenance import identity_columns, identity_digest, synthetic_proof
 from evaluation.intake.pseudonymise import (
     DEMO_KEY,
     ENV_KEY,
@@ -62,6 +66,21 @@ def _intake_json(out):
     return json.loads((out / "intake.json").read_text(encoding="utf-8"))
 
 
+REAL_NIK = "3402114508850001"
+REAL_NAME = "Siti Rahayu"
+
+
+def _with_identities(d, rows=None):
+    """Give the roster NIKs and head names (every family's, or only ``rows``'), as a real export carries them."""
+    roster = pd.read_csv(d / "roster.csv", dtype=str, keep_default_na=False)
+    rows = range(len(roster)) if rows is None else rows
+    roster["nik"], roster["head_name"] = "", ""
+    for i in rows:
+        roster.loc[i, "nik"] = f"{int(REAL_NIK) + i:016d}"
+        roster.loc[i, "head_name"] = f"{REAL_NAME} {i}"
+    roster.to_csv(d / "roster.csv", index=False)
+
+
 # ------------------------------------------------------------------------------------------------ kind 2: keys
 def test_a_copied_synthetic_flag_does_not_unlock_the_demo_key(tmp_path, small, no_key, monkeypatch):
     """Issue example: demo folder copied, its files replaced by real exports, dataset.json left in place."""
@@ -70,9 +89,11 @@ def test_a_copied_synthetic_flag_does_not_unlock_the_demo_key(tmp_path, small, n
     roster = pd.read_csv(d / "roster.csv", dtype=str, keep_default_na=False)
     roster.loc[0, "household_size"] = "5" if roster.loc[0, "household_size"] != "5" else "6"  # "real" exports
     roster.to_csv(d / "roster.csv", index=False)
+    _with_identities(d)  # real exports carry real people: NIKs and names the generator never made
     with pytest.raises(UserError, match=ENV_KEY) as err:
         prepare(d, tmp_path / "processed")
     assert "roster.csv" in str(err.value) and "changed since it was generated" in str(err.value)
+    assert "identifiers" in str(err.value) and REAL_NIK not in str(err.value) and REAL_NAME not in str(err.value)
     assert not (tmp_path / "processed").exists()
     monkeypatch.setenv(ENV_KEY, KEY_A)
     out, _ = prepare(d, tmp_path / "processed")
@@ -109,6 +130,162 @@ def test_a_set_key_always_wins_over_the_demo_key(tmp_path, small, monkeypatch):
     want = {pseudonym(x, Key(KEY_A.encode(), "a"), "family") for x in small.roster["family_id"]}
     assert set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"]) == want
     assert (out / "truth.json").is_file() and load_dataset(out).synthetic is True
+
+
+# ------------------------------------------------------------------------------- kind 2: proven by identities
+def _demo_pseudonyms(small):
+    return {pseudonym(x, Key(DEMO_KEY, "demo"), "family") for x in small.roster["family_id"]}
+
+
+def _processed_tables(out):
+    return {t: pd.read_csv(out / f"{t}.csv", dtype=str) for t in ("roster", "programme", "survey")}
+
+
+def _resave(d):
+    """Every export read and written back, as a spreadsheet program does: the values kept, the bytes not."""
+    for p in sorted(d.iterdir()):
+        if p.suffix == ".csv":
+            p.write_bytes(p.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        elif p.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(p)
+            wb.properties.creator = "Microsoft Excel"
+            wb.save(p)
+
+
+def test_a_fresh_demo_of_either_format_records_its_identifiers_as_intake_reads_them(tmp_path, small):
+    columns = identity_columns(load_codebook())
+    assert columns == ("family_id", "nik", "head_name", "phone", "address")
+    digests = set()
+    for d in (small.write(tmp_path / "raw"), write_kobo_demo(small, tmp_path / "kobo")):
+        meta = json.loads((d / "dataset.json").read_text())
+        roster = validate(d).tables["roster"]
+        assert meta["identities_columns"] == list(columns)
+        assert (meta["identities_sha256"], meta["identities_count"]) == identity_digest(roster, columns)
+        assert meta["identities_count"] == len(small.roster)
+        digests.add(meta["identities_sha256"])
+        _resave(d)  # the files no longer prove it; the identifiers still do
+        assert not synthetic_proof(d).synthetic
+        proof = synthetic_proof(d, validate(d).tables["roster"])
+        assert proof.synthetic and proof.declared and not proof.unchanged and "roster.csv" in proof.changed
+    assert len(digests) == 1  # the same families in either format: the same identifiers
+    # the digest is of the identifiers only: neither row order nor any other column changes it
+    shuffled = roster.sample(frac=1, random_state=3).assign(household_size=0.0)
+    assert identity_digest(shuffled, columns) == identity_digest(roster, columns)
+    assert identity_digest(roster.assign(phone="081234567890"), columns) != identity_digest(roster, columns)
+
+
+def test_a_demo_copy_with_a_changed_survey_value_keeps_the_demo_key_and_its_pseudonyms(tmp_path, small, no_key):
+    d = small.write(tmp_path / "raw")
+    survey = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    i = survey.index[survey["household_income"] != ""][0]
+    survey.loc[i, "household_income"] = str(int(float(survey.loc[i, "household_income"])) + 1000)
+    survey.to_csv(d / "survey.csv", index=False)
+    assert not synthetic_proof(d).synthetic  # the files alone no longer prove it
+    out, _ = prepare(d, tmp_path / "processed")
+    manifest = _intake_json(out)
+    assert manifest["demo_key"] is True and manifest["synthetic"] is True and manifest["synthetic_unchanged"] is False
+    assert set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"]) == _demo_pseudonyms(small)
+    assert load_dataset(out).synthetic is True and (out / "truth.json").is_file()  # truth.json is the generator's
+    truth = json.loads((d / "truth.json").read_text())
+    (d / "truth.json").write_text(json.dumps({k: 0 for k in truth}))  # a truth.json edited by hand does not travel
+    out2, _ = prepare(d, tmp_path / "processed")
+    assert out2 != out and not (out2 / "truth.json").exists() and load_dataset(out2).synthetic is True
+
+
+def test_an_unchanged_demo_is_recorded_as_unchanged(tmp_path, small, no_key):
+    out, _ = prepare(small.write(tmp_path / "raw"), tmp_path / "processed")
+    manifest = _intake_json(out)
+    assert manifest["demo_key"] is True and manifest["synthetic"] is True and manifest["synthetic_unchanged"] is True
+
+
+def test_kobo_exports_resaved_by_a_spreadsheet_keep_the_demo_key_and_every_value(tmp_path, small, no_key):
+    """Field drill (issue 13): the Kobo demo read and written back unchanged prepares with no key set."""
+    kobo = write_kobo_demo(small, tmp_path / "kobo")
+    reference, _ = prepare(kobo, tmp_path / "processed")
+    d = write_kobo_demo(small, tmp_path / "resaved")
+    _resave(d)
+    out, _ = prepare(d, tmp_path / "processed")
+    assert out != reference and _intake_json(out)["demo_key"] is True
+    got, want = _processed_tables(out), _processed_tables(reference)
+    for t in want:
+        pd.testing.assert_frame_equal(got[t], want[t])
+
+
+def _rename_family(d, old, new):
+    for name in ("roster.csv", "programme.csv", "survey.csv"):
+        df = pd.read_csv(d / name, dtype=str, keep_default_na=False)
+        df.loc[df["family_id"] == old, "family_id"] = new
+        df.to_csv(d / name, index=False)
+
+
+def _add_family(d, like, new):
+    for name in ("roster.csv", "survey.csv"):  # a comparison family: no programme rows
+        df = pd.read_csv(d / name, dtype=str, keep_default_na=False)
+        extra = df[df["family_id"] == like].assign(family_id=new)
+        pd.concat([df, extra], ignore_index=True).to_csv(d / name, index=False)
+
+
+@pytest.mark.parametrize("change", ["nik", "head_name", "family_id", "added_family"])
+def test_one_identifier_not_the_generators_needs_a_secret_key(tmp_path, small, no_key, monkeypatch, change):
+    d = small.write(tmp_path / "raw")
+    comparison = small.roster.loc[small.roster["group"] == "comparison", "family_id"].iloc[0]
+    new_id = "F3402-9001"
+    if change in ("nik", "head_name"):  # one real-looking NIK or name among the generator's families
+        roster = pd.read_csv(d / "roster.csv", dtype=str, keep_default_na=False)
+        roster[change] = ""
+        roster.loc[4, change] = REAL_NIK if change == "nik" else REAL_NAME
+        roster.to_csv(d / "roster.csv", index=False)
+    elif change == "family_id":
+        _rename_family(d, comparison, new_id)
+    else:
+        _add_family(d, comparison, new_id)
+    validate(d)  # valid data: only the key stands in the way
+    with pytest.raises(UserError, match=ENV_KEY) as err:
+        prepare(d, tmp_path / "processed")
+    text = str(err.value)
+    assert "identifiers" in text and "not all the generator's" in text
+    for secret in (REAL_NIK, REAL_NAME, new_id, comparison):
+        assert secret not in text
+    n = len(small.roster)
+    assert (f"holds {n + 1} families, the generator made {n}" in text) == (change == "added_family")
+    assert not (tmp_path / "processed").exists()
+    with pytest.raises(UserError, match=ENV_KEY):
+        ensure_processed(d, tmp_path / "processed")
+    assert not (tmp_path / "processed").exists()
+    monkeypatch.setenv(ENV_KEY, KEY_A)  # a set key: accepted, not called synthetic
+    out, _ = prepare(d, tmp_path / "processed")
+    manifest = _intake_json(out)
+    assert manifest["synthetic"] is False and manifest["demo_key"] is False and not (out / "dataset.json").exists()
+    assert not _demo_pseudonyms(small) & set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"])
+
+
+def test_a_set_key_wins_over_identity_proven_data_too(tmp_path, small, monkeypatch, no_key):
+    d = small.write(tmp_path / "raw")
+    _resave(d)
+    monkeypatch.setenv(ENV_KEY, KEY_A)
+    out, _ = prepare(d, tmp_path / "processed")
+    manifest = _intake_json(out)
+    assert manifest["demo_key"] is False and manifest["synthetic"] is True and manifest["synthetic_unchanged"] is False
+    assert not _demo_pseudonyms(small) & set(pd.read_csv(out / "roster.csv", dtype=str)["family_id"])
+
+
+def test_ensure_processed_reuses_only_a_folder_proven_by_identities(tmp_path, small, no_key, monkeypatch):
+    d = small.write(tmp_path / "raw")
+    _resave(d)
+    root = tmp_path / "processed"
+    out = ensure_processed(d, root)
+    assert _intake_json(out)["demo_key"] is True and _intake_json(out)["synthetic"] is True
+
+    def no_second_intake(*args, **kwargs):
+        raise AssertionError("prepared again although nothing changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "prepare", no_second_intake)
+        assert ensure_processed(d, root) == out  # up to date: reused
+    _with_identities(d, rows=[1])  # now one family is real: the earlier folder does not count, the key is needed
+    with pytest.raises(UserError, match=ENV_KEY):
+        ensure_processed(d, root)
+    assert sorted(p.name for p in root.iterdir()) == [out.name]
 
 
 @pytest.mark.parametrize(
@@ -353,7 +530,8 @@ def test_xlsx_formula_cells_with_saved_values_are_read_as_their_values(tmp_path,
 
 def test_kind_2_to_5_leave_no_processed_copy_of_a_failed_data_set(tmp_path, small, no_key):
     d = small.write(tmp_path / "raw")
-    shutil.copy(d / "roster.csv", d / "roster_copy_notes.txt")  # an extra file: not proven synthetic
+    shutil.copy(d / "roster.csv", d / "roster_copy_notes.txt")  # an extra file, and one real identity:
+    _with_identities(d, rows=[3])  # not proven synthetic
     with pytest.raises(UserError, match=r"not written by the generator: roster_copy_notes\.txt"):
         prepare(d, tmp_path / "processed")
     assert not (tmp_path / "processed").exists()

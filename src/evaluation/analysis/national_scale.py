@@ -30,8 +30,10 @@ from evaluation.core.paths import REPORTS_DIR, resolve
 from evaluation.core.record import ResultsRecorder
 from evaluation.intake.districts import NationalArrays, load_national_arrays
 from evaluation.intake.tables import load_truth
+from evaluation.stats.degenerate import Degeneracy, reason_of
 from evaluation.stats.estimators import did, pre_post
 from evaluation.stats.results import Estimate
+from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number
 from evaluation.text.national_phrases import NATIONAL_SCALE_TEXT as _TEXT
 
@@ -90,28 +92,61 @@ def compute_effects(data: NationalArrays, outcomes: list[str], design: DesignSet
     Raises
     ------
     ValueError
-        From the estimators, when an outcome cannot be estimated (no variance in a group, a missing wave).
+        From the estimators, for an error other than a degenerate outcome (an outcome without variation, without
+        data in a wave or in one village is recorded as ``national.<outcome>.{pre_post,did}.reason`` and shown
+        with its reason in words, :mod:`evaluation.stats.degenerate`).
     """
     df = data.frame
     prokus = df[df["treated"] == 1]
     keys: dict[str, Any] = {}
     estimates: dict[str, tuple[Estimate, Estimate]] = {}
+    left_out: dict[str, Degeneracy] = {}
     for o in outcomes:
-        pp = pre_post(prokus, o, "family_id", "wave", "baseline", "endline", cluster="village", alpha=design.alpha)
-        dd = did(df, o, "wave", "treated", "baseline", "endline", unit="family_id", cluster="village",
-                 alpha=design.alpha)  # fmt: skip
+        try:
+            pp = pre_post(prokus, o, "family_id", "wave", "baseline", "endline", cluster="village",
+                          alpha=design.alpha)  # fmt: skip
+            dd = did(df, o, "wave", "treated", "baseline", "endline", unit="family_id", cluster="village",
+                     alpha=design.alpha)  # fmt: skip
+        except ValueError as exc:
+            # a degenerate outcome (no variation, no data in a wave, one village) is said, the others go on
+            reason = reason_of(exc)
+            if reason is None:
+                raise
+            why = Degeneracy(o, reason, getattr(exc, "wave", None), getattr(exc, "arm", None))
+            left_out[o] = why
+            for method in ("pre_post", "did"):
+                keys[key(NATIONAL, o, method, "reason")] = reason
+            continue
         estimates[o] = (pp, dd)
         for method, e in (("pre_post", pp), ("did", dd)):
             for name, value in e.to_dict().items():
                 if value is not None and name not in ("outcome", "method"):
                     keys[key(NATIONAL, o, method, name)] = value
-    return Computed(keys, {"estimates": estimates})
+    return Computed(keys, {"estimates": estimates, "left_out": left_out, "order": list(outcomes)})
+
+
+def _degenerate_cell(why: Degeneracy, language: str) -> str:
+    """The table cell of an outcome without estimate ("tidak bervariasi", "tidak ada data di survei akhir")."""
+    fields: dict[str, str] = {}
+    if why.reason == "no_data":
+        wave = why.wave or ""
+        fields["wave"] = t(f"degenerate_wave_{wave}", language) if wave in ("baseline", "midline", "endline") else wave
+    if why.reason == "too_few_families":
+        fields["arm"] = t(f"group_{why.arm}", language) if why.arm in ("prokus", "comparison") else str(why.arm)
+    return t(f"degenerate_cell_{why.reason}", language, **fields)
 
 
 def show_effects(result: Computed, language: str) -> Section:
     """One row per outcome: change, DiD with its 95% interval, families and villages; the COVID-19 caveat."""
     rows = []
-    for o, (pp, dd) in result.shown["estimates"].items():
+    estimates, left_out = result.shown["estimates"], result.shown.get("left_out", {})
+    for o in result.shown.get("order", list(estimates)):
+        if o in left_out:
+            cell = _degenerate_cell(left_out[o], language)
+            rows.append({"outcome": o, "change": cell, "did": cell, "did 95% CI": "–", "families": "–",
+                         "villages": "–"})  # fmt: skip
+            continue
+        pp, dd = estimates[o]
         rows.append(
             {
                 "outcome": o,

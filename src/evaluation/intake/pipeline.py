@@ -49,8 +49,8 @@ from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.guard import RULES
 from evaluation.intake.problems import Problem, Report
-from evaluation.intake.provenance import check_same_key, content_digest, processed_name, synthetic_proof
-from evaluation.intake.pseudonymise import Key, load_key, mask, pseudonym
+from evaluation.intake.provenance import Proof, check_same_key, content_digest, processed_name, synthetic_proof
+from evaluation.intake.pseudonymise import Key, key_is_set, load_key, mask, pseudonym
 from evaluation.intake.summary import file_facts, write_summary
 from evaluation.intake.validation import (
     check_relations,
@@ -349,7 +349,8 @@ def processed_dir_for(data_dir: str | Path, processed_root: str | Path, key: Key
     return resolve(processed_root) / processed_name(resolve(data_dir), key.fingerprint, digest)
 
 
-def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path) -> Path:
+def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, out: Path,
+                    proof: Proof | None = None) -> Path:  # fmt: skip
     """Write the processed directory whole (temporary directory, then rename).
 
     Parameters
@@ -363,6 +364,9 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         The pseudonymisation key (only its source is recorded).
     out : pathlib.Path
         The processed directory; replaced whole.
+    proof : Proof, optional
+        Whether the data are proven synthetic (:func:`evaluation.intake.provenance.synthetic_proof`, by their
+        identifiers as :func:`prepare` proves them); by the file hashes alone when None.
 
     Returns
     -------
@@ -375,14 +379,16 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         When the directory cannot be written (``out`` is then left as it was,
         :func:`evaluation.core.paths.replacing_dir`).
     """
-    proof = synthetic_proof(intake.data_dir)
+    proof = proof if proof is not None else synthetic_proof(intake.data_dir)
     with replacing_dir(out, writer="intake", owned_if=(MANIFEST,)) as tmp:  # folders from before the marker
         for table, df in tables.items():
             write_safe_csv(df, tmp / f"{table}.csv")
         write_safe_csv(intake.report.data_quality(), tmp / QUALITY_FILE)
         write_summary(tmp, intake.files, intake.report)  # per file: what the intake did (the reports show it)
-        # the data set's description and true effects travel only with proven synthetic data (or undeclared ones)
-        copied = ("dataset.json", "truth.json") if proof.synthetic else () if proof.declared else ("dataset.json",)
+        # the data set's description travels only with proven synthetic data (or undeclared ones), its true
+        # effects only with proven synthetic data whose truth.json is the generator's own
+        truth = ("truth.json",) if "truth.json" not in proof.changed else ()
+        copied = ("dataset.json", *truth) if proof.synthetic else () if proof.declared else ("dataset.json",)
         for name in copied:
             if (intake.data_dir / name).is_file():
                 shutil.copyfile(intake.data_dir / name, tmp / name)
@@ -391,6 +397,7 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
             "sources_sha256": intake.sources,
             "content_sha256": content_digest(intake.data_dir),
             "synthetic": proof.synthetic,
+            "synthetic_unchanged": proof.unchanged,
             "pseudonym_key": key.source,
             "key_fingerprint": key.fingerprint,
             "demo_key": key.demo,
@@ -473,17 +480,19 @@ def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook
     ValidationFailed
         When the data has an error (nothing is written to the processed directory).
     UserError
-        When ``data_dir`` is not a directory, or real data has no pseudonymisation key
+        When ``data_dir`` is not a directory, or data not proven synthetic (their identifiers are not all the
+        generator's, :func:`evaluation.intake.provenance.synthetic_proof`) have no pseudonymisation key
         (:func:`evaluation.intake.pseudonymise.load_key`).
     """
     cb = codebook or load_codebook()
     intake = validate(data_dir, cb, treated_value)
-    proof = synthetic_proof(intake.data_dir)  # synthetic is proven by the generator's file hashes, never declared
+    # synthetic is proven by the generator's identifiers (or its unchanged files), never declared
+    proof = synthetic_proof(intake.data_dir, intake.tables["roster"], cb)
     key = load_key(proof.synthetic, proof.reason)
     digest = content_digest(intake.data_dir)
     check_same_key(resolve(processed_root), shown_path(intake.data_dir), digest, key.fingerprint, key.demo)
     tables = analysis_ready(intake, cb, key)
-    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root, key, digest))
+    out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root, key, digest), proof)
     return out, intake
 
 
@@ -522,8 +531,9 @@ def ensure_processed(data_dir: str | Path, processed_root: str | Path, codebook:
     -------
     pathlib.Path
         ``data_dir`` itself when it is already processed; else its processed copy when the raw files are
-        unchanged (their SHA-256 recorded in ``intake.json``); else a fresh intake's directory (a notebook opened
-        by hand).
+        unchanged (their SHA-256 recorded in ``intake.json``; for declared synthetic data whose files changed,
+        only a copy an earlier intake proved synthetic by its identifiers); else a fresh intake's directory (a
+        notebook opened by hand).
 
     Raises
     ------
@@ -537,11 +547,25 @@ def ensure_processed(data_dir: str | Path, processed_root: str | Path, codebook:
         return d
     if not d.is_dir():
         return prepare(d, processed_root, codebook, treated_value)[0]
-    proof = synthetic_proof(d)
-    out = processed_dir_for(d, processed_root, load_key(proof.synthetic, proof.reason))
-    if is_processed(out):
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        current = {p.name: _sha256(p) for paths in discover(d).values() for p in paths}
-        if manifest.get("sources_sha256") == current:
+    proof = synthetic_proof(d)  # by the files alone: the identifiers need the parsed roster (prepare)
+    if proof.declared and not proof.synthetic and not key_is_set():
+        # a changed demo copy: the demo key's folder counts only when an intake proved these very files (the
+        # folder name holds their content digest) synthetic by their identifiers; else prepare proves or refuses
+        out = processed_dir_for(d, processed_root, load_key(True))
+        if _up_to_date(out, d, identity_proven=True):
             return out
+        return prepare(d, processed_root, codebook, treated_value)[0]
+    out = processed_dir_for(d, processed_root, load_key(proof.synthetic, proof.reason))
+    if _up_to_date(out, d):
+        return out
     return prepare(d, processed_root, codebook, treated_value)[0]
+
+
+def _up_to_date(out: Path, raw: Path, identity_proven: bool = False) -> bool:
+    if not is_processed(out):
+        return False
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    if identity_proven and not (manifest.get("synthetic") is True and manifest.get("demo_key") is True):
+        return False
+    current = {p.name: _sha256(p) for paths in discover(raw).values() for p in paths}
+    return manifest.get("sources_sha256") == current

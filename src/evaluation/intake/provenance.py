@@ -1,10 +1,23 @@
 """Where a data set comes from: proven synthetic data, the content digest of raw inputs, the processed folder name.
 
-Synthetic is proven, never declared. The generator (:mod:`evaluation.synthetic`) records the SHA-256 of every file
-it wrote in ``dataset.json`` (``files_sha256``, :func:`record_file_hashes`); intake computes them again
-(:func:`synthetic_proof`). Only an exact match (no file changed, missing or added) lets intake use the public demo
-key and lets the reports say "synthetic": a ``dataset.json`` left in a folder of real exports (the natural result of
-copying the demo folder and replacing its files) proves nothing.
+Synthetic is proven, never declared, and proven by who the people are. What the pseudonymisation key protects is
+the identity of the families, so the public demo key is safe exactly when every identifier in the data is one the
+generator made. The generator (:mod:`evaluation.synthetic`) records in ``dataset.json``
+(:func:`evaluation.intake.generated.record_generated`):
+
+* ``files_sha256``: the SHA-256 of every file it wrote (:func:`record_file_hashes`);
+* ``identities_sha256``, ``identities_count``, ``identities_columns``: a digest of the roster's identifiers
+  (``family_id`` and every roster column the codebook marks personal: NIK, name, phone, address) as intake parses
+  them (:func:`identity_digest`), and their number.
+
+Intake proves (:func:`synthetic_proof`): files unchanged (every hash matches, no file missing or added) is the
+generator's data set exactly; otherwise, once validation has parsed the tables, the identifiers' digest must equal
+the recorded one (every family of the other tables is in the roster: validation refuses any other). Data proven
+either way may use the public demo key and are labelled "synthetic" in the reports, so that a demo copy with one
+export quirk (an Excel re-save, a don't-know code, a label export) is still the demo. ``truth.json`` (the true
+effects) travels with them only while ``truth.json`` itself is the generator's. A ``dataset.json`` left in a folder
+of real exports (the natural result of copying the demo folder and replacing its files) proves nothing: the
+identifiers are not the generator's, and a secret key is required. A set key always wins.
 
 Processed data are keyed by content (:func:`processed_name`): ``<raw folder name>-<12 hex digits>``, the digits
 being SHA-256 over the sorted (relative path, file SHA-256) pairs of the raw inputs and the pseudonymisation key's
@@ -19,16 +32,22 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from evaluation.core.atomic import MARKER
 from evaluation.core.errors import UserError
+from evaluation.intake.codebook import Codebook, load_codebook
 
 __all__ = [
     "FILES_FIELD",
+    "IDENTITIES_FIELD",
     "IGNORED",
     "METADATA",
     "Proof",
     "check_same_key",
     "content_digest",
+    "identity_columns",
+    "identity_digest",
     "input_files",
     "processed_name",
     "record_file_hashes",
@@ -37,6 +56,10 @@ __all__ = [
 
 METADATA = "dataset.json"
 FILES_FIELD = "files_sha256"
+IDENTITIES_FIELD = "identities_sha256"
+IDENTITIES_COUNT = "identities_count"
+IDENTITIES_COLUMNS = "identities_columns"
+ROSTER = "roster"
 # Written into the raw folder by intake itself (the problem list), or by the package's folder writers (the ownership
 # marker, evaluation.core.atomic.MARKER, which lists the files it wrote), so never part of the data set's content.
 IGNORED = frozenset({"validation_problems.csv", MARKER})
@@ -75,11 +98,62 @@ def input_files(folder: Path) -> dict[str, Path]:
     return out
 
 
+def identity_columns(codebook: Codebook) -> tuple[str, ...]:
+    """Name the identifier columns whose values prove who the families are.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook.
+
+    Returns
+    -------
+    tuple of str
+        ``family_id``, then every roster variable the codebook marks personal, in codebook order.
+    """
+    return ("family_id", *(v.name for v in codebook.table(ROSTER) if v.personal and v.name != "family_id"))
+
+
+def identity_digest(roster: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> tuple[str, int]:
+    """Digest the identifiers of a parsed roster: SHA-256 over its sorted canonical rows.
+
+    Each row is the list of its values in ``columns`` as strings, stripped of surrounding white space (missing
+    values and absent columns as ``""``); the rows are sorted and written one per line as JSON, after a line naming
+    the columns. The digest depends on the identifiers only: not on the file format, the row order or any other
+    column.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        The roster as intake parsed it (:func:`evaluation.intake.pipeline.read_intake`).
+    columns : sequence of str
+        The identifier columns (:func:`identity_columns`).
+
+    Returns
+    -------
+    tuple of (str, int)
+        The SHA-256 (hex) and the number of rows.
+    """
+    values = []
+    for c in columns:
+        if c in roster:
+            col = roster[c]
+            values.append(["" if pd.isna(x) else str(x).strip() for x in col])
+        else:
+            values.append([""] * len(roster))
+    rows = sorted(json.dumps(list(r), ensure_ascii=False) for r in zip(*values, strict=True)) if values else []
+    h = hashlib.sha256(json.dumps(list(columns)).encode() + b"\n")
+    for r in rows:
+        h.update(r.encode("utf-8") + b"\n")
+    return h.hexdigest(), len(roster)
+
+
 def record_file_hashes(folder: Path) -> dict[str, str]:
     """Record the SHA-256 of every file of a freshly generated data set in its ``dataset.json``.
 
     Call it once, after the generator has written every file (the CSVs, workbooks, ``truth.json`` and
-    ``dataset.json`` itself).
+    ``dataset.json`` itself): :func:`evaluation.intake.generated.record_generated` does, after recording the
+    identifiers' digest.
 
     Parameters
     ----------
@@ -106,47 +180,35 @@ def record_file_hashes(folder: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Proof:
-    """Whether a folder holds the generator's synthetic data, unchanged.
+    """Whether a folder holds the generator's synthetic data: its files unchanged, or at least its identifiers.
 
     Parameters
     ----------
     synthetic : bool
-        True only when ``dataset.json`` says synthetic and every file hash matches the generator's record.
+        True when ``dataset.json`` says synthetic and either every file hash matches the generator's record or
+        (once the roster is parsed) the identifiers' digest matches it.
     declared : bool
         True when ``dataset.json`` says ``"synthetic": true`` (proven or not).
-    reason : str
-        Why the data are not proven synthetic (empty when they are, or when nothing was declared).
+    reason : str, optional
+        Why the data are not proven synthetic (empty when they are, or when nothing was declared). Never holds an
+        identifier: only file names, column names and counts.
+    changed : tuple of str, optional
+        The files changed since generation, not written by the generator, or missing (relative paths); empty
+        when the files are exactly the generator's.
     """
 
     synthetic: bool
     declared: bool
     reason: str = ""
+    changed: tuple[str, ...] = ()
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the data are proven synthetic and every file is exactly as the generator wrote it."""
+        return self.synthetic and not self.changed
 
 
-def synthetic_proof(folder: Path) -> Proof:
-    """Check that a folder holds synthetic data exactly as the generator wrote them.
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-        The raw data folder.
-
-    Returns
-    -------
-    Proof
-        ``synthetic`` is True only when ``dataset.json`` declares synthetic data, records the SHA-256 of every
-        file (:func:`record_file_hashes`), and the folder holds exactly those files with those hashes.
-    """
-    meta_path = folder / METADATA
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Proof(False, False)
-    if not isinstance(meta, dict) or meta.get("synthetic") is not True:
-        return Proof(False, False)
-    recorded = meta.get(FILES_FIELD)
-    if not isinstance(recorded, dict) or not recorded:
-        return Proof(False, True, f"{METADATA} says synthetic but records no file hashes of the generator")
+def _file_changes(folder: Path, recorded: dict) -> tuple[tuple[str, ...], str]:
     present = {rel: p for rel, p in input_files(folder).items() if rel != METADATA}
     extra = sorted(set(present) - set(recorded))
     missing = sorted(set(recorded) - set(present))
@@ -158,9 +220,70 @@ def synthetic_proof(folder: Path) -> Proof:
         parts.append(f"not written by the generator: {', '.join(extra[:5])}")
     if missing:
         parts.append(f"missing: {', '.join(missing[:5])}")
-    if parts:
-        return Proof(False, True, f"{METADATA} says synthetic, but files are " + "; ".join(parts))
-    return Proof(True, True)
+    return tuple(sorted({*changed, *extra, *missing})), "; ".join(parts)
+
+
+def _identity_proof(meta: dict, roster: pd.DataFrame, codebook: Codebook) -> str:
+    """Check the roster's identifiers against the generator's record; return why they differ ("" when equal)."""
+    recorded = meta.get(IDENTITIES_FIELD)
+    if not isinstance(recorded, str) or not recorded:
+        return "it records no digest of the generator's identifiers (an older demo: run prokus-eval demo-data again)"
+    columns = identity_columns(codebook)
+    if meta.get(IDENTITIES_COLUMNS) != list(columns):
+        return (
+            f"the generator's record covers the identifier columns {meta.get(IDENTITIES_COLUMNS)}, the codebook "
+            f"marks {list(columns)}"
+        )
+    digest, count = identity_digest(roster, columns)
+    if digest == recorded:
+        return ""
+    want = meta.get(IDENTITIES_COUNT)
+    if want != count:
+        counts = f"the roster holds {count} families, the generator made {want}"
+    else:
+        counts = f"the roster holds {count} families, as many as the generator made, but their identifiers differ"
+    return f"the roster's identifiers ({', '.join(columns)}) are not all the generator's: {counts}"
+
+
+def synthetic_proof(folder: Path, roster: pd.DataFrame | None = None, codebook: Codebook | None = None) -> Proof:
+    """Check that a folder holds the generator's synthetic data: files unchanged, or the generator's identifiers.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The raw data folder.
+    roster : pandas.DataFrame, optional
+        The roster as intake parsed it (``Intake.tables["roster"]`` of a validated intake, so every family of the
+        other tables is in it). When None, only the file hashes are checked.
+    codebook : Codebook, optional
+        The codebook that names the identifier columns (:func:`identity_columns`); the project's when None.
+
+    Returns
+    -------
+    Proof
+        ``synthetic`` is True when ``dataset.json`` declares synthetic data and either the folder holds exactly the
+        files the generator recorded (``files_sha256``, :func:`record_file_hashes`), or ``roster`` is given and
+        its identifiers' digest (:func:`identity_digest`) equals the recorded ``identities_sha256``.
+    """
+    meta_path = folder / METADATA
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Proof(False, False)
+    if not isinstance(meta, dict) or meta.get("synthetic") is not True:
+        return Proof(False, False)
+    recorded = meta.get(FILES_FIELD)
+    if not isinstance(recorded, dict) or not recorded:
+        return Proof(False, True, f"{METADATA} says synthetic but records no file hashes of the generator")
+    changed, files = _file_changes(folder, recorded)
+    if not changed:
+        return Proof(True, True)
+    if roster is None:
+        return Proof(False, True, f"{METADATA} says synthetic, but files are {files}", changed)
+    why = _identity_proof(meta, roster, codebook or load_codebook())
+    if not why:
+        return Proof(True, True, "", changed)
+    return Proof(False, True, f"{METADATA} says synthetic, but {why}; files are {files}", changed)
 
 
 def content_digest(folder: Path) -> str:

@@ -10,9 +10,9 @@ outside the repository and away from the processed data:
 
 Real data without a key is refused with a clear error, and so is a weak key (:func:`key_weakness`). A set key
 always wins. Without one, synthetic demonstration data use :data:`DEMO_KEY`, a fixed key written here in the open:
-it protects nothing and is for the demo only, and only data proven synthetic (the generator's file hashes match,
-:func:`evaluation.intake.provenance.synthetic_proof`) may use it. The key's fingerprint (:attr:`Key.fingerprint`)
-is recorded with the processed data, never the key.
+it protects nothing and is for the demo only, and only data proven synthetic (every identifier in them is one the
+generator made and recorded, :func:`evaluation.intake.provenance.synthetic_proof`) may use it. The key's
+fingerprint (:attr:`Key.fingerprint`) is recorded with the processed data, never the key.
 
 The pseudonym of a value is ``"P" + hex(HMAC-SHA256(key, kind + ":" + value))[:20]`` (80 bits: collision
 probability below 10^-12 for a million families). ``kind`` separates name spaces (a family id and a NIK with
@@ -129,13 +129,24 @@ def _read_key_file(path: Path) -> str:
     return text.strip()
 
 
+def key_is_set() -> bool:
+    """Tell whether the user has set a key (:data:`ENV_KEY` or :data:`ENV_KEY_FILE`), without reading it.
+
+    Returns
+    -------
+    bool
+        True when either environment variable is set and not blank; :func:`load_key` then uses that key.
+    """
+    return bool(os.environ.get(ENV_KEY, "").strip() or os.environ.get(ENV_KEY_FILE))
+
+
 def load_key(synthetic: bool, reason: str = "") -> Key:
     """Load the key for a data set: a set key always; the public demo key only for proven synthetic data.
 
     Parameters
     ----------
     synthetic : bool
-        True for proven synthetic demonstration data (the generator's file hashes match,
+        True for proven synthetic demonstration data (their identifiers are the generator's,
         :func:`evaluation.intake.provenance.synthetic_proof`): without a set key, the public :data:`DEMO_KEY`.
     reason : str, optional
         Why data that declare themselves synthetic are not proven so (shown when no key is set).
@@ -183,7 +194,8 @@ def load_key(synthetic: bool, reason: str = "") -> Key:
             f"no pseudonymisation key is set for real data{why}",
             rule="national ID numbers, names, phone numbers and addresses are replaced at intake by keyed hashes "
             "(HMAC-SHA256); the key is never stored with the data; the public demo key is used only for synthetic "
-            "data exactly as prokus-eval demo-data wrote them",
+            "data whose identifiers (family ids, NIKs, names, phones, addresses) are all those prokus-eval demo-data "
+            "generated and recorded in dataset.json",
             fix=f"set {ENV_KEY} to a secret of at least {MIN_KEY_LENGTH} characters, or {ENV_KEY_FILE} to a file "
             f"outside the repository holding it ({_key_generation_hint()}); keep the same key for every wave",
         )

@@ -33,8 +33,16 @@ from statsmodels.discrete.discrete_model import Logit
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
 from evaluation.stats.balance import baseline_covariates
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.lee_bounds import LeeBounds, _lee_sample, imbens_manski, lee_bounds, lee_bounds_did, trimmed_mean
-from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, wald_test
+from evaluation.stats.regression import (
+    cluster_codes,
+    clustered_by,
+    clustered_ols,
+    dummies,
+    identified_dummies,
+    wald_test,
+)
 
 __all__ = [
     "LeeBounds",
@@ -233,7 +241,9 @@ def ipw_did(
     -------
     table : pandas.DataFrame
         One row per outcome: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (outcome units), ``p_value``,
-        ``n_units``.
+        ``n_units``. A degenerate outcome (:mod:`evaluation.stats.degenerate`) has no row; a level of
+        ``fixed_effects`` without an observed family drops out of the DiD regression
+        (:func:`evaluation.stats.regression.identified_dummies`).
     keys : dict
         ``<scope>.<outcome>.ipw_did.{estimate, se, ci_low, ci_high, p_value}``.
 
@@ -255,6 +265,8 @@ def ipw_did(
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
+        if outcome_degeneracy(panel, outcome, design) is not None:
+            continue  # not estimable (evaluation.stats.degenerate); the DiD section says why
         s = _lee_sample(panel, outcome, design)
         ids = panel.loc[panel[design.period] == design.before]
         ids = ids.loc[ids[outcome].notna(), design.unit].to_numpy()
@@ -271,7 +283,10 @@ def ipw_did(
             zz = Z[m][:, np.ptp(Z[m], axis=0) > 0]
             p[m] = _logit_probability(obs[m].astype(float), np.column_stack([np.ones(m.sum()), zz]))
         keep = obs
-        X = np.column_stack([np.ones(keep.sum()), t[keep], fe[keep]])
+        fe_kept, present = fe[keep], identified_dummies(fe[keep])
+        if not present.all():  # a region without the outcome at endline drops out (else the very same array)
+            fe_kept = fe_kept[:, present]
+        X = np.column_stack([np.ones(keep.sum()), t[keep], fe_kept])
         fit = clustered_ols(s["d"].to_numpy(float)[keep], X, cluster_codes(s["cluster"][keep]), 1.0 / p[keep])
         inf = fit.inference(1, design.alpha)
         rows.append({"outcome": outcome, **inf, "n_units": int(keep.sum())})

@@ -46,6 +46,7 @@ from evaluation.stats.regression import cluster_codes, clustered_by, dummies, fi
 __all__ = [
     "FEW_CLUSTERS",
     "WildResult",
+    "change_does_not_vary",
     "draw_weights",
     "wcr_did",
     "wcr_test",
@@ -358,6 +359,25 @@ def _did_design(
     return fd["d"].to_numpy(float), X, fd["cluster"].to_numpy()
 
 
+def change_does_not_vary(y: np.ndarray, treated: np.ndarray) -> bool:
+    """Whether the first differences ``y`` are the same for every unit of each arm (a 0/0 bootstrap statistic).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        First differences, shape ``(n,)``.
+    treated : numpy.ndarray
+        0/1 arm of each unit, shape ``(n,)``.
+
+    Returns
+    -------
+    bool
+        True when no arm present has two different values of ``y``.
+    """
+    arms = [y[treated == g] for g in np.unique(treated)]
+    return all(np.ptp(a) == 0 for a in arms if a.size)
+
+
 def wcr_did(
     panel: pd.DataFrame,
     scope: str,
@@ -399,7 +419,9 @@ def wcr_did(
     Returns
     -------
     table : pandas.DataFrame
-        One row per outcome and weight type with the :class:`WildResult` fields.
+        One row per outcome and weight type with the :class:`WildResult` fields; an outcome whose DiD is not
+        estimable (fewer than 3 families, one arm, or a change that is the same for every family of each arm, so
+        that every bootstrap statistic is 0/0) has no row and no keys.
     keys : dict
         ``<scope>.<outcome>.did.{wcr_p_value, wcr_ci_low, wcr_ci_high, wcr_webb_*, wcr_draws}``.
 
@@ -422,8 +444,8 @@ def wcr_did(
     keys: dict[str, object] = {}
     for outcome in outcomes:
         y, X, cl = _did_design(panel, outcome, design, fixed_effects)
-        if len(y) < 3 or len(set(X[:, 1])) < 2:
-            continue
+        if len(y) < 3 or len(set(X[:, 1])) < 2 or change_does_not_vary(y, X[:, 1]):
+            continue  # not estimable (evaluation.stats.degenerate): the DiD reports why
         idx = np.searchsorted(clusters, cl)
         for wt in weights:
             v, full = draws[wt]

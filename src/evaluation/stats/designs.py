@@ -24,6 +24,7 @@ import pandas as pd
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
 from evaluation.stats import estimators
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.regression import clustered_by, first_differences, with_dummies
 
 __all__ = ["ancova_vs_did", "event_study"]
@@ -92,6 +93,8 @@ def ancova_vs_did(
         alpha=design.alpha,
     )
     for outcome in outcomes:
+        if outcome_degeneracy(panel, outcome, design) is not None:
+            continue  # not estimable (evaluation.stats.degenerate); the DiD section says why
         try:
             a = estimators.ancova(pan, outcome, **common)
             d = estimators.did(pan, outcome, **common)
@@ -110,7 +113,7 @@ def ancova_vs_did(
             "ancova_ci_low": a.ci_low,
             "ancova_ci_high": a.ci_high,
             "autocorrelation": rho,
-            "se_ratio": a.se / d.se,
+            "se_ratio": a.se / d.se if d.se > 0 else float("nan"),
             "theory_se_ratio": float(np.sqrt((1 + rho) / 2)),
         }
         rows.append(row)

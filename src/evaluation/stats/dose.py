@@ -23,6 +23,7 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, first_differences
 
 __all__ = ["GRANT_SCALE", "dose_response"]
@@ -65,7 +66,8 @@ def dose_response(
     -------
     table : pandas.DataFrame
         One row per outcome and dose: ``n_units`` (families), ``mean_dose`` (dose units), ``estimate`` (outcome
-        units per dose unit), ``se``, ``ci_low``, ``ci_high`` and ``p_value``.
+        units per dose unit), ``se``, ``ci_low``, ``ci_high`` and ``p_value``. A degenerate outcome
+        (:mod:`evaluation.stats.degenerate`) or one whose change is the same for every family has no row.
     keys : dict
         ``<scope>.<outcome>.dose.<dose>_{estimate, se, ci_low, ci_high, p_value}`` and
         ``<scope>.<outcome>.dose.n_units``.
@@ -85,9 +87,14 @@ def dose_response(
     keep = (*doses, fixed_effects) if fixed_effects is not None else tuple(doses)
     rows = []
     keys: dict[str, object] = {}
+    prokus = panel[panel["treated"] == 1]
     for outcome in outcomes:
-        fd = first_differences(panel[panel["treated"] == 1], outcome, design, keep=keep)
+        if outcome_degeneracy(prokus, outcome, design, arms=(1,)) is not None:
+            continue  # not estimable (evaluation.stats.degenerate: no data in a wave, no variation)
+        fd = first_differences(prokus, outcome, design, keep=keep)
         fd = fd.dropna(subset=list(doses))
+        if fd.empty or np.ptp(fd["d"].to_numpy(float)) == 0:
+            continue  # no family left with a dose, or the same change for every family: nothing to relate
         Z = np.column_stack([fd[d].to_numpy(float) / GRANT_SCALE.get(d, 1.0) for d in doses])
         use = [i for i in range(len(doses)) if np.ptp(Z[:, i]) > 0]
         X = np.column_stack([np.ones(len(fd)), Z[:, use]])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,18 +17,33 @@ import pandas as pd
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
 from evaluation.stats import estimators
+from evaluation.stats.degenerate import Degeneracy, outcome_degeneracy, reason_of
 from evaluation.stats.inference import t_critical
-from evaluation.stats.regression import clustered_by, with_dummies
+from evaluation.stats.regression import clustered_by, identified_dummies, with_dummies
 from evaluation.stats.results import Estimate
 
 
 @dataclass(frozen=True)
 class Effects:
-    """Estimates of one method for many outcomes, plus the outcomes that could not be estimated and why."""
+    """Estimates of one method for many outcomes, plus the outcomes that could not be estimated and why.
+
+    Attributes
+    ----------
+    method : str
+        The estimator's name (``did``, ``pre_post``).
+    estimates : dict of str to Estimate
+        The estimable outcomes.
+    failures : dict of str to str
+        Each outcome that could not be estimated and the technical reason.
+    reasons : dict of str to Degeneracy
+        For the failures of a degenerate outcome, why (a reason code of :data:`evaluation.stats.degenerate.REASONS`:
+        ``no_variation``, ``no_data`` with its wave, ...), by which reports word it.
+    """
 
     method: str
     estimates: dict[str, Estimate]
     failures: dict[str, str]
+    reasons: dict[str, Degeneracy] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """One row per estimated outcome with every :class:`Estimate` field.
@@ -52,7 +67,10 @@ class Effects:
         Returns
         -------
         dict
-            Key -> value of every non-empty, finite field of every estimate (outcome and method are in the key).
+            Key -> value of every non-empty, finite field of every estimate (outcome and method are in the key);
+            ``<scope>.<outcome>.<method>.status = "not estimable: ..."`` for each failure and
+            ``<scope>.<outcome>.<method>.reason`` (a code of :data:`evaluation.stats.degenerate.REASONS`, with
+            ``reason_wave`` or ``reason_arm`` when it names one) for each degenerate outcome.
         """
         out: dict[str, object] = {}
         for outcome, est in self.estimates.items():
@@ -64,7 +82,30 @@ class Effects:
                 out[key(scope, outcome, self.method, name)] = value
         for outcome, why in self.failures.items():
             out[key(scope, outcome, self.method, "status")] = f"not estimable: {why}"
+        for outcome, why in self.reasons.items():
+            out[key(scope, outcome, self.method, "reason")] = why.reason
+            if why.wave is not None:
+                out[key(scope, outcome, self.method, "reason_wave")] = why.wave
+            if why.arm is not None:
+                out[key(scope, outcome, self.method, "reason_arm")] = why.arm
         return out
+
+
+def _present(pan: pd.DataFrame, outcome: str, design: DesignSettings, covariates: tuple[str, ...]) -> tuple[str, ...]:
+    """The fixed-effect indicators the DiD of ``outcome`` can estimate (:func:`identified_dummies`).
+
+    A level (region) where the outcome has no family with both waves, e.g. a question renamed in one region's
+    endline, is left out of the pooled estimate instead of making it rank deficient; with every level present the
+    indicators are all kept and the estimate is unchanged.
+    """
+    if not covariates:
+        return covariates
+    y, period = pan[outcome], pan[design.period]
+    both = set(pan.loc[y.notna() & (period == design.before), design.unit])
+    both &= set(pan.loc[y.notna() & (period == design.after), design.unit])
+    rows = pan[(period == design.before) & pan[design.unit].isin(both)]
+    keep = identified_dummies(rows[list(covariates)].to_numpy(float))
+    return tuple(c for c, k in zip(covariates, keep, strict=True) if k)
 
 
 def sample_summary(
@@ -313,7 +354,9 @@ def before_after(
     -------
     Effects
         One :class:`~evaluation.stats.results.Estimate` per estimable outcome (in outcome units) and the reason
-        for each outcome that could not be estimated.
+        for each outcome that could not be estimated; a degenerate outcome
+        (:func:`evaluation.stats.degenerate.outcome_degeneracy`: no data in a wave, fewer than 2 families, no
+        variation) is not estimated and gets its reason code in ``reasons``.
 
     Raises
     ------
@@ -328,7 +371,12 @@ def before_after(
     pan = panel[panel["treated"] == 1]
     ests: dict[str, Estimate] = {}
     fails: dict[str, str] = {}
+    reasons: dict[str, Degeneracy] = {}
     for outcome in outcomes:
+        degenerate = outcome_degeneracy(pan, outcome, design, arms=(1,))
+        if degenerate is not None:
+            fails[outcome], reasons[outcome] = degenerate.message, degenerate
+            continue
         try:
             ests[outcome] = estimators.pre_post(
                 pan,
@@ -342,7 +390,9 @@ def before_after(
             )
         except ValueError as exc:
             fails[outcome] = str(exc)
-    return Effects("pre_post", ests, fails)
+            if (code := reason_of(exc)) is not None:
+                reasons[outcome] = Degeneracy(outcome, code, getattr(exc, "wave", None), getattr(exc, "arm", None))
+    return Effects("pre_post", ests, fails, reasons)
 
 
 def difference_in_differences(
@@ -378,7 +428,9 @@ def difference_in_differences(
     Returns
     -------
     Effects
-        One :class:`~evaluation.stats.results.Estimate` per estimable outcome (outcome units) and the failures.
+        One :class:`~evaluation.stats.results.Estimate` per estimable outcome (outcome units) and the failures;
+        a degenerate outcome (:func:`evaluation.stats.degenerate.outcome_degeneracy`) is not estimated and gets
+        its reason code in ``reasons``.
 
     Raises
     ------
@@ -394,7 +446,12 @@ def difference_in_differences(
     pan, covariates = with_dummies(panel, fixed_effects)
     ests: dict[str, Estimate] = {}
     fails: dict[str, str] = {}
+    reasons: dict[str, Degeneracy] = {}
     for outcome in outcomes:
+        degenerate = outcome_degeneracy(pan, outcome, design)
+        if degenerate is not None:
+            fails[outcome], reasons[outcome] = degenerate.message, degenerate
+            continue
         try:
             ests[outcome] = estimators.did(
                 pan,
@@ -405,9 +462,11 @@ def difference_in_differences(
                 after=design.after,
                 unit=design.unit,
                 cluster=design.cluster,
-                covariates=covariates,
+                covariates=_present(pan, outcome, design, covariates),
                 alpha=design.alpha,
             )
         except ValueError as exc:
             fails[outcome] = str(exc)
-    return Effects("did", ests, fails)
+            if (code := reason_of(exc)) is not None:
+                reasons[outcome] = Degeneracy(outcome, code, getattr(exc, "wave", None), getattr(exc, "arm", None))
+    return Effects("did", ests, fails, reasons)

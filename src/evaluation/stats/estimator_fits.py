@@ -12,10 +12,39 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evaluation.stats.degenerate import NotEstimable
 from evaluation.stats.estimator_inputs import _Panel
 from evaluation.stats.group_sums import paired_mean, two_group_difference
 from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
 from evaluation.stats.results import Estimate
+
+
+def _check_variation(y: np.ndarray, outcome: str) -> None:
+    """Raise :class:`NotEstimable` (``no_variation``) when the dependent variable takes one value.
+
+    OLS would then report a zero standard error and a zero-width interval, which is no inference at all.
+    """
+    if y.size and np.ptp(y) == 0:
+        raise NotEstimable(
+            "no_variation", f"{outcome!r} did not vary: every observation used has the same value {float(y[0]):g}"
+        )
+
+
+def _check_panel_variation(panel: _Panel, d: np.ndarray, treated_unit: np.ndarray | None, outcome: str) -> None:
+    """Raise :class:`NotEstimable` when a panel's outcome, or its change within each arm, does not vary.
+
+    ``no_variation``: every unit has the same value in both periods; ``no_variation_in_change``: the change
+    ``d`` is the same for every unit of each arm, so the estimate is exact and has no standard error.
+    """
+    if not d.size:
+        return
+    if np.ptp(panel.y_before) == 0 and np.ptp(panel.y_after) == 0 and panel.y_before[0] == panel.y_after[0]:
+        raise NotEstimable("no_variation", f"{outcome!r} did not vary: every unit has the same value in both periods")
+    arms = [d] if treated_unit is None else [d[treated_unit == g] for g in (0, 1)]
+    if all(a.size and np.ptp(a) == 0 for a in arms):
+        raise NotEstimable(
+            "no_variation_in_change", f"the change of {outcome!r} is the same for every unit of each group"
+        )
 
 
 def _fit(
@@ -42,6 +71,7 @@ def _fit(
             f"but the regression has {k} parameters ({', '.join(names)}); it needs more than {k} "
             "(add data or remove covariates)"
         )
+    _check_variation(y, outcome)
     beta, resid = ols(y, X)
     if cluster_codes is None:
         vcov = vcov_hc1(X, resid)
@@ -103,6 +133,7 @@ def _fit_group_sums(
             f"but the regression has {k} parameters ({', '.join(names)}); it needs more than {k} "
             "(add data or remove covariates)"
         )
+    _check_panel_variation(panel, d, treated_unit, outcome)
     try:
         if treated_unit is None:
             fit = paired_mean(d, panel.cluster, panel.n_levels)

@@ -16,7 +16,10 @@ by :mod:`evaluation.stats.inference` with the conventions of Stata's ``regress, 
 Missing data: rows with a missing outcome, covariate or cluster value are dropped and counted in
 ``Estimate.n_dropped`` (units for the panel designs, rows otherwise). Data errors (a missing column, a
 non-0/1 treatment indicator, duplicate unit-period rows, an empty treatment or comparison group, fewer
-than two clusters, too few observations) raise ``ValueError`` with a message naming the column.
+than two clusters, too few observations) raise ``ValueError`` with a message naming the column. An outcome that
+carries no information for the estimate (it does not vary, or its change is the same for every unit of each group)
+raises :class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError`` with a reason code, instead of giving a
+zero standard error and a zero-width interval.
 
 The module is split as ``linearmodels`` splits its panel models: input checks and panel building in
 :mod:`evaluation.stats.estimator_inputs`, the fitting cores in :mod:`evaluation.stats.estimator_fits`, the
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluation.stats.estimator_fits import _fit, _fit_group_sums
+from evaluation.stats.estimator_fits import _check_panel_variation, _fit, _fit_group_sums
 from evaluation.stats.estimator_inputs import (
     _as_tuple,
     _check_alpha,
@@ -111,6 +114,9 @@ def pre_post(
     ValueError
         Missing column, duplicate (unit, period) rows, unknown period values, too few units, fewer than
         2 clusters, or a cluster value that changes within a unit.
+    NotEstimable
+        (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
+        or its change is the same for every unit of each group (reason code in ``.reason``).
     """
     df = _check_frame(df, "pre_post")
     alpha = _check_alpha(alpha)
@@ -195,6 +201,9 @@ def did(
         Missing column, non-0/1 or within-unit varying ``treated``, duplicate (unit, period) rows, an
         empty treated or comparison group (or an empty group-period cell), fewer than 2 clusters, or
         too few observations for the parameters.
+    NotEstimable
+        (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
+        or its change is the same for every unit of each group (reason code in ``.reason``).
     """
     df = _check_frame(df, "did")
     alpha = _check_alpha(alpha)
@@ -230,6 +239,7 @@ def did(
             return _fit_group_sums(
                 d, panel.treated, panel, cluster=cluster, alpha=alpha, method="did", outcome=outcome, names=names
             )
+        _check_panel_variation(panel, d, panel.treated, outcome)
         n = d.size
         X = np.column_stack([np.ones(n), panel.treated, panel.covariates])
         return _fit(
@@ -340,6 +350,9 @@ def diff_in_means(
     ValueError
         Missing column, non-0/1 ``treated``, an empty treated or comparison group, fewer than 2 clusters,
         or too few observations.
+    NotEstimable
+        (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
+        or its change is the same for every unit of each group (reason code in ``.reason``).
     """
     df = _check_frame(df, "diff_in_means")
     alpha = _check_alpha(alpha)
@@ -433,6 +446,9 @@ def ancova(
     ValueError
         Missing column, non-0/1 or within-unit varying ``treated``, duplicate (unit, period) rows, an empty
         treated or comparison group, fewer than 2 clusters, or too few observations.
+    NotEstimable
+        (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
+        or its change is the same for every unit of each group (reason code in ``.reason``).
     """
     df = _check_frame(df, "ancova")
     alpha = _check_alpha(alpha)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.multiple import adjust
 from evaluation.stats.regression import (
     cluster_codes,
@@ -200,7 +201,8 @@ def heterogeneity(
     Returns
     -------
     table : pandas.DataFrame
-        One row per outcome, subgroup and level (see :func:`subgroup_effects`); ``attrs["tests"]`` holds the
+        One row per outcome, subgroup and level (see :func:`subgroup_effects`; a degenerate outcome of
+        :mod:`evaluation.stats.degenerate` has none, and non-finite values get no key); ``attrs["tests"]`` holds the
         interaction tests with their Holm-adjusted p-values.
     keys : dict
         ``<scope>.<outcome>.het_<subgroup>.<level>_{estimate, se, ci_low, ci_high, p_value}``,
@@ -221,8 +223,10 @@ def heterogeneity(
     rows = []
     keys: dict[str, object] = {}
     tests: list[tuple[str, str, float]] = []
+    # a degenerate outcome (evaluation.stats.degenerate: no data in a wave, no variation) has no subgroup effects
+    usable = [o for o in outcomes if outcome_degeneracy(panel, o, design) is None]
     for sg in subgroups:
-        for outcome in outcomes:
+        for outcome in usable:
             table, test = subgroup_effects(
                 panel, scope, outcome, design, sg, fixed_effects=fixed_effects, cluster=cluster
             )
@@ -230,8 +234,9 @@ def heterogeneity(
             for _, r in table.iterrows():
                 rows.append({"outcome": outcome, "subgroup": sg, **r.to_dict()})
                 for k in ("estimate", "se", "ci_low", "ci_high", "p_value"):
-                    keys[key(scope, outcome, method, f"{r['level']}_{k}")] = float(r[k])
-            if test:
+                    if np.isfinite(float(r[k])):  # a level where the outcome does not vary has no inference
+                        keys[key(scope, outcome, method, f"{r['level']}_{k}")] = float(r[k])
+            if test and np.isfinite(test["p_value"]):
                 keys[key(scope, outcome, method, "interaction_p_value")] = test["p_value"]
                 tests.append((outcome, sg, test["p_value"]))
     out = pd.DataFrame(rows)

@@ -12,6 +12,14 @@ so that higher is better, :math:`z_{ik} = s_k (y_{ik} - \mu_k)/\sigma_k`. Then:
 
 Both indices are then re-standardised by the comparison group's baseline mean and SD, so an effect on an index
 is in standard deviations. The index of a family is named ``index_<topic>`` and is analysed like an outcome.
+
+A component that cannot be standardised or carries no information in the scope is left out of its index, and the
+index is built from the remaining components (:func:`left_out_components`): one with no value in a wave
+(``no_data``), one that takes a single value for every family in both waves (``no_variation``), and one that does
+not vary, or has fewer than two values, among the comparison families at baseline (``no_variation_in_reference``,
+its SD would divide by zero). An index none of whose components remain is not computed. Anderson (2008, p. 1485)
+builds each family's index from the components available; leaving out a component for the whole scope keeps the
+index the same mixture of components in both waves.
 """
 
 from __future__ import annotations
@@ -23,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from evaluation.core.config import DesignSettings
+from evaluation.stats.degenerate import outcome_degeneracy
 
-__all__ = ["add_indices", "standardised_index"]
+__all__ = ["add_indices", "left_out_components", "standardised_index"]
 
 Method = Literal["anderson", "klk"]
 
@@ -81,7 +90,7 @@ def standardised_index(
         zr = zr[~np.isnan(zr).any(axis=1)]
         if zr.shape[0] <= k:
             raise ValueError("too few complete reference rows for the Anderson covariance matrix")
-        w = np.linalg.inv(np.cov(zr, rowvar=False)).sum(axis=1)
+        w = np.linalg.inv(np.atleast_2d(np.cov(zr, rowvar=False))).sum(axis=1)  # 2-d also for one component
     else:
         raise ValueError(f"method must be 'anderson' or 'klk', got {method!r}")
     obs = ~np.isnan(Z)
@@ -120,14 +129,16 @@ def add_indices(
     Returns
     -------
     panel : pandas.DataFrame
-        A copy of ``panel`` with one index column per family (SD units of the reference group).
+        A copy of ``panel`` with one index column per family (SD units of the reference group); a family none of
+        whose components remain (:func:`left_out_components`) gets no column.
     weights : dict of str to dict of str to float
-        For each index, the normalised weight of each component (summing to 1).
+        For each index computed, the normalised weight of each component used (summing to 1); the components
+        left out have no weight.
 
     Raises
     ------
     ValueError
-        As :func:`standardised_index`.
+        As :func:`standardised_index` (e.g. too few complete reference rows for the Anderson weights).
 
     References
     ----------
@@ -136,10 +147,58 @@ def add_indices(
     out = panel.copy()
     ref = ((panel[design.period] == design.before) & (panel["treated"] == 0)).to_numpy()
     weights: dict[str, dict[str, float]] = {}
-    for name, members in families.items():
+    left_out = left_out_components(panel, families, design)
+    for name, all_members in families.items():
+        members = [m for m in all_members if m not in left_out.get(name, {})]
+        if not members:
+            continue
         Y = panel[list(members)].astype(float).to_numpy()
         signs = np.array([-1.0 if m in negative else 1.0 for m in members])
         idx, w = standardised_index(Y, ref, signs, method)
         out[name] = idx
         weights[name] = {m: float(x / w.sum()) for m, x in zip(members, w, strict=True)}
     return out, weights
+
+
+def left_out_components(
+    panel: pd.DataFrame, families: Mapping[str, Sequence[str]], design: DesignSettings
+) -> dict[str, dict[str, str]]:
+    """The components each index leaves out in this scope, and why (see the module docstring).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table with a 0/1 ``treated`` column.
+    families : mapping of str to sequence of str
+        Index name to its component outcomes.
+    design : DesignSettings
+        Column names of unit and period and the wave labels.
+
+    Returns
+    -------
+    dict of str to dict of str to str
+        ``{index: {component: reason}}`` with a reason of :data:`evaluation.stats.degenerate.REASONS`
+        (``no_data``, ``no_variation`` or ``no_variation_in_reference``); indices that leave nothing out are
+        absent.
+
+    Raises
+    ------
+    KeyError
+        When the period or ``treated`` column is missing.
+    """
+    ref = ((panel[design.period] == design.before) & (panel["treated"] == 0)).to_numpy()
+    out: dict[str, dict[str, str]] = {}
+    for name, members in families.items():
+        for m in members:
+            reason = None
+            degenerate = outcome_degeneracy(panel, m, design)
+            if degenerate is not None and degenerate.reason in ("no_data", "no_variation"):
+                reason = degenerate.reason
+            else:
+                x = pd.to_numeric(panel[m], errors="coerce").to_numpy(dtype=float)[ref]
+                x = x[~np.isnan(x)]
+                if x.size < 2 or np.ptp(x) == 0:
+                    reason = "no_variation_in_reference"
+            if reason is not None:
+                out.setdefault(name, {})[m] = reason
+    return out

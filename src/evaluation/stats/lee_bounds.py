@@ -22,6 +22,7 @@ from scipy import optimize, stats
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.regression import clustered_by
 
 __all__ = ["LeeBounds", "imbens_manski", "lee_bounds", "lee_bounds_did", "trimmed_mean"]
@@ -244,6 +245,7 @@ def lee_bounds_did(
     -------
     table : pandas.DataFrame
         One row per outcome: bounds, trimming share, trimmed group, bootstrap SEs and interval (outcome units).
+        A degenerate outcome (:mod:`evaluation.stats.degenerate`: no data in a wave, no variation) has no row.
     keys : dict
         ``<scope>.<outcome>.lee.{lower, upper, trim_share, trimmed_group, ci_low, ci_high}``.
 
@@ -263,6 +265,8 @@ def lee_bounds_did(
     rows = []
     keys: dict[str, object] = {}
     for outcome in outcomes:
+        if outcome_degeneracy(panel, outcome, design) is not None:
+            continue  # not estimable (evaluation.stats.degenerate); the DiD section says why
         s = _lee_sample(panel, outcome, design)
         if s["treated"].nunique() < 2:
             continue

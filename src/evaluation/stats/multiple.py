@@ -23,7 +23,7 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
-from evaluation.stats.bootstrap import _did_design, draw_weights, wild_tstats
+from evaluation.stats.bootstrap import _did_design, change_does_not_vary, draw_weights, wild_tstats
 from evaluation.stats.regression import clustered_by
 
 __all__ = ["adjust", "adjusted_table", "benjamini_hochberg", "holm", "romano_wolf", "romano_wolf_did"]
@@ -191,7 +191,8 @@ def romano_wolf_did(
     Returns
     -------
     dict of str to float
-        Adjusted p-value of each outcome with at least 3 families.
+        Adjusted p-value of each outcome with at least 3 families whose change varies within an arm (the
+        others are left out of the step-down: their statistic would be 0/0).
 
     Raises
     ------
@@ -208,8 +209,8 @@ def romano_wolf_did(
     names, ts, tbs = [], [], []
     for outcome in outcomes:
         y, X, cl = _did_design(panel, outcome, design, fixed_effects)
-        if len(y) < 3:
-            continue
+        if len(y) < 3 or change_does_not_vary(y, X[:, 1]):
+            continue  # not estimable (evaluation.stats.degenerate): left out of the step-down
         t, tb = wild_tstats(y, X, np.searchsorted(clusters, cl), 1, v, restricted=True)
         names.append(outcome)
         ts.append(t)

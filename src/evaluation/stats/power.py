@@ -29,6 +29,7 @@ from scipy import special  # t/F/normal functions without importing scipy.stats 
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.stats.regression import first_differences
 
 __all__ = ["DESIGN_FACTORS", "icc_anova", "mde", "power_table"]
@@ -155,7 +156,8 @@ def power_table(
     Returns
     -------
     table : pandas.DataFrame
-        One row per outcome with at least 10 varying baseline values: ``sd`` (outcome units), ``icc``,
+        One row per outcome with at least 10 varying baseline values and a DiD that can be estimated
+        (:func:`evaluation.stats.degenerate.outcome_degeneracy`): ``sd`` (outcome units), ``icc``,
         ``treatment_icc``, ``autocorrelation``, counts, ``mde_<design>`` (outcome units), ``mde_did_sd`` and
         ``mde_ancova_sd`` (in SDs).
     keys : dict
@@ -176,8 +178,8 @@ def power_table(
     for outcome in outcomes:
         b = base[base[outcome].notna()]
         y = b[outcome].to_numpy(float)
-        if y.size < 10 or np.ptp(y) == 0:
-            continue
+        if y.size < 10 or np.ptp(y) == 0 or outcome_degeneracy(panel, outcome, design) is not None:
+            continue  # too few values, or not estimable (evaluation.stats.degenerate: no data in a wave, ...)
         icc = icc_anova(y, b[design.cluster].to_numpy())
         fd = first_differences(panel, outcome, design)
         rho = float(np.corrcoef(fd["y_before"], fd["y_after"])[0, 1])

@@ -25,6 +25,7 @@ __all__ = [
     "clustered_ols",
     "dummies",
     "first_differences",
+    "identified_dummies",
     "wald_test",
     "with_dummies",
 ]
@@ -195,6 +196,31 @@ def dummies(levels: pd.Series | np.ndarray) -> np.ndarray:
     if len(names) < 2:
         return np.empty((r.size, 0))
     return np.column_stack([(r == lv).astype(float) for lv in names[1:]])
+
+
+def identified_dummies(fe: np.ndarray) -> np.ndarray:
+    """Which columns of a block of 0/1 level indicators a regression with a constant can estimate.
+
+    A level without any row left in the estimation sample (e.g. a region where an outcome has no data) gives an
+    all-zero column; when the reference level (the one without a column) has no row left, the remaining indicators
+    sum to one, like the constant. Both leave the design rank deficient, so the first is dropped, and in the second
+    case also the first remaining column (that level becomes the reference). With every level present, every
+    column is kept and the regression is unchanged.
+
+    Parameters
+    ----------
+    fe : numpy.ndarray
+        Indicators, shape ``(n, L)`` (as :func:`dummies` builds them), restricted to the estimation sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool, shape ``(L,)``: the columns to keep.
+    """
+    keep = fe.any(axis=0) if fe.shape[0] else np.zeros(fe.shape[1], dtype=bool)
+    if keep.any() and np.all(fe[:, keep].sum(axis=1) == 1):
+        keep[np.flatnonzero(keep)[0]] = False
+    return keep
 
 
 def with_dummies(table: pd.DataFrame, column: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -55,7 +55,7 @@ import pandas as pd
 
 from evaluation.core.atomic import replacing_dir
 from evaluation.core.keys import key
-from evaluation.intake.provenance import record_file_hashes
+from evaluation.intake.generated import record_generated
 
 GENERATOR_VERSION = "1"
 PLANNED_GRANT = 3_500_000
@@ -128,7 +128,7 @@ class SyntheticData:
             self.survey.to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
             (tmp / "truth.json").write_text(_dumps(self.truth), encoding="utf-8")
             (tmp / "dataset.json").write_text(_dumps(self.metadata), encoding="utf-8")
-            record_file_hashes(tmp)  # last: proves the data synthetic only while no file is changed
+            record_generated(tmp)  # last: proves the data synthetic by their identifiers and files
         return out
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from evaluation.core.atomic import replacing_dir
 from evaluation.intake.codebook import Codebook, load_codebook
-from evaluation.intake.provenance import record_file_hashes
+from evaluation.intake.generated import record_generated
 from evaluation.intake.validation import not_relevant_mask
 from evaluation.synthetic.demo import SyntheticData
 
@@ -149,5 +149,5 @@ def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook
         (tmp / "truth.json").write_text(
             json.dumps(data.truth, sort_keys=True, indent=1, allow_nan=False) + "\n", encoding="utf-8"
         )
-        record_file_hashes(tmp)  # last: proves the data synthetic only while no file is changed
+        record_generated(tmp, cb)  # last: proves the data synthetic by their identifiers and files
     return out

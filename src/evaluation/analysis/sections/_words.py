@@ -14,12 +14,15 @@ import pandas as pd
 from evaluation.analysis.context import View
 from evaluation.analysis.display import Section
 from evaluation.core.config import NATIONAL
+from evaluation.stats.degenerate import Degeneracy
 from evaluation.stats.disclosure import MARK
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent, format_value
 from evaluation.text.inference_phrases import PHRASES
 
 __all__ = ["Words", "inference_phrase"]
+
+_WAVES = ("baseline", "midline", "endline")
 
 
 def inference_phrase(key: str, language: str, **fields: object) -> str:
@@ -132,12 +135,46 @@ class Words:
         return format_percent(x, self.lang, 0) if np.isfinite(x) else "–"
 
     def reading(self, lo: float, hi: float) -> str:
-        """Up, down or unclear, from a 95% interval."""
+        """Up, down or unclear, from a 95% interval; "did not vary" for a zero-width interval, ``–`` for none.
+
+        An interval ``[0, 0]`` comes from data without variation, not from an unclear effect, so it is never read
+        as "not yet clear".
+        """
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return "–"
+        if lo == hi:
+            return t("reading_no_variation", self.lang)
         if lo > 0:
             return t("reading_up", self.lang)
         if hi < 0:
             return t("reading_down", self.lang)
         return t("reading_unclear", self.lang)
+
+    # --------------------------------------------------------------------------------------------- degenerate
+    def _reason_fields(self, why: Degeneracy) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        if why.reason == "no_data":
+            wave = why.wave or ""
+            fields["wave"] = t(f"degenerate_wave_{wave}", self.lang) if wave in _WAVES else wave
+        if why.reason == "too_few_families":
+            fields["arm"] = t(f"group_{why.arm}", self.lang) if why.arm in ("prokus", "comparison") else str(why.arm)
+        return fields
+
+    def degenerate_cell(self, why: Degeneracy) -> str:
+        """A table cell saying why an outcome has no estimate: "did not vary", "no data in the endline survey"."""
+        return t(f"degenerate_cell_{why.reason}", self.lang, **self._reason_fields(why))
+
+    def degenerate_why(self, why: Degeneracy) -> str:
+        """The reason of :meth:`degenerate_cell` as a clause (for notes)."""
+        return t(f"degenerate_why_{why.reason}", self.lang, **self._reason_fields(why))
+
+    def degenerate_note(self, outcome: str, why: Degeneracy) -> str:
+        """The sentence under a table for an outcome without estimate: which outcome, why, the rest unaffected."""
+        return t("degenerate_note", self.lang, label=self.olabel(outcome), why=self.degenerate_why(why))
+
+    def degenerate_list(self, reasons: dict[str, Degeneracy]) -> str:
+        """``label (reason); label (reason)`` of the outcomes left out of a table or a correction."""
+        return "; ".join(f"{self.olabel(o)} ({self.degenerate_cell(why)})" for o, why in reasons.items())
 
     def get(self, series: pd.Series, name: str) -> float:
         """``series[name]``, NaN when absent."""

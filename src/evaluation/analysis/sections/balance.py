@@ -172,8 +172,9 @@ def compute_few_clusters(ctx: Context, shared: Intermediates) -> Computed:
     -------
     Computed
         Keys ``<scope>.inference.{n_clusters,wild_bootstrap}`` and, when run, the DiD keys and
-        ``<scope>.<outcome>.did.wcr_*``; shown: ``g``, ``limit``, ``draws`` and, when run, ``table`` (one row per
-        outcome and weight type), ``did`` (estimates) and ``names``.
+        ``<scope>.<outcome>.did.wcr_*`` of every estimable outcome and index; shown: ``g``, ``limit``, ``draws``
+        and, when run, ``table`` (one row per outcome and weight type), ``did`` (estimates), ``names`` and
+        ``left_out`` (the degenerate outcomes and why, :class:`evaluation.stats.degenerate.Degeneracy`).
     """
     g, limit = int(ctx.panel[ctx.design.cluster].nunique()), ctx.plan.inference.few_clusters
     draws = ctx.plan.inference.bootstrap_draws
@@ -185,11 +186,14 @@ def compute_few_clusters(ctx: Context, shared: Intermediates) -> Computed:
     if g >= limit:
         return Computed(keys, shown)
     did, dkeys = shared.did_all()
-    names = [*ctx.outcomes, *ctx.plan.families]
+    # only the estimable effects get a bootstrap; a degenerate outcome keeps its DiD reason ("did not vary")
+    names = [n for n in (*ctx.outcomes, *ctx.plan.families) if n in did]
     table, wkeys = bootstrap.wcr_did(
         shared.indexed()[0], ctx.scope, names, ctx.design, n_boot=draws, seed=ctx.seed, fixed_effects=ctx.fixed_effects
     )
-    return Computed({**keys, **dkeys, **wkeys}, {**shown, "table": table, "did": did, "names": names})
+    left_out = shared.did().reasons
+    shown = {**shown, "table": table, "did": did, "names": names, "left_out": left_out}
+    return Computed({**keys, **dkeys, **wkeys}, shown)
 
 
 def show_few_clusters(result: Computed, view: View) -> Section:
@@ -231,5 +235,7 @@ def show_few_clusters(result: Computed, view: View) -> Section:
                 w.x("col_ci_webb"): w.interval(o, wb["ci_low"], wb["ci_high"]),
             }
         )
-    note = w.x("wcr_note", g=g, k=limit, b=result.shown["draws"])
-    return w.section(w.x("wcr_title"), pd.DataFrame(rows), [note])
+    notes = [w.x("wcr_note", g=g, k=limit, b=result.shown["draws"])]
+    if result.shown.get("left_out"):
+        notes.append(w.t("degenerate_left_out_wcr", items=w.degenerate_list(result.shown["left_out"])))
+    return w.section(w.x("wcr_title"), pd.DataFrame(rows), notes)

@@ -39,7 +39,8 @@ def compute_cost_benefit(ctx: Context, shared: Intermediates) -> Computed:
         Keys ``<scope>.cost_benefit.*`` (costs in Rp per family, BCR, IRR as annual rates, sensitivity BCRs) and the
         DiD keys; shown: ``cost`` (Rp per family by component), ``measures`` ({benefit: {monthly_gain, bcr, irr
         and their ci_low/ci_high}}), ``settings`` (the plan's cost settings) and ``sensitivity`` (one row per
-        horizon, rate and decay; None without an income DiD).
+        horizon, rate and decay; None without an income DiD) and ``left_out`` (the benefit outcomes that are
+        degenerate, :mod:`evaluation.stats.degenerate`, and why).
     """
     c, d, s = ctx.plan.cost, ctx.design, ctx.scope
     ids = set(ctx.panel[d.unit])
@@ -80,7 +81,10 @@ def compute_cost_benefit(ctx: Context, shared: Intermediates) -> Computed:
         for _, r in sens.iterrows():
             name = f"h{int(r['horizon'])}_r{round(r['discount_rate'] * 100)}_d{round(r['decay'] * 100)}_bcr"
             keys[key(s, "cost_benefit", "sensitivity", name)] = float(r["bcr"])
-    return Computed(keys, {"cost": cost, "measures": measures, "settings": c, "sensitivity": sens})
+    reasons = shared.did().reasons  # a benefit whose outcome is degenerate has no row; the notes say why
+    left_out = {o: reasons[o] for o in _MEASURES.values() if o in reasons}
+    shown = {"cost": cost, "measures": measures, "settings": c, "sensitivity": sens, "left_out": left_out}
+    return Computed(keys, shown)
 
 
 def show_cost_benefit(result: Computed, view: View) -> Sections:
@@ -123,7 +127,8 @@ def show_cost_benefit(result: Computed, view: View) -> Sections:
         r=format_percent(c.discount_rate, lang, 0),
         d=format_percent(c.decay, lang, 0),
     )
-    parts = [w.section(w.x("cba_title"), pd.DataFrame(rows), [note])]
+    notes = [note, *(w.degenerate_note(o, why) for o, why in result.shown.get("left_out", {}).items())]
+    parts = [w.section(w.x("cba_title"), pd.DataFrame(rows), notes)]
     sens = result.shown["sensitivity"]
     if sens is not None:
         parts.append(

@@ -11,9 +11,16 @@ from evaluation.analysis.display import Section, Sections
 from evaluation.analysis.sections._words import Words
 from evaluation.stats import designs
 from evaluation.stats import power as power_mod
+from evaluation.stats.degenerate import Degeneracy, outcome_degeneracy
 from evaluation.text.formats import format_number, format_percent
 
 __all__ = ["compute_ancova_did", "compute_power", "show_ancova_did", "show_power"]
+
+
+def _degenerate(ctx: Context) -> dict[str, Degeneracy]:
+    """The scope's outcomes that no estimator can use (:mod:`evaluation.stats.degenerate`), and why."""
+    found = {o: outcome_degeneracy(ctx.panel, o, ctx.design) for o in ctx.outcomes}
+    return {o: why for o, why in found.items() if why is not None}
 
 
 def compute_ancova_did(ctx: Context) -> Computed:
@@ -28,8 +35,8 @@ def compute_ancova_did(ctx: Context) -> Computed:
     -------
     Computed
         Keys ``<scope>.<outcome>.ancova.*`` and the event study's keys; shown: ``table`` (one row per outcome:
-        DiD, ANCOVA, intervals, autocorrelation, SE ratio) and ``events`` (one row per outcome and wave; empty
-        without a midline).
+        DiD, ANCOVA, intervals, autocorrelation, SE ratio), ``events`` (one row per outcome and wave; empty
+        without a midline) and ``left_out`` (the degenerate outcomes and why, :mod:`evaluation.stats.degenerate`).
     """
     d = ctx.design
     table, keys = designs.ancova_vs_did(ctx.panel, ctx.scope, ctx.outcomes, d, fixed_effects=ctx.fixed_effects)
@@ -39,7 +46,7 @@ def compute_ancova_did(ctx: Context) -> Computed:
     events, ekeys = designs.event_study(
         ctx.panel, ctx.scope, ctx.plan.primary, d, waves, fixed_effects=ctx.fixed_effects
     )
-    return Computed({**keys, **ekeys}, {"table": table, "events": events})
+    return Computed({**keys, **ekeys}, {"table": table, "events": events, "left_out": _degenerate(ctx)})
 
 
 def show_ancova_did(result: Computed, view: View) -> Sections:
@@ -89,7 +96,9 @@ def show_ancova_did(result: Computed, view: View) -> Sections:
                 }
             ),
         )
-    return Sections([w.section(w.x("ancova_title"), pd.DataFrame(rows), [w.x("ancova_note")]), event])
+    notes = [w.x("ancova_note")]
+    notes += [w.degenerate_note(o, why) for o, why in result.shown.get("left_out", {}).items()]
+    return Sections([w.section(w.x("ancova_title"), pd.DataFrame(rows), notes), event])
 
 
 def compute_power(ctx: Context) -> Computed:
@@ -105,11 +114,12 @@ def compute_power(ctx: Context) -> Computed:
     Computed
         Keys ``<scope>.<outcome>.power.*``; shown: ``table`` (one row per outcome: SD, ICC, autocorrelation, MDE
         of an endline comparison, DiD and ANCOVA, in the outcome's unit, and the DiD MDE in SD), ``power`` and
-        ``primary`` (the outcome of the sentence).
+        ``primary`` (the outcome of the sentence). ``left_out``: the degenerate outcomes
+        (no MDE) and why.
     """
     pw = ctx.plan.inference.power
     table, keys = power_mod.power_table(ctx.panel, ctx.scope, ctx.outcomes, ctx.design, pw)
-    shown: dict[str, Any] = {"table": table, "power": pw, "primary": ctx.plan.primary[0]}
+    shown: dict[str, Any] = {"table": table, "power": pw, "primary": ctx.plan.primary[0], "left_out": _degenerate(ctx)}
     return Computed(dict(keys), shown)
 
 
@@ -161,4 +171,6 @@ def show_power(result: Computed, view: View) -> Section:
                 anc=w.val(h["outcome"], h["mde_ancova"]),
             )
         )
+    if result.shown.get("left_out"):
+        notes.append(w.t("degenerate_left_out_power", items=w.degenerate_list(result.shown["left_out"])))
     return w.section(w.x("power_title"), pd.DataFrame(rows), notes)

@@ -94,9 +94,30 @@ def show_before_after(result: Computed, view: View) -> Section:
                 w.t("col_reading"): w.reading(e.ci_low, e.ci_high),
             }
         )
+    for o, why in pre_post.reasons.items():  # a degenerate outcome: a row that says why, no numbers
+        rows.append(
+            {
+                w.t("col_outcome"): w.label(o),
+                w.t("col_before"): "–",
+                w.t("col_after"): "–",
+                w.t("col_change"): "–",
+                w.t("col_ci"): "–",
+                w.t("col_p"): "–",
+                w.t("col_n"): "–",
+                w.t("col_reading"): w.degenerate_cell(why),
+            }
+        )
     notes = [w.t("change_caveat")]
-    notes += [f"{w.label(o)}: {why}" for o, why in pre_post.failures.items()]
+    notes += _failure_notes(w, pre_post)
     return Section(w.t("change_title"), pd.DataFrame(rows), notes)
+
+
+def _failure_notes(w: Words, effects: analysis.Effects) -> list[str]:
+    """One note per outcome without an estimate: in words for a degenerate outcome, else the technical reason."""
+    return [
+        w.degenerate_note(o, effects.reasons[o]) if o in effects.reasons else f"{w.label(o)}: {why}"
+        for o, why in effects.failures.items()
+    ]
 
 
 # ----------------------------------------------------------------------------------------------------- DiD
@@ -148,8 +169,20 @@ def show_did(result: Computed, view: View) -> Section:
         }
         for o, e in did.estimates.items()
     ]
+    rows += [
+        {
+            w.t("col_outcome"): w.label(o),
+            w.t("col_effect"): "–",
+            w.t("col_ci"): "–",
+            w.t("col_p"): "–",
+            w.t("col_n"): "–",
+            w.t("col_clusters"): "–",
+            w.t("col_reading"): w.degenerate_cell(why),
+        }
+        for o, why in did.reasons.items()
+    ]  # a degenerate outcome: a row that says why ("did not vary"), no numbers
     notes = [w.t("did_caveat")]
-    notes += [f"{w.label(o)}: {why}" for o, why in did.failures.items()]
+    notes += _failure_notes(w, did)
     return Section(w.t("did_title"), pd.DataFrame(rows), notes)
 
 

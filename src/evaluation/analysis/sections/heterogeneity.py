@@ -5,6 +5,8 @@ Small subgroups and doses are hidden (``[c]``) with their keys (:mod:`evaluation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from evaluation.analysis.context import Computed, Context, View
@@ -14,6 +16,7 @@ from evaluation.core.config import NATIONAL, REGION_COLUMN
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.stats import dose, heterogeneity, small_cells
+from evaluation.stats.degenerate import outcome_degeneracy
 from evaluation.text.formats import format_number
 
 __all__ = ["compute_dose_response", "compute_heterogeneity", "show_dose_response", "show_heterogeneity"]
@@ -31,8 +34,8 @@ def compute_heterogeneity(ctx: Context) -> Computed:
     -------
     Computed
         Keys ``<scope>.<outcome>.het_<subgroup>.*`` of the cells shown; shown: ``table`` (one row per outcome,
-        subgroup and level, with a ``suppressed`` column) and ``tests`` (interaction p-values by outcome and
-        subgroup).
+        subgroup and level, with a ``suppressed`` column), ``tests`` (interaction p-values by outcome and
+        subgroup) and ``left_out`` (the degenerate primary outcomes and why, :mod:`evaluation.stats.degenerate`).
     """
     plan = ctx.plan
     # within a region the region subgroup has one level; the national synthesis compares regions
@@ -42,7 +45,14 @@ def compute_heterogeneity(ctx: Context) -> Computed:
     )
     tests = table.attrs["tests"].set_index(["outcome", "subgroup"])
     table, keys = small_cells.heterogeneity_suppression(ctx.panel, ctx.scope, ctx.design, table, keys, ctx.k)
-    return Computed(dict(keys), {"table": table, "tests": tests})
+    left_out = _degenerate(ctx.panel, plan.primary, ctx)
+    return Computed(dict(keys), {"table": table, "tests": tests, "left_out": left_out})
+
+
+def _degenerate(panel: pd.DataFrame, outcomes: Sequence[str], ctx: Context, arms: tuple[int, ...] = (1, 0)) -> dict:
+    """The outcomes of ``outcomes`` no estimator can use in ``panel`` (:mod:`evaluation.stats.degenerate`), and why."""
+    found = {o: outcome_degeneracy(panel, o, ctx.design, arms=arms) for o in outcomes}
+    return {o: why for o, why in found.items() if why is not None}
 
 
 def show_heterogeneity(result: Computed, view: View) -> Section:
@@ -80,6 +90,7 @@ def show_heterogeneity(result: Computed, view: View) -> Section:
             }
         )
     notes = [w.x("het_note", n=len(tests)), *w.small_note(bool(table["suppressed"].any()))]
+    notes += [w.degenerate_note(o, why) for o, why in result.shown.get("left_out", {}).items()]
     return w.section(w.x("het_title"), pd.DataFrame(rows), notes)
 
 
@@ -95,8 +106,9 @@ def compute_dose_response(ctx: Context) -> Computed:
     -------
     Computed
         Keys ``<scope>.<outcome>.dose.*`` of the rows shown and ``<scope>.disclosure.dose_suppressed``; shown:
-        ``table`` (one row per outcome and dose, hidden rows removed), ``hidden`` (whether any was hidden) and
-        ``per_million`` (the doses measured per Rp1 juta).
+        ``table`` (one row per outcome and dose, hidden rows removed), ``hidden`` (whether any was hidden),
+        ``per_million`` (the doses measured per Rp1 juta) and ``left_out`` (the primary outcomes degenerate among
+        ProKUS families, and why).
     """
     table, keys = dose.dose_response(
         ctx.panel, ctx.scope, ctx.plan.primary, ctx.design, ctx.plan.doses, fixed_effects=ctx.fixed_effects
@@ -104,7 +116,12 @@ def compute_dose_response(ctx: Context) -> Computed:
     table, keys = small_cells.dose_suppression(table, ctx.scope, keys, ctx.k)
     table = table[~table["suppressed"]] if not table.empty else table
     hidden = bool(keys.get(key(ctx.scope, "disclosure", "dose_suppressed")))
-    return Computed(dict(keys), {"table": table, "hidden": hidden, "per_million": frozenset(dose.GRANT_SCALE)})
+    prokus = ctx.panel[ctx.panel["treated"] == 1]
+    shown = {
+        "table": table, "hidden": hidden, "per_million": frozenset(dose.GRANT_SCALE),
+        "left_out": _degenerate(prokus, ctx.plan.primary, ctx, arms=(1,)),
+    }  # fmt: skip
+    return Computed(dict(keys), shown)
 
 
 def show_dose_response(result: Computed, view: View) -> Section:
@@ -136,4 +153,5 @@ def show_dose_response(result: Computed, view: View) -> Section:
         for _, r in result.shown["table"].iterrows()
     ]
     notes = [w.x("dose_note"), *w.small_note(result.shown["hidden"])]
+    notes += [w.degenerate_note(o, why) for o, why in result.shown.get("left_out", {}).items()]
     return w.section(w.x("dose_title"), pd.DataFrame(rows), notes)
