@@ -171,3 +171,17 @@ def test_terminal_table_fits_a_screen(tmp_path, small):
     shown = len(intake.report.errors) + len(intake.report.warnings)
     assert len(intake.report.errors) >= len(survey)  # every row reported, not only the first
     assert f"and {shown - 15} more problem(s)" in text
+
+
+def test_a_refusal_on_the_terminal_says_what_to_do_whole():
+    """A few problems are shown whole (wrapped, never cut with an ellipsis): the fix is readable on the screen."""
+    from evaluation.intake.problems import Problem, Report
+
+    fix = "export the dates as YYYY-MM-DD (ISO, e.g. 2020-09-07), or as real date cells of an XLSX file"
+    what = "day/month order unproven: " + "both readings lie inside the study period " * 3
+    column = "bantuan/disbursement_date"
+    report = Report([Problem("error", "monitoring.csv", None, column, "", "date_order", what, fix)])
+    text = report.terminal("x.csv")
+    assert "…" not in text
+    flat = " ".join(text.split())
+    assert fix in flat and "monitoring.csv" in text and "bantuan/disbursement_date" in text

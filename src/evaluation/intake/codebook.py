@@ -33,9 +33,10 @@ COLUMNS = (
     "required",
     "description",
 )
-# Optional columns (added for the XLSForm instrument); a codebook without them still loads, and a row that has
-# fewer fields than the header reads them as empty.
-OPTIONAL_COLUMNS = ("group", "relevant")
+# Optional columns (group and relevant added for the XLSForm instrument, missing_codes for the don't-know and
+# refused codes of the instrument); a codebook without them still loads, and a row that has fewer fields than the
+# header reads them as empty. Optional columns may come in any order after the required ones.
+OPTIONAL_COLUMNS = ("group", "relevant", "missing_codes")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ class Variable:
         The XLSForm group of the question (``"usaha"``).
     relevant : str, optional
         The XLSForm relevance ``${var} = value`` under which the question is asked (empty: always).
+    missing_codes : tuple of float, optional
+        The instrument's don't-know and refused codes of a numeric variable (``-99``, ``-98``, ``999999``): read
+        as missing at intake and counted (empty: the variable has none).
 
     References
     ----------
@@ -127,6 +131,7 @@ class Variable:
     description: str
     group: str = ""
     relevant: str = ""
+    missing_codes: tuple[float, ...] = ()
 
     def label(self, language: str) -> str:
         """Give the label in one language.
@@ -272,6 +277,27 @@ def _parse_categories(text: str, file: str, row: int) -> tuple[Category, ...]:
     return tuple(cats)
 
 
+def _missing_codes(text: str, type_: str, file: str, row: int) -> tuple[float, ...]:
+    parts = [p.strip() for p in text.split("|") if p.strip()]
+    if parts and type_ not in ("integer", "number"):
+        raise UserError(
+            f"missing codes {text!r} are given for a {type_} variable",
+            file=file, row=row, column="missing_codes",
+            rule="missing codes are numbers of an integer or number variable",
+            fix="remove them, or give them to the numeric question that uses them",
+        )  # fmt: skip
+    codes = []
+    for part in parts:
+        try:
+            codes.append(float(part))
+        except ValueError:
+            raise UserError(
+                f"missing code {part!r} is not a number", file=file, row=row, column="missing_codes",
+                rule="missing codes are numbers separated by |", fix="write e.g. -99|-98",
+            ) from None  # fmt: skip
+    return tuple(codes)
+
+
 def _bool(text: str, file: str, row: int, column: str) -> bool:
     t = text.strip().lower()
     if t in ("true", "1", "yes"):
@@ -289,7 +315,12 @@ def _load(path: str) -> Codebook:
     with p.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = tuple(reader.fieldnames or ())
-        if header[: len(COLUMNS)] != COLUMNS or any(h not in OPTIONAL_COLUMNS for h in header[len(COLUMNS) :]):
+        extra = header[len(COLUMNS) :]
+        if (
+            header[: len(COLUMNS)] != COLUMNS
+            or any(h not in OPTIONAL_COLUMNS for h in extra)
+            or len(set(extra)) < len(extra)
+        ):
             raise UserError(
                 f"the codebook header is {header}",
                 file=path,
@@ -347,6 +378,7 @@ def _load(path: str) -> Codebook:
                     description=rec["description"],
                     group=rec["group"].strip(),
                     relevant=rec["relevant"].strip(),
+                    missing_codes=_missing_codes(rec["missing_codes"], rec["type"], path, i),
                 )
             )
     return Codebook(path=path, variables=tuple(variables))
@@ -370,8 +402,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     ------
     UserError
         When the file is missing, its header is not :data:`COLUMNS` (optionally followed by
-        :data:`OPTIONAL_COLUMNS`), a name is empty or repeated, or a table, type, category entry or boolean is
-        malformed (the message names the row and column).
+        :data:`OPTIONAL_COLUMNS`), a name is empty or repeated, or a table, type, category entry, boolean or
+        missing code is malformed (the message names the row and column).
 
     References
     ----------

@@ -38,12 +38,27 @@ from evaluation.intake.pseudonymise import mask
 __all__ = ["META_NAMES", "WAVES", "ColumnMap", "map_columns", "table_variables", "type_file"]
 
 WAVES = ("baseline", "midline", "endline")
-# KoboToolbox and ODK Central metadata columns (not questions): kept out of the analysis tables.
+# KoboToolbox, ODK Central / Briefcase and SurveyCTO metadata columns (not questions): kept out of the analysis
+# tables. SurveyCTO adds KEY, SubmissionDate, CompletionDate, formdef_version, duration and the review workflow's
+# review_status / review_comments / review_quality / review_corrections.
 META_NAMES = {
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "audit",
     "instanceid", "instancename", "uuid", "submissiondate", "key", "submitterid", "submittername",
     "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "formversion", "edits", "version",
+    "completiondate", "formdef_version", "duration", "caseid", "devicephonenum", "text_audit", "review_status",
+    "review_comments", "review_quality", "review_corrections", "parent_key", "submission_time",
 }  # fmt: skip
+# Missing markers that exports and data-entry staff write for "no answer" (case and surrounding spaces ignored):
+# KoboToolbox's n/a for a question not asked, R's NA, Excel's #N/A and #NULL!, pandas' nan, Stata's '.', a dash.
+# A marker is read as a missing value (and counted) unless it is one of the variable's category codes.
+MISSING_MARKERS = frozenset({"n/a", "na", "n.a.", "#n/a", "#null!", "null", "nan", "-", "--", ".", "?"})
+# Values that instruments typically use as don't-know / refused codes. Such a value that passes the range check
+# and is not a declared missing code of the variable gets a warning (never a silent change).
+SENTINELS = frozenset(
+    {float(sign * (10**k - d)) for k in range(2, 10) for d in (1, 2) for sign in (1, -1)} | {-9.0, -8.0}
+)
+_SEP = r"[^0-9A-Za-z_]+"  # a group separator: any run of characters other than letters, digits and '_'
+_LABEL_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -53,16 +68,20 @@ class ColumnMap:
     Parameters
     ----------
     variables : dict of str to str
-        Export column -> codebook variable.
+        Export column -> codebook variable (two columns may hold one variable: a question that moved between
+        groups in a KoboToolbox "all versions" export; :func:`type_file` combines them).
     choices : dict of str to tuple of (str, str)
         Export column -> (select_multiple variable, choice code), for exports with one 0/1 column per choice.
     meta : dict of str to str
         Export column -> metadata name, lower case without leading ``_`` (``uuid``, ``submission_time``).
+    unknown : tuple of str, optional
+        Export columns that are neither (ignored with a note; named again when an analysed outcome is missing).
     """
 
     variables: dict[str, str]  # raw column -> variable
     choices: dict[str, tuple[str, str]]  # raw column -> (variable, choice code)
     meta: dict[str, str]  # raw column -> metadata name (uuid, submission_time)
+    unknown: tuple[str, ...] = ()
 
 
 def table_variables(codebook: Codebook, table: str) -> dict[str, Variable]:
@@ -86,13 +105,55 @@ def table_variables(codebook: Codebook, table: str) -> dict[str, Variable]:
     return out
 
 
-def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
-    """Map export columns to codebook names: group prefixes (``a/b/name``, ``a-b-name``) are dropped.
+def _norm_label(text: str) -> str:
+    return _LABEL_SPACE.sub(" ", str(text)).strip().lower()
 
-    A column is a variable when its last ``/``- or ``-``-separated part is a variable's name (in any case), a
-    choice column when its last two parts are a select_multiple variable and one of its codes, metadata when it
-    starts with ``_``, is a known KoboToolbox / ODK Central name (:data:`META_NAMES`) or lies in the ``meta`` or
-    ``formhub`` group; anything else is ignored with a note.
+
+def _suffix_match(header: str, names: dict[str, str], groups: set[str]) -> tuple[str, str] | None:
+    """The longest key of ``names`` (lower case) that ends ``header`` after a group separator (or is all of it).
+
+    The part before the name must end in a separator (any character other than a letter or digit). A prefix that
+    ends in ``_`` counts only when it is made of known group names, so that ``spouse_household_income`` is not read
+    as ``household_income``. Returns (matched key, prefix) or None.
+    """
+    low = header.lower()
+    best: tuple[str, str] | None = None
+    for key in names:
+        if not low.endswith(key):
+            continue
+        prefix = header[: len(header) - len(key)]
+        if prefix:
+            if prefix[-1].isalnum():
+                continue
+            if prefix[-1] == "_":
+                rest = prefix.lower().rstrip("_")
+                if not (rest in groups or all(p in groups for p in re.split(r"[^0-9a-z_]+|__+", rest) if p)):
+                    continue
+        if best is None or len(key) > len(best[0]):
+            best = (key, prefix)
+    return best
+
+
+def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
+    """Map export columns to codebook names, whatever group separator or header style the export uses.
+
+    A column is, in this order:
+
+    * metadata when it starts with ``_`` (KoboToolbox's ``_uuid``, ``_submission_time``, ``__version__``);
+    * a variable when it is a variable's name, or ends with it after a group prefix and any separator (``/``,
+      ``-``, ``.``, ``:``, ``>``, a space, or ``_`` after known group names: ``rumah_tangga/household_income``,
+      ``usaha-business_profit``, ``Usaha: hours_worked``), without regard to case; the longest name wins;
+    * a choice column when it ends with a select_multiple variable's name, a separator and one of its codes
+      (``bantuan/grant_use/stock``);
+    * a variable or choice column of a label export: its header is the variable's ``label_id`` or ``label_en``
+      (spaces and case ignored), possibly after a group label and a separator; a label two variables share is
+      not used;
+    * metadata when its last part is a KoboToolbox / ODK Central / SurveyCTO name (:data:`META_NAMES`) or it
+      lies in the ``meta`` or ``formhub`` group;
+    * anything else is ignored with a note (and named again when an analysed outcome is missing,
+      :mod:`evaluation.intake.coverage`).
+
+    Two columns holding one variable are kept both (:func:`type_file` combines them when no row fills both).
 
     Parameters
     ----------
@@ -101,63 +162,102 @@ def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
     codebook : Codebook
         The codebook.
     report : Report
-        Receives a ``duplicate_column`` error when two columns hold one variable, and ``column_mapped`` and
-        ``unknown_column`` notes.
+        Receives ``column_mapped``, ``column_label`` and ``unknown_column`` notes.
 
     Returns
     -------
     ColumnMap
-        What each mapped column holds (a column of a duplicate pair is left out).
+        What each column holds.
 
     References
     ----------
-    KoboToolbox help, "Exporting and downloading your data" (group separators ``/`` and ``-``, select_multiple
-    as separate columns, ``_uuid``, ``_submission_time``); ODK Central API documentation, "Submissions" CSV
-    export (``meta-instanceID``, ``SubmissionDate``, ``KEY``).
+    KoboToolbox help, "Exporting and downloading your data" (XML values and headers or labels, group separator,
+    select_multiple as separate columns, "include data from all versions", ``_uuid``, ``_submission_time``); ODK
+    Central API documentation, "Submissions" CSV export (``meta-instanceID``, ``SubmissionDate``, ``KEY``);
+    SurveyCTO documentation, "Exported data format" (``KEY``, ``SubmissionDate``, review columns).
     """
     allowed = table_variables(codebook, raw.table)
-    lower = {k.lower(): k for k in allowed}
+    names = {k.lower(): k for k in allowed}
+    groups = {v.group.lower() for v in codebook.variables if v.group} | {"meta", "formhub", "group"}
+    multiples = {n: v for n, v in allowed.items() if v.type == "multiple"}
+    choice_keys: dict[str, tuple[str, str]] = {}
+    for n, v in multiples.items():
+        for c in v.categories:
+            for sep in ("/", "-", ".", ":", "_", " "):
+                choice_keys[f"{n}{sep}{c.code}".lower()] = (n, c.code)
+    label_count: dict[str, list[str]] = {}
+    for n, v in allowed.items():
+        for lab in {_norm_label(v.label_id), _norm_label(v.label_en)}:
+            if lab:
+                label_count.setdefault(lab, []).append(n)
+    labels = {lab: ns[0] for lab, ns in label_count.items() if len(ns) == 1}
+    choice_labels: dict[str, tuple[str, str]] = {}
+    for n, v in multiples.items():
+        for vlab in {_norm_label(v.label_id), _norm_label(v.label_en)}:
+            for c in v.categories:
+                for clab in {_norm_label(c.label_id), _norm_label(c.label_en), c.code.lower()}:
+                    for sep in ("/", "-", ".", ":", " / ", " - ", " "):
+                        choice_labels[f"{vlab}{sep}{clab}"] = (n, c.code)
     variables: dict[str, str] = {}
     choices: dict[str, tuple[str, str]] = {}
     meta: dict[str, str] = {}
+    unknown: list[str] = []
     for col in raw.frame.columns:
-        tokens = [t for t in re.split(r"[/\-]", col) if t]
-        last = tokens[-1] if tokens else col
-        if last in allowed or last.lower() in lower:
-            name = allowed[last].name if last in allowed else lower[last.lower()]
-            if name in variables.values():
-                other = next(k for k, v in variables.items() if v == name)
-                report.add(
-                    Problem(
-                        "error", raw.shown, 1, col, "", "duplicate_column",
-                        f"columns {other!r} and {col!r} both hold {name}",
-                        "remove one of the two columns",
-                    )
-                )  # fmt: skip
-                continue
+        col = str(col)
+        if col.startswith("_"):
+            meta[col] = col.lstrip("_").lower()
+            continue
+        hit = _suffix_match(col, names, groups)
+        if hit is not None:
+            name = names[hit[0]]
             variables[col] = name
-            if (last != name) or len(tokens) > 1:
+            if col != name:
                 report.add(
                     Problem("note", raw.shown, 1, col, "", "column_mapped", f"column read as {name}", "", raw.table)
                 )
             continue
-        if len(tokens) >= 2 and tokens[-2] in allowed and allowed[tokens[-2]].type == "multiple":
-            var = allowed[tokens[-2]]
-            if last in {c.code for c in var.categories}:
-                choices[col] = (var.name, last)
-                continue
-        key = col.lstrip("_").lower()
-        if col.startswith("_") or last.lower() in META_NAMES or tokens[0].lower() in ("meta", "formhub", "__version__"):
-            meta[col] = key
+        hit = _suffix_match(col, {k: k for k in choice_keys}, groups)
+        if hit is not None:
+            choices[col] = choice_keys[hit[0]]
             continue
+        norm = _norm_label(col)
+        lab = _suffix_match(norm, {k: k for k in labels}, {_norm_label(g) for g in groups})
+        if lab is not None and (not lab[1] or re.search(r"[/\-.:>|]\s*$", lab[1])):
+            name = labels[lab[0]]
+            variables[col] = name
+            report.add(
+                Problem("note", raw.shown, 1, col, "", "column_label",
+                        f"question label read as the column {name} (a 'Labels' export)", "", raw.table)
+            )  # fmt: skip
+            continue
+        lab = _suffix_match(norm, {k: k for k in choice_labels}, set())
+        if lab is not None and (not lab[1] or re.search(r"[/\-.:>|]\s*$", lab[1])):
+            choices[col] = choice_labels[lab[0]]
+            report.add(
+                Problem("note", raw.shown, 1, col, "", "column_label",
+                        f"choice label read as {choices[col][0]}/{choices[col][1]} (a 'Labels' export)", "",
+                        raw.table)
+            )  # fmt: skip
+            continue
+        tokens = [t for t in re.split(_SEP, col) if t]
+        last = tokens[-1].lower() if tokens else ""
+        if last in META_NAMES or (tokens and tokens[0].lower() in ("meta", "formhub")):
+            meta[col] = col.lstrip("_").lower() if last not in META_NAMES else last
+            continue
+        unknown.append(col)
         report.add(
-            Problem("note", raw.shown, 1, col, "", "unknown_column", "column is not in the codebook; ignored", "")
-        )
-    return ColumnMap(variables, choices, meta)
+            Problem("note", raw.shown, 1, col, "", "unknown_column", "column is not in the codebook; ignored", "",
+                    raw.table)
+        )  # fmt: skip
+    return ColumnMap(variables, choices, meta, tuple(unknown))
 
 
 # ------------------------------------------------------------------------------------------------ values
 Parser = Callable[[object], tuple[object, str | None]]
+
+
+_FLOAT_INT = re.compile(r"^\s*(-?\d+)\.0+\s*$")
+_SCIENTIFIC = re.compile(r"^\s*\d(?:[.,]\d+)?[eE]\+?\d+\s*$")
 
 
 def _parser(var: Variable, date_system: int, order: str = "dmy") -> Parser:
@@ -167,12 +267,42 @@ def _parser(var: Variable, date_system: int, order: str = "dmy") -> Parser:
     if var.type == "binary":
         return parse_binary
     if var.type == "category":
-        return lambda x: parse_category(x, var)
+        codes = {c.code for c in var.categories}
+
+        def category(x: object) -> tuple[object, str | None]:
+            m = _FLOAT_INT.match(x) if isinstance(x, str) else None
+            if m and x.strip() not in codes and m.group(1) in codes:  # 3402.0 written by pandas: code 3402
+                value, kind = parse_category(m.group(1), var)
+                return value, "+".join(k for k in ("excel_number", kind) if k)
+            return parse_category(x, var)
+
+        return category
     if var.type == "multiple":
         return lambda x: parse_multiple(x, var)
     if var.type == "date":
         return lambda x: parse_date(x, date_system, order, (var.min, var.max), keep_offset=True)
     return parse_text
+
+
+def is_missing_marker(cell: object, var: Variable) -> bool:
+    """Tell whether a cell is one of the missing markers (:data:`MISSING_MARKERS`) for this variable.
+
+    Parameters
+    ----------
+    cell : object
+        The cell as the export holds it.
+    var : Variable
+        The codebook variable (a marker that is one of its category codes is a code, not a marker).
+
+    Returns
+    -------
+    bool
+        True when the cell's text, without surrounding spaces and case, is a missing marker.
+    """
+    if not isinstance(cell, str):
+        return False
+    s = cell.strip(" \t\r\n\u00a0\u202f").lower()
+    return s in MISSING_MARKERS and s not in {c.code.lower() for c in var.categories}
 
 
 def _parse_column(
@@ -181,13 +311,35 @@ def _parse_column(
     parse = _parser(var, system, order)
     values: list[object] = []
     kinds: dict[str, list] = {}
+    codes = set(var.missing_codes)
+    sentinels: list[tuple[int, object]] = []
+    numeric = var.type in ("integer", "number")
+    lo = float(var.min) if numeric and var.min else -np.inf
+    hi = float(var.max) if numeric and var.max else np.inf
     for row, cell in zip(raw.rows, raw.frame[col].tolist(), strict=True):
-        if var.name == "nik" and isinstance(cell, (int, float)) and not isinstance(cell, bool) and not is_blank(cell):
+        if is_missing_marker(cell, var):
+            values.append(None)
+            kinds.setdefault("missing_marker", []).append((row, cell))
+            continue
+        if (
+            var.name == "nik"
+            and not is_blank(cell)
+            and (
+                (isinstance(cell, (int, float)) and not isinstance(cell, bool))
+                or (isinstance(cell, str) and _SCIENTIFIC.match(cell))
+            )
+        ):
+            scientific = isinstance(cell, str) or "e" in repr(cell).lower()
             report.add(
                 Problem(
-                    "error", raw.shown, row, col, mask(str(int(cell)), 4), "nik_as_number",
-                    "the NIK is stored as a number (Excel keeps 15 digits and silently zeroes the 16th)",
-                    "format the NIK column as Text and enter the NIKs again from the family cards", raw.table,
+                    "error", raw.shown, row, col, "", "nik_as_number",
+                    "the NIK was stored as a number"
+                    + (" and written in scientific notation (e.g. 3.17E+15): its last digits are lost"
+                       if scientific else " (Excel keeps 15 digits and silently zeroes the 16th)"),
+                    "format the NIK column as Text before typing or pasting (or import the CSV in Excel with "
+                    "Data > From Text/CSV, NIK column type Text), then enter the NIKs again from the family cards; "
+                    "re-saving the damaged file cannot restore the digits",
+                    raw.table,
                 )
             )  # fmt: skip
             values.append(None)
@@ -199,10 +351,41 @@ def _parse_column(
             report.add(Problem("error", raw.shown, row, col, shown, f"type_{var.type}", exc.rule, exc.fix, raw.table))
             values.append(None)
             continue
+        except (ArithmeticError, ValueError) as exc:  # a cell no parser rule foresaw (a date serial of 1e16)
+            shown = mask(str(cell), 4 if var.name == "nik" else 0) if var.personal else str(cell)[:40]
+            report.add(
+                Problem(
+                    "error", raw.shown, row, col, shown, f"type_{var.type}",
+                    f"the value cannot be read as a {var.type} ({type(exc).__name__})",
+                    "correct the value in the export", raw.table,
+                )
+            )  # fmt: skip
+            values.append(None)
+            continue
+        if numeric and value is not None:
+            if value in codes:
+                values.append(None)
+                kinds.setdefault("missing_code", []).append((row, cell))
+                continue
+            if value in SENTINELS and lo <= value <= hi:
+                sentinels.append((row, cell))
         values.append(value)
         if kind:
             for k in kind.split("+"):
                 kinds.setdefault(k, []).append((row, cell))
+    if sentinels:
+        row, cell = sentinels[0]
+        found = ", ".join(sorted({str(c).strip() for _, c in sentinels}))
+        report.add(
+            Problem(
+                "warning", raw.shown, row, col, str(cell).strip(), "sentinel_value",
+                f"{len(sentinels)} value(s) ({found}) look like a don't-know/refused code, though inside the valid "
+                "range; they are analysed as real answers",
+                f"if they are codes, add them to the missing_codes of {var.name} in data/codebook.csv (they are then "
+                "read as missing and counted); if they are real answers, nothing",
+                raw.table, count=len(sentinels),
+            )
+        )  # fmt: skip
     return values, kinds
 
 
@@ -264,16 +447,22 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
     allowed = table_variables(codebook, raw.table)
     present = set(cmap.variables.values())
     out: dict[str, list[object]] = {}
+    by_name: dict[str, list[str]] = {}
     for col, name in cmap.variables.items():
+        by_name.setdefault(name, []).append(col)
+    for name, cols in by_name.items():
         var = allowed[name]
-        system = _serial_system(raw, col, var) if var.type == "date" else raw.date_system
-        order = column_date_order(raw, col, var, report) if var.type == "date" else "dmy"
-        if order is None:  # refused for the whole column (reported once, not cell by cell)
-            out[name] = [None] * len(raw.rows)
-            continue
-        values, kinds = _parse_column(raw, col, var, report, system, order)
-        out[name] = values
-        _note_kinds(raw, col, var, kinds, report)
+        parsed = []
+        for col in cols:
+            system = _serial_system(raw, col, var) if var.type == "date" else raw.date_system
+            order = column_date_order(raw, col, var, report) if var.type == "date" else "dmy"
+            if order is None:  # refused for the whole column (reported once, not cell by cell)
+                parsed.append((col, [None] * len(raw.rows)))
+                continue
+            values, kinds = _parse_column(raw, col, var, report, system, order)
+            parsed.append((col, values))
+            _note_kinds(raw, col, var, kinds, report)
+        out[name] = parsed[0][1] if len(parsed) == 1 else _combine(raw, name, parsed, report)
     # select_multiple as one 0/1 column per choice (when the space-separated column is absent)
     by_var: dict[str, list[tuple[str, str]]] = {}
     for col, (name, code) in cmap.choices.items():
@@ -285,8 +474,12 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
         order = [c.code for c in var.categories]
         chosen: list[list[str]] = [[] for _ in raw.rows]
         answered = [False] * len(raw.rows)
+        markers = 0
         for col, code in cols:
             for i, (row, cell) in enumerate(zip(raw.rows, raw.frame[col].tolist(), strict=True)):
+                if is_missing_marker(cell, var):
+                    markers += 1
+                    continue
                 try:
                     flag, _ = parse_binary(cell)
                 except ParseError as exc:
@@ -306,6 +499,14 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
                 count=len(raw.rows),
             )
         )  # fmt: skip
+        if markers:
+            report.add(
+                Problem(
+                    "note", raw.shown, 1, f"{name}/*", "n/a", "missing_marker",
+                    f"{markers} value(s): {KIND_TEXT.get('missing_marker', 'missing marker read as missing')}",
+                    "nothing (normalised automatically)", raw.table, count=markers,
+                )
+            )  # fmt: skip
         present.add(name)
     if raw.table == "survey" and "wave" not in present:
         waves = [w for w in WAVES if w in raw.path.stem.lower()]
@@ -325,12 +526,18 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
             present.add("interview_date")
     required = [n for n, v in allowed.items() if v.required and not v.personal]
     missing = [n for n in required if n not in present]
+    labels = [c for c in cmap.unknown if " " in c.strip()]
     for n in missing:
+        fix = "add the column, or rename the export's column to the codebook name"
+        if labels:  # headers with spaces: a 'Labels' export whose labels are not the codebook's
+            fix += (
+                f" (headers such as {labels[0]!r} are question labels: for a KoboToolbox 'Labels' export, download "
+                "it again with 'XML values and headers')"
+            )
         report.add(
             Problem(
                 "error", raw.shown, 1, n, "", "required_column",
-                f"the required column {n} is missing (codebook: {allowed[n].label_en})",
-                "add the column, or rename the export's column to the codebook name", raw.table,
+                f"the required column {n} is missing (codebook: {allowed[n].label_en})", fix, raw.table,
             )
         )  # fmt: skip
     if missing:
@@ -350,5 +557,57 @@ def type_file(raw: RawFile, codebook: Codebook, report: Report) -> pd.DataFrame 
             )  # fmt: skip
     frame["_file"] = raw.shown
     frame["_row"] = raw.rows
-    report.columns.update({(raw.shown, name): col for col, name in cmap.variables.items() if col != name})
+    report.columns.update({(raw.shown, n): " + ".join(cs) for n, cs in by_name.items() if cs != [n]})
     return frame
+
+
+def _combine(raw: RawFile, name: str, parsed: list[tuple[str, list[object]]], report: Report) -> list[object]:
+    """Combine the columns of one question (moved between groups across form versions): one answer per row.
+
+    When no row fills two of them (a KoboToolbox "all versions" export), they are combined with a note. Otherwise
+    the file is refused (``duplicate_column``, naming the columns and the rows that fill both) and every row with
+    two different answers is named (``conflicting_columns``); the advice never drops a column.
+    """
+    cols = [c for c, _ in parsed]
+    out: list[object] = []
+    both: list[int] = []
+    for i, row in enumerate(raw.rows):
+        answers = [(c, v[i]) for c, v in parsed if v[i] is not None]
+        distinct = list(dict.fromkeys(v for _, v in answers))
+        if len(answers) > 1:
+            both.append(row)
+        if len(distinct) > 1:
+            report.add(
+                Problem(
+                    "error", raw.shown, row, " / ".join(c for c, _ in answers), " / ".join(map(str, distinct)),
+                    "conflicting_columns",
+                    f"the columns {', '.join(repr(c) for c, _ in answers)} all hold {name} and give different "
+                    "answers in this row",
+                    "check the interview, keep the right answer and empty the other cell (keep both columns)",
+                    raw.table,
+                )
+            )  # fmt: skip
+        out.append(distinct[0] if distinct else None)
+    shown_cols = ", ".join(repr(c) for c in cols)
+    if both:
+        rows = ", ".join(map(str, both[:10])) + (" ..." if len(both) > 10 else "")
+        report.add(
+            Problem(
+                "error", raw.shown, 1, cols[-1], "", "duplicate_column",
+                f"the columns {shown_cols} all hold {name}, and {len(both)} row(s) fill more than one (rows {rows})",
+                "keep one answer per row: where two columns are filled, empty the cell that is wrong or a copy of "
+                "the other (keep both columns; the intake combines them when no row fills both, as in a "
+                "KoboToolbox 'all versions' export)",
+                raw.table,
+            )
+        )  # fmt: skip
+        return out
+    report.add(
+        Problem(
+            "note", raw.shown, 1, " + ".join(cols), "", "columns_combined",
+            f"the columns {shown_cols} hold {name} (a question that moved between groups: an 'all versions' "
+            "export); no row fills more than one, so they were combined",
+            "nothing (combined automatically)", raw.table, count=len(raw.rows),
+        )
+    )  # fmt: skip
+    return out

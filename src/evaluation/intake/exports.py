@@ -2,10 +2,21 @@
 
 Which file holds which table: ``roster.*`` (one row per family), ``programme.*`` or ``monitoring*.*`` (the
 monitoring checklist), ``survey*.*`` (household survey; several files are stacked by the pipeline, e.g. one export
-per wave). Files are CSV (UTF-8 with or without byte-order mark; delimiter ``,``, ``;`` or tab) or XLSX (the first
-sheet, with the workbook's 1900 or 1904 date system). Cells are kept as the file holds them (strings of a CSV,
-cell values of an XLSX); typing them is :mod:`evaluation.intake.columns`' work. Everything unusual is reported to
-the intake's :class:`~evaluation.intake.problems.Report`, never silently changed (DESIGN §6).
+per wave). Files are CSV (UTF-8 with or without byte-order mark; delimiter ``,``, ``;`` or tab), XLSX (the first
+sheet, with the workbook's 1900 or 1904 date system) or an ODK Central ``.csv.zip`` export given as downloaded
+(its main CSV is read in memory, never extracted; see :func:`read_zip`). Cells are kept as the file holds them
+(strings of a CSV, cell values of an XLSX); typing them is :mod:`evaluation.intake.columns`' work. Everything
+unusual is reported to the intake's :class:`~evaluation.intake.problems.Report`, never silently changed
+(DESIGN §6).
+
+Shapes recognised on the way in:
+
+* columns without a header (Excel's trailing ``;;;``, a remark typed beside an export) are dropped with a note
+  when empty, and dropped with a warning naming the column letter when they hold values;
+* two columns with the very same header are an error naming both column letters (rename one; the intake then
+  combines two columns of one question when no row fills both, :mod:`evaluation.intake.columns`);
+* a repeat-group file (ODK Central / Briefcase ``<form>-<repeat>.csv``, SurveyCTO long repeat files: a
+  ``PARENT_KEY`` column) is reported as not used and not read as a table of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +38,7 @@ from evaluation.intake.problems import Problem, Report
 __all__ = [
     "EXTENSIONS",
     "FILE_PREFIXES",
+    "MAX_ZIP_BYTES",
     "PROBLEMS_FILE",
     "TABLES",
     "RawFile",
@@ -33,13 +46,90 @@ __all__ = [
     "read_csv",
     "read_export",
     "read_xlsx",
+    "read_zip",
     "shown_path",
 ]
 
 TABLES = ("roster", "programme", "survey")
 FILE_PREFIXES = {"roster": ("roster",), "programme": ("programme", "monitoring"), "survey": ("survey",)}
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xlsx", ".zip")
 PROBLEMS_FILE = "validation_problems.csv"
+# An ODK Central export is a few megabytes; a member that unpacks to more than this is refused (a zip bomb or the
+# wrong file), and so is an archive with more members than MAX_ZIP_MEMBERS.
+MAX_ZIP_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 1000
+REPEAT_KEYS = ("parent_key",)
+
+
+def column_letter(index: int) -> str:
+    """Name a 0-based column index as a spreadsheet does (0 -> A, 26 -> AA).
+
+    Parameters
+    ----------
+    index : int
+        The 0-based column index.
+
+    Returns
+    -------
+    str
+        The column letter(s).
+    """
+    letters = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _is_repeat(header: list[str]) -> bool:
+    return any(h.strip().lower() in REPEAT_KEYS for h in header)
+
+
+def _clean_header(header: list[str], data: list[list], shown: str, report: Report) -> tuple[list[str], list[list]]:
+    """Drop header-less columns and report them; report two columns with one header (the second is dropped).
+
+    An empty header-less column gets a note, one holding values a warning naming its letter.
+    """
+    keep = []
+    for j, h in enumerate(header):
+        if h:
+            keep.append(j)
+            continue
+        filled = [i for i, rec in enumerate(data) if j < len(rec) and not is_blank(rec[j])]
+        letter = column_letter(j)
+        if filled:
+            report.add(
+                Problem(
+                    "warning", shown, None, f"column {letter}", "", "unnamed_column",
+                    f"column {letter} has no header but holds {len(filled)} value(s); it was not read",
+                    f"give column {letter} the codebook name of its question if it holds one, or delete it",
+                    count=len(filled),
+                )
+            )  # fmt: skip
+        else:
+            report.add(
+                Problem("note", shown, None, f"column {letter}", "", "empty_column",
+                        f"empty column {letter} without a header ignored", "", count=1)
+            )  # fmt: skip
+    seen: dict[str, int] = {}
+    for j in list(keep):
+        if header[j] in seen:
+            keep.remove(j)  # reported as an error (the intake stops); the frame keeps one column per header
+            first = column_letter(seen[header[j]])
+            report.add(
+                Problem(
+                    "error", shown, 1, header[j], "", "duplicate_column",
+                    f"columns {first} and {column_letter(j)} have the same header {header[j]!r}",
+                    f"rename one of them (e.g. {header[j]}_2) so that both are kept; two columns of one question "
+                    "are combined when no row fills both",
+                )
+            )  # fmt: skip
+        else:
+            seen[header[j]] = j
+    if len(keep) == len(header):
+        return header, data
+    return [header[j] for j in keep], [[rec[j] if j < len(rec) else None for j in keep] for rec in data]
 
 
 @dataclass
@@ -90,10 +180,11 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def read_csv(path: Path, report: Report) -> RawFile | None:
+def read_csv(path: Path, report: Report, data: bytes | None = None, shown: str | None = None) -> RawFile | None:
     """Read a CSV as strings: UTF-8 (with or without byte-order mark), delimiter ``,`` ``;`` or tab.
 
-    The delimiter is the one of the three that occurs most often in the header row.
+    The delimiter is the one of the three that occurs most often in the header row. Header-less columns and
+    repeated headers are handled as the module docstring says.
 
     Parameters
     ----------
@@ -102,11 +193,16 @@ def read_csv(path: Path, report: Report) -> RawFile | None:
     report : Report
         Receives an ``encoding`` or ``header`` error, a ``field_count`` error per row whose field count differs
         from the header's, and notes on a removed byte-order mark and a delimiter other than ``,``.
+    data : bytes, optional
+        The file's content when it does not come from ``path`` itself (a member of a zip archive).
+    shown : str, optional
+        The file as problems show it; :func:`shown_path` of ``path`` when None.
 
     Returns
     -------
     RawFile or None
-        The records (all values str; ``table`` still empty); None when the file is not UTF-8 or has no header.
+        The records (all values str; ``table`` still empty); None when the file is not UTF-8 or has no header, or
+        is a repeat-group file (reported as not used).
 
     Raises
     ------
@@ -118,8 +214,8 @@ def read_csv(path: Path, report: Report) -> RawFile | None:
     RFC 4180, "Common Format and MIME Type for Comma-Separated Values (CSV) Files"; Excel's "CSV UTF-8" export
     (byte-order mark) and Indonesian-locale Excel's ``;`` delimiter.
     """
-    shown = shown_path(path)
-    raw = path.read_bytes()
+    shown = shown or shown_path(path)
+    raw = path.read_bytes() if data is None else data
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         report.add(Problem("note", shown, None, "", "", "utf8_bom", "UTF-8 byte-order mark removed", "", count=1))
@@ -143,12 +239,24 @@ def read_csv(path: Path, report: Report) -> RawFile | None:
         report.add(
             Problem("note", shown, None, "", "", "delimiter", f"{delim!r} read as the column delimiter", "", count=1)
         )
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:  # a NUL byte, a field larger than the csv module's limit
+        report.add(
+            Problem("error", shown, None, "", "", "header", f"the file cannot be read as CSV ({exc})",
+                    "export it again as CSV from the collection tool, or save it again as 'CSV UTF-8' from Excel")
+        )  # fmt: skip
+        return None
     header = [h.strip() for h in records[0]]
+    if _is_repeat(header):
+        _repeat_note(shown, report)
+        return None
     rows, data = [], []
     for i, rec in enumerate(records[1:], start=2):
         if not rec or all(not c.strip() for c in rec):
             continue
+        if len(rec) > len(header) and all(not c.strip() for c in rec[len(header) :]):
+            rec = rec[: len(header)]  # trailing empty fields (Excel's ';;;' beyond the header)
         if len(rec) != len(header):
             report.add(
                 Problem(
@@ -160,8 +268,19 @@ def read_csv(path: Path, report: Report) -> RawFile | None:
             continue
         rows.append(i)
         data.append(rec)
+    header, data = _clean_header(header, data, shown, report)
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
     return RawFile(path, "", frame, rows, 1900, shown)
+
+
+def _repeat_note(shown: str, report: Report) -> None:
+    report.add(
+        Problem(
+            "warning", shown, None, "PARENT_KEY", "", "repeat_group_file",
+            "a repeat-group file (one row per repeat, linked by PARENT_KEY) is not used by the evaluation",
+            "nothing, unless this is the main export: then export the form's main table again", count=1,
+        )
+    )  # fmt: skip
 
 
 def read_xlsx(path: Path, report: Report) -> RawFile | None:
@@ -208,21 +327,105 @@ def read_xlsx(path: Path, report: Report) -> RawFile | None:
         wb.close()
         return None
     header = ["" if h is None else str(h).strip() for h in header_row]
+    if _is_repeat(header):
+        wb.close()
+        _repeat_note(shown, report)
+        return None
     rows, data = [], []
     for i, rec in enumerate(it, start=2):
         if rec is None or all(is_blank(c) for c in rec):
             continue
         vals = list(rec[: len(header)]) + [None] * max(0, len(header) - len(rec))
+        if len(rec) > len(header) and any(not is_blank(c) for c in rec[len(header) :]):
+            report.add(
+                Problem(
+                    "warning", shown, i, f"column {column_letter(len(header))}", "", "unnamed_column",
+                    "the row holds values right of the last column with a header; they were not read",
+                    "give that column a header (the codebook name of its question), or delete the values",
+                )
+            )  # fmt: skip
         rows.append(i)
         data.append(vals)
     wb.close()
     report.extend(unsaved_formulas(path, shown, header, dict(zip(rows, data, strict=True))))  # issue 14, kind 5
+    header, data = _clean_header(header, data, shown, report)
     frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
     return RawFile(path, "", frame, rows, system, shown)
 
 
+def read_zip(path: Path, report: Report) -> RawFile | None:
+    """Read the main CSV of an ODK Central ``.csv.zip`` export in memory (nothing is extracted).
+
+    The archive holds the form's main table ``<form>.csv``, one ``<form>-<repeat>.csv`` per repeat group (a
+    ``PARENT_KEY`` column; reported as not used) and possibly media files (ignored). Members are read in memory,
+    so a member name such as ``../x`` can never write anywhere; an archive whose members unpack to more than
+    :data:`MAX_ZIP_BYTES` each, or with more than :data:`MAX_ZIP_MEMBERS` members, is refused.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``.zip`` file.
+    report : Report
+        Receives an ``archive`` error (unreadable archive, too large, no or several main CSV files) and the
+        notes and errors of reading the main CSV.
+
+    Returns
+    -------
+    RawFile or None
+        The main CSV's records (``path`` is the archive, ``shown`` names archive and member); None on error.
+
+    References
+    ----------
+    ODK Central API documentation, "Exporting Form Submissions to CSV" (``.csv.zip`` with the main table and one
+    CSV per repeat group, ``PARENT_KEY``); Python ``zipfile`` documentation, "Decompression pitfalls".
+    """
+    shown = shown_path(path)
+
+    def refuse(message: str, fix: str) -> None:
+        report.add(Problem("error", shown, None, "", "", "archive", message, fix))
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            if len(infos) > MAX_ZIP_MEMBERS:
+                refuse(f"the archive has {len(infos)} files", "unzip it and put the form's main CSV here")
+                return None
+            csvs = [i for i in infos if i.filename.lower().endswith(".csv") and not i.filename.startswith("__MACOSX")]
+            mains: list[tuple[zipfile.ZipInfo, bytes]] = []
+            for info in csvs:
+                if info.file_size > MAX_ZIP_BYTES:
+                    refuse(f"{info.filename} unpacks to {info.file_size} bytes, more than the limit of "
+                           f"{MAX_ZIP_BYTES}", "unzip it and put the form's main CSV here")  # fmt: skip
+                    return None
+                with zf.open(info) as fh:
+                    content = fh.read(MAX_ZIP_BYTES + 1)
+                if len(content) > MAX_ZIP_BYTES:
+                    refuse(f"{info.filename} unpacks to more than {MAX_ZIP_BYTES} bytes",
+                           "unzip it and put the form's main CSV here")  # fmt: skip
+                    return None
+                first = content.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+                header = [h.strip().strip('"') for h in first.replace(";", ",").split(",")]
+                if _is_repeat(header):
+                    _repeat_note(f"{shown}:{info.filename}", report)
+                    continue
+                mains.append((info, content))
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        refuse(f"the zip archive cannot be read ({type(exc).__name__})", "download the export again")
+        return None
+    if len(mains) != 1:
+        names = ", ".join(i.filename for i, _ in mains) or "none"
+        refuse(f"the archive must hold one main CSV file (found: {names})",
+               "put each table's export in its own file (roster, monitoring, survey_<wave>)")  # fmt: skip
+        return None
+    info, content = mains[0]
+    member = f"{shown}:{info.filename}"
+    report.add(Problem("note", member, None, "", "", "zip_export", f"{info.filename} read from the archive", "",
+                       count=1))  # fmt: skip
+    return read_csv(path, report, data=content, shown=member)
+
+
 def read_export(path: Path, report: Report) -> RawFile | None:
-    """Read one export file with :func:`read_xlsx` (``.xlsx``) or :func:`read_csv` (any other suffix).
+    """Read one export file with :func:`read_xlsx` (``.xlsx``), :func:`read_zip` (``.zip``) or :func:`read_csv`.
 
     Parameters
     ----------
@@ -245,7 +448,10 @@ def read_export(path: Path, report: Report) -> RawFile | None:
 
     if not guard.admissible(path, shown_path(path), report):
         return None
-    return guard.checked(read_xlsx(path, report) if path.suffix.lower() == ".xlsx" else read_csv(path, report), report)
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return guard.checked(read_zip(path, report), report)
+    return guard.checked(read_xlsx(path, report) if suffix == ".xlsx" else read_csv(path, report), report)
 
 
 def discover(data_dir: Path) -> dict[str, list[Path]]:
@@ -259,8 +465,8 @@ def discover(data_dir: Path) -> dict[str, list[Path]]:
     Returns
     -------
     dict of str to list of pathlib.Path
-        For each of :data:`TABLES`, its ``.csv`` and ``.xlsx`` files in name order (hidden files, Excel lock
-        files and :data:`PROBLEMS_FILE` excluded); an empty list when the table has none.
+        For each of :data:`TABLES`, its ``.csv``, ``.xlsx`` and ``.zip`` files in name order (hidden files, Excel
+        lock files and :data:`PROBLEMS_FILE` excluded); an empty list when the table has none.
 
     Raises
     ------

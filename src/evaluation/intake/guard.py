@@ -116,7 +116,7 @@ def admissible(path: Path, shown: str, report: Report) -> bool:
         return _refuse(report, shown, None, "", "too_large",
                        f"the file is {size / _MB:.0f} MiB, more than [run] max_input_mb = {lim.max_input_mb}",
                        "split the export (one file per wave or region), or raise max_input_mb (config)")  # fmt: skip
-    if path.suffix.lower() == ".xlsx":
+    if path.suffix.lower() in (".xlsx", ".zip"):  # both are zip archives: bounds from the zip directory
         return _xlsx_admissible(path, shown, report, size, lim)
     return _csv_admissible(path, shown, report)
 

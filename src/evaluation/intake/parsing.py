@@ -284,13 +284,15 @@ def excel_serial(serial: float, system: int = 1900) -> dt.date:
     Raises
     ------
     ParseError
-        For a 1900-system serial before 61 (1 March 1900), where Excel's phantom 29 February 1900 makes dates
-        ambiguous.
+        For a serial that is not a finite number from 0 to the last day Excel knows (9999-12-31), and for a
+        1900-system serial before 61 (1 March 1900), where Excel's phantom 29 February 1900 makes dates ambiguous.
 
     References
     ----------
     ECMA-376 (Office Open XML), Part 1, §18.17.4 "Dates and Times" (1900 and 1904 date systems).
     """
+    if not math.isfinite(serial) or not 0 <= serial <= (dt.date(9999, 12, 31) - EXCEL_EPOCHS[system]).days:
+        raise ParseError(f"{serial:g} is not an Excel serial date", "write the date as YYYY-MM-DD")
     if serial != int(serial):
         serial = math.floor(serial)
     if system == 1900 and serial < 61:

@@ -45,6 +45,7 @@ from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.columns import table_variables, type_file
+from evaluation.intake.coverage import check_coverage, plan_outcomes
 from evaluation.intake.dates import localise_dates
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
 from evaluation.intake.guard import RULES
@@ -81,6 +82,7 @@ __all__ = [
 # File-level errors after which row-level rules are not run (they would only repeat the same cause).
 STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"} | RULES
 STRUCTURAL |= {"date_order"}  # a date column refused whole (evaluation.intake.dates.date_order)
+STRUCTURAL |= {"archive"}  # an ODK Central .csv.zip that cannot be read (evaluation.intake.exports.read_zip)
 MANIFEST = "intake.json"
 PROBLEMS_SIGNATURE = b"severity,file,row,column,"  # how every problem list prokus-eval writes begins
 QUALITY_FILE = "data_quality.csv"
@@ -267,6 +269,7 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                         "the same NIK appears for more than one family", "check the NIKs against the family cards",
                         "roster", str(roster.at[i, "_region"]) if "_region" in roster else "")
             )  # fmt: skip
+    check_coverage(typed["survey"], cb, plan_outcomes(), report)  # analysed outcomes present per file and wave
     report.extend(check_relations(typed, cb, treated_value))
     report.extend(outlier_warnings(typed, cb))
     report.problems = [  # name columns as the export names them, so the user finds them

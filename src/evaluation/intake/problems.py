@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import textwrap
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -44,6 +45,9 @@ __all__ = [
 TERMINAL_ROWS = 15
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 ROW_COLUMNS = ("_file", "_row")  # the columns of a typed table that place a record in its export
+
+# Up to this many errors and warnings, the terminal shows each message and its fix whole (wrapped).
+WRAP_AT_MOST = 5
 
 
 @dataclass(frozen=True)
@@ -265,8 +269,14 @@ class Report:
 
             fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
             lines.append(fmt.format(*(cut(h, w) for h, w in zip(header, [*widths, rest], strict=False)), header[5]))
+            indent = " " * (sum(widths) + 2 * 5)
+            few = len(shown) <= WRAP_AT_MOST
             for r in rows:
-                lines.append(fmt.format(*(cut(r[i], widths[i]) for i in range(5)), cut(r[5], rest)))
+                # a few problems (a refusal of a file or a column) are shown whole, what to do included; many are
+                # cut to one line each so that the table fits a screen, the full text being in the full list
+                told = (textwrap.wrap(r[5], rest, break_on_hyphens=False) or [""]) if few else [cut(r[5], rest)]
+                lines.append(fmt.format(*(cut(r[i], widths[i]) for i in range(5)), told[0]))
+                lines.extend(indent + more for more in told[1:])
             if len(shown) > max_rows:
                 lines.append(f"... and {len(shown) - max_rows} more problem(s) not shown.")
         if notes:

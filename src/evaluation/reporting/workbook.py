@@ -36,6 +36,19 @@ MONEY_FORMAT = "#,##0"
 DECIMAL_FORMAT = "0.000"
 
 
+def _status(e: dict, lang: str) -> str:
+    """The status cell of an estimate: the reason in words for a degenerate outcome ("tidak bervariasi")."""
+    reason = e.get("reason")
+    if not reason:
+        return str(e.get("status", ""))
+    wave, arm = str(e.get("reason_wave", "")), str(e.get("reason_arm", ""))
+    fields = {
+        "wave": t(f"degenerate_wave_{wave}", lang) if wave in ("baseline", "midline", "endline") else wave,
+        "arm": t(f"group_{arm}", lang) if arm in ("prokus", "comparison") else arm,
+    }
+    return t(f"degenerate_cell_{reason}", lang, **fields)
+
+
 def workbook_path(run_dir: Path, scope: str) -> Path:
     """Where the workbook of ``scope`` is written."""
     return run_dir / scope / f"tables_{scope}.xlsx"
@@ -100,7 +113,7 @@ def write_workbook(ctx: RunContext, scope: str, lang: str) -> Path:
         for o in outcomes:
             e = v.topic(scope, o, method)
             if e:
-                rows.append([o, label[o], *(e.get(c) for c in ESTIMATE_COLUMNS), e.get("status", "")])
+                rows.append([o, label[o], *(e.get(c) for c in ESTIMATE_COLUMNS), _status(e, lang)])
         _sheet(wb, t(sheet, lang), ["outcome", "label", *ESTIMATE_COLUMNS, "status"], rows, {6: DECIMAL_FORMAT})
     card = v.nested(scope, "scorecard")
     rows = []
