@@ -1,6 +1,8 @@
 """Command line ``prokus-eval`` (also ``python -m evaluation``): parse arguments, call one function per command.
 
-A user error (bad input, bad parameter) prints one paragraph and exits with code 2, never a traceback.
+A user error (bad input, bad parameter) prints one paragraph and exits with code 2, never a traceback; so does a
+failed read or write (disk full, no permission, read-only file system: the path and what to do). Exit codes and
+messages per command: README, "What the project refuses to do to your files".
 """
 
 from __future__ import annotations
@@ -8,8 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from evaluation.core.errors import UserError
+
+_PATH_ARGS = ("out", "data_dir", "run_dir", "config")  # the path a command was given, for an I/O error's message
+_FORM_IDS = ("prokus_household_survey", "prokus_monitoring")  # the XLSForms `instrument` writes (settings form_id)
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
@@ -95,9 +101,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from evaluation.core.config import load_config
     from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.guard import configure
     from evaluation.intake.pipeline import PROBLEMS_FILE, validate
 
     cfg = load_config(args.config)
+    configure(cfg.run)
     intake = validate(args.data_dir, load_codebook(cfg.run.codebook), cfg.design.treated_value)
     n = {t: len(df) for t, df in intake.tables.items()}
     print(
@@ -108,10 +116,61 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_our_form(path: Path) -> bool:
+    """Whether ``path`` is an XLSForm ``instrument`` wrote (its settings sheet names one of our form ids)."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        if not zipfile.is_zipfile(path) or sum(i.file_size for i in zipfile.ZipFile(path).infolist()) > 50 * 2**20:
+            return False
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            rows = list(wb["settings"].iter_rows(min_row=2, max_row=2, values_only=True))
+        finally:
+            wb.close()
+    except Exception:  # not a workbook, no settings sheet: not ours
+        return False
+    return bool(rows) and any(str(v) in _FORM_IDS for v in rows[0] if v is not None)
+
+
+def _instrument_targets(out: str) -> tuple[Path, Path]:
+    """The two files ``instrument --out`` writes; refuse a folder, or a file it did not write, in the way."""
+    from evaluation.core.atomic import NotOwned, owns_file
+    from evaluation.core.paths import resolve
+
+    survey = resolve(out)
+    if survey.is_dir():
+        raise NotOwned(
+            "--out names an existing folder; instrument writes a file (the household survey XLSForm) and leaves "
+            "the folder as it is",
+            file=out,
+            fix=f"name the file, e.g. --out {Path(out) / 'prokus_household_survey.xlsx'}",
+        )
+    if survey.suffix.lower() != ".xlsx":
+        survey = survey.with_suffix(".xlsx")
+    monitoring = survey.with_name(f"{survey.stem}_monitoring.xlsx")
+    for target in (survey, monitoring):
+        printed = [target.with_name(f"{target.stem}_{lang}{ext}") for lang in ("id", "en") for ext in (".pdf", ".docx")]
+        if not target.exists():  # its printable questionnaires are replaced only beside a form it wrote
+            target = next((p for p in printed if p.exists() or p.is_symlink()), target)
+        if target.is_dir() or not (owns_file(target) or _is_our_form(target)):
+            raise NotOwned(
+                "a file or folder of this name exists and prokus-eval did not write it; it was left as it is",
+                file=str(target),
+                rule="instrument replaces only the XLSForms it wrote (form_id prokus_household_survey or "
+                "prokus_monitoring)",
+                fix="choose another --out, or move that file away yourself",
+            )
+    return survey, monitoring
+
+
 def _cmd_instrument(args: argparse.Namespace) -> int:
     from evaluation.intake.instrument import write_instrument
     from evaluation.reporting.questionnaire import render_questionnaire
 
+    _instrument_targets(args.out)
     paths = write_instrument(args.out)
     print("XLSForm instrument written (upload to KoboToolbox or ODK Central): " + ", ".join(map(str, paths)))
     printed = [p for form in paths for p in render_questionnaire(form, form.parent)]
@@ -125,7 +184,13 @@ def _cmd_instrument(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from evaluation.core.config import check_range, max_jobs
     from evaluation.run.verify import verify
+
+    if args.jobs is not None:
+        check_range("--jobs", args.jobs, 1, max_jobs(), None, f"use a number from 1 to {max_jobs()}")
+    if args.blas_threads is not None:
+        check_range("--blas-threads", args.blas_threads, 1, 256, None, "use 1 (the reproducible default)")
 
     report = verify(
         args.run_dir, jobs=args.jobs, blas_threads=args.blas_threads, keep=args.keep, progress=not args.quiet
@@ -214,6 +279,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UserError as exc:
         print(f"prokus-eval {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, no permission, read-only file system: the path and what to do
+        from evaluation.core.atomic import describe_os_error
+
+        where = exc.filename or next((getattr(args, a) for a in _PATH_ARGS if getattr(args, a, None)), None)
+        print(f"prokus-eval {args.command}: {describe_os_error(exc, where, 'reading or writing')}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:  # a binary file where text is expected (a key file, a config)
+        print(
+            f"prokus-eval {args.command}: a file that must be text (UTF-8) holds binary data ({exc.reason} at byte "
+            f"{exc.start}). What to do: check the files this command reads: the config (--config), the codebook, "
+            "and the key file named by PROKUS_PSEUDONYM_KEY_FILE, which must hold the key as one line of text.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("prokus-eval: interrupted", file=sys.stderr)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import stat
 
 import pytest
 
-from evaluation.core.atomic import replacing_dir, replacing_file, write_bytes, write_text
+from evaluation.core.atomic import (
+    MARKER,
+    NotOwned,
+    describe_os_error,
+    owns_file,
+    replaceable,
+    replacing_dir,
+    replacing_file,
+    write_bytes,
+    write_text,
+)
 
 
 def _leftovers(folder):
@@ -40,16 +51,81 @@ def test_a_new_file_is_not_created_when_the_writer_fails(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _files(folder):
+    """The folder's files besides the ownership marker (asserted present)."""
+    assert (folder / MARKER).is_file()
+    return sorted(p.name for p in folder.iterdir() if p.name != MARKER)
+
+
 def test_replacing_dir_swaps_the_folder_whole_or_not_at_all(tmp_path):
     out = tmp_path / "demo"
     with replacing_dir(out) as tmp:
         (tmp / "a.csv").write_text("1")
-    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert _files(out) == ["a.csv"]
     with pytest.raises(ValueError), replacing_dir(out) as tmp:
         (tmp / "b.csv").write_text("2")
         raise ValueError("bad input")
-    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert _files(out) == ["a.csv"]
     with replacing_dir(out) as tmp:
         (tmp / "b.csv").write_text("2")
-    assert sorted(p.name for p in out.iterdir()) == ["b.csv"]
+    assert _files(out) == ["b.csv"]
     assert _leftovers(tmp_path) == []
+
+
+def test_replacing_dir_refuses_what_it_did_not_make(tmp_path):
+    foreign = tmp_path / "field"
+    foreign.mkdir()
+    (foreign / "roster.csv").write_text("real")
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    link = tmp_path / "link"
+    link.symlink_to(foreign)
+    for target in (foreign, afile, link):
+        with pytest.raises(NotOwned), replacing_dir(target, writer="demo-data") as tmp:
+            (tmp / "x").write_text("x")
+    assert (foreign / "roster.csv").read_text() == "real" and afile.read_text() == "mine"
+    assert _leftovers(tmp_path) == []
+    with replacing_dir(foreign, owned_if=("roster.csv",)) as tmp:  # a folder proven the package's another way
+        (tmp / "a").write_text("a")
+    assert _files(foreign) == ["a"]
+
+
+def test_a_folder_stays_replaceable_only_while_unchanged(tmp_path):
+    out = tmp_path / "demo"
+    with replacing_dir(out, writer="demo-data") as tmp:
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "a.csv").write_text("1")
+    assert replaceable(out)
+    (out / "validation_problems.csv").write_text("severity,file,row,column,value\n")  # added by validate
+    assert replaceable(out)
+    (out / "validation_problems.csv").write_text("my own notes\n")
+    assert not replaceable(out)
+    (out / "validation_problems.csv").unlink()
+    (out / "sub" / "a.csv").write_text("22")  # changed
+    assert not replaceable(out)
+    (out / MARKER).unlink()
+    assert not replaceable(out)
+
+
+def test_owns_file_by_signature(tmp_path):
+    p = tmp_path / "validation_problems.csv"
+    assert owns_file(p, b"severity,")  # missing: nothing to lose
+    p.write_bytes(b"\xef\xbb\xbfseverity,file\n")
+    assert owns_file(p, b"severity,")
+    p.write_text("a,b\n")
+    assert not owns_file(p, b"severity,") and not owns_file(p)
+    assert not owns_file(tmp_path, b"")
+
+
+@pytest.mark.parametrize(
+    ("no", "words"),
+    [(errno.ENOSPC, "disk is full"), (errno.EROFS, "read-only"), (errno.EACCES, "permission denied"),
+     (errno.EIO, "check the path")],
+)  # fmt: skip
+def test_describe_os_error_names_the_path_and_what_to_do(no, words):
+    import os
+
+    msg = str(describe_os_error(OSError(no, os.strerror(no)), "reports/x"))
+    assert words in msg and "reports/x" in msg and "What to do" in msg
+    named = describe_os_error(OSError(no, os.strerror(no), "/data/processed/a.csv"), "reports")
+    assert "/data/processed/a.csv" in str(named)

@@ -70,3 +70,33 @@ def test_the_plan_uses_the_config_section_builder_for_lists_of_numbers(tmp_path)
     for bad in ('[2, "x"]', "[true]", '"5"'):
         with pytest.raises(UserError, match="must be a list of numbers"):
             plan_with(bad)
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "allowed"),
+    [
+        ("jobs = 2", "0", "from 1 to"),
+        ("jobs = 2", "100000", "from 1 to"),
+        ("blas_threads = 1", "-4", "from 1 to 256"),
+        ("min_cell_size = 10", "0", "at least 3"),
+        ("min_cell_size = 10", "2", "at least 3"),
+        ("cell_timeout_seconds = 600", "0", "at least 1"),
+        ("seed = 20201", "-5", "from 0 to"),
+        ("max_input_mb = 200", "0", "at least 1"),
+        ("max_compression_ratio = 100", "-1", "at least 1"),
+    ],
+)
+def test_run_numbers_are_range_checked_with_the_allowed_range(tmp_path, line, value, allowed):
+    key = line.split(" = ")[0]
+    text = DEFAULT_CONFIG.read_text()
+    assert line in text
+    with pytest.raises(UserError, match=rf"\[run\] {key} = {value} is out of range.*{allowed}"):
+        load_config(_write(tmp_path, text.replace(line, f"{key} = {value}", 1)))
+
+
+def test_min_cell_size_below_ten_warns(tmp_path, capsys):
+    text = DEFAULT_CONFIG.read_text().replace("min_cell_size = 10", "min_cell_size = 3", 1)
+    assert load_config(_write(tmp_path, text)).run.min_cell_size == 3
+    assert "disclosure control is weakened" in capsys.readouterr().err
+    load_config(DEFAULT_CONFIG)
+    assert "weakened" not in capsys.readouterr().err

@@ -53,7 +53,9 @@ def _manifest(tmp_path, demo_dir):
 def test_manifest_lists_every_input_with_its_hash(tmp_path, demo_dir):
     _, m = _manifest(tmp_path, demo_dir)
     by_path = {i["path"]: i for i in m["inputs"]}
-    data_files = sorted(p for p in demo_dir.iterdir() if p.is_file())
+    data_files = sorted(p for p in demo_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert (demo_dir / ".prokus-owned").is_file()  # hidden (the ownership marker, with mtimes): not an input
+    assert not any(".prokus-owned" in path for path in by_path)
     assert {"roster.csv", "programme.csv", "survey.csv", "truth.json", "dataset.json"} <= {p.name for p in data_files}
     for p in data_files:
         item = by_path[str(p.resolve())]

@@ -87,7 +87,10 @@ def test_second_run_gives_byte_identical_results(finished):
             assert (again / scope / "figures" / png.name).read_bytes() == png.read_bytes(), png
 
 
-def test_failing_notebook_stops_the_run_and_keeps_earlier_runs(finished, tmp_path, demo_dir, monkeypatch):
+def test_missing_outcome_column_is_refused_before_any_notebook_and_keeps_earlier_runs(
+    finished, tmp_path, demo_dir, monkeypatch
+):
+    """Issue 14: once a KeyError from inside a notebook, now refused before anything is written."""
     from evaluation.intake.pseudonymise import ENV_KEY
 
     monkeypatch.setenv(ENV_KEY, "failing-notebook-test-key-7c1e9a4b2d")  # changed demo files need a key (issue 14)
@@ -100,13 +103,30 @@ def test_failing_notebook_stops_the_run_and_keeps_earlier_runs(finished, tmp_pat
     who5 = [c for c in survey.columns if c.startswith("who5_")]  # else intake derives the score from its questions
     survey.drop(columns=["wellbeing_score", *who5]).to_csv(broken / "survey.csv", index=False)
     cfg = write_config(tmp_path / "config.toml", broken, out.parent)
-    with pytest.raises(RunError) as err:
+    with pytest.raises(UserError) as err:
+        run(config=str(cfg), jobs=2, run_id="broken", regions=["3402"], progress=False)
+    msg = str(err.value)
+    assert "wellbeing_score" in msg and "KeyError" not in msg
+    assert not (out.parent / "broken").exists() and not (out.parent / "broken.partial").exists()
+    assert (out / "results.json").read_bytes() == before
+    assert (out.parent / "latest").resolve() == latest
+
+
+def test_failing_notebook_stops_the_run_and_keeps_earlier_runs(finished, tmp_path, demo_dir):
+    out, _ = finished
+    before = (out / "results.json").read_bytes()
+    latest = (out.parent / "latest").resolve()
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    cfg = write_config(tmp_path / "config.toml", data, out.parent, targets='"nowhere/targets.toml"')
+    with pytest.raises(RunError) as err:  # the notebooks read the targets file; a missing one fails in a cell
         run(config=str(cfg), jobs=2, run_id="broken", regions=["3402"], progress=False)
     msg = str(err.value)
     assert "region_evaluation.ipynb" in msg or "national_synthesis.ipynb" in msg
-    assert "KeyError" in msg and "wellbeing_score" in msg and "cell" in msg
+    assert "targets" in msg and "cell" in msg
     assert not (out.parent / "broken").exists()
     assert (out.parent / "broken.partial").is_dir()
+    assert (out.parent / "broken.partial" / ".prokus-owned").read_text().startswith("run failed")  # kept
     assert (out / "results.json").read_bytes() == before
     assert (out.parent / "latest").resolve() == latest
 

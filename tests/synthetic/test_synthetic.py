@@ -122,11 +122,17 @@ def test_truth_change_matches_the_observed_change_on_a_large_draw(big):
 
 
 def test_write_replaces_whole_directory(tmp_path, demo):
+    from evaluation.core.atomic import MARKER, NotOwned
+    from evaluation.synthetic.kobo import write_kobo_demo
+
     out = tmp_path / "demo"
-    out.mkdir()
-    (out / "stale.csv").write_text("old")
+    write_kobo_demo(demo, out)  # the generator's own folder, with other files (monitoring.csv, survey_*.csv)
     demo.write(out)
     assert sorted(x.name for x in out.iterdir()) == sorted(
-        ["roster.csv", "programme.csv", "survey.csv", "truth.json", "dataset.json"]
+        ["roster.csv", "programme.csv", "survey.csv", "truth.json", "dataset.json", MARKER]
     )
+    (out / "stale.csv").write_text("old")  # a file the generator did not write: the folder is no longer its own
+    with pytest.raises(NotOwned):
+        demo.write(out)
+    assert (out / "stale.csv").read_text() == "old"
     assert json.loads((out / "dataset.json").read_text())["synthetic"] is True

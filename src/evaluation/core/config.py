@@ -9,6 +9,8 @@ file.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,9 @@ class RunSettings:
     verify_rel_tolerance: float = 1e-9
     briefs: str = "all"  # scopes that get policy briefs: "all", or "national" (district-scale runs)
     kernels: str = "warm"  # "warm": one reused kernel per worker (run.warm_kernels); "fresh": one per notebook
+    max_input_mb: int = 200  # an export file (CSV or XLSX) larger than this is refused before it is read
+    max_unpacked_mb: int = 500  # an XLSX whose parts unpack to more than this is refused before it is opened
+    max_compression_ratio: int = 100  # ... or whose parts unpack to more than this many times their packed size
 
 
 @dataclass(frozen=True)
@@ -212,13 +217,80 @@ def read_toml(
     return raw, shown
 
 
+MIN_CELL_SIZE_FLOOR = 3  # below this, disclosure control is refused outright
+MIN_CELL_SIZE_ADVISED = 10  # below this (down to the floor), a warning says disclosure control is weakened
+
+
+def max_jobs() -> int:
+    """The largest accepted number of parallel notebooks: four per CPU core, at least 8.
+
+    Returns
+    -------
+    int
+        ``max(8, 4 * os.cpu_count())``.
+    """
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+def check_range(name: str, value: int | float, low: int | float, high: int | float | None, where: str | None,
+                fix: str) -> None:  # fmt: skip
+    """Refuse ``value`` outside ``[low, high]`` with the allowed range in the message.
+
+    Parameters
+    ----------
+    name : str
+        The setting or argument as the user wrote it (``[run] jobs``, ``--jobs``).
+    value : int or float
+        Its value.
+    low, high : int or float
+        The allowed range (``high`` None: no upper bound).
+    where : str or None
+        The file it came from (None for a command-line argument).
+    fix : str
+        What to do.
+
+    Raises
+    ------
+    UserError
+        When ``value`` is outside the range.
+    """
+    if value < low or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise UserError(f"{name} = {value} is out of range", file=where, rule=f"{name} is {allowed}", fix=fix)
+
+
+def _check_run_ranges(run: RunSettings, shown: str) -> None:
+    """Range-check the numbers of ``[run]`` at load (issue 14), before anything is read or written."""
+    check_range("[run] jobs", run.jobs, 1, max_jobs(), shown, "use e.g. 2 (the machine's number of cores)")
+    check_range("[run] blas_threads", run.blas_threads, 1, 256, shown, "use 1 (the reproducible default)")
+    check_range("[run] cell_timeout_seconds", run.cell_timeout_seconds, 1, None, shown, "use e.g. 600")
+    check_range("[run] seed", run.seed, 0, 2**63 - 1, shown, "use e.g. 20201")
+    check_range(
+        "[run] min_cell_size", run.min_cell_size, MIN_CELL_SIZE_FLOOR, None, shown,
+        f"use {MIN_CELL_SIZE_ADVISED} (the default); a cell describing fewer families than this is suppressed",
+    )  # fmt: skip
+    for name in ("max_input_mb", "max_unpacked_mb", "max_compression_ratio"):
+        check_range(f"[run] {name}", getattr(run, name), 1, None, shown, f"use e.g. {getattr(RunSettings, name)}")
+    if run.min_cell_size < MIN_CELL_SIZE_ADVISED:
+        print(
+            f"prokus-eval: warning: {shown}: [run] min_cell_size = {run.min_cell_size} is below the advised "
+            f"{MIN_CELL_SIZE_ADVISED}: disclosure control is weakened (published cells may describe as few as "
+            f"{run.min_cell_size} families). Use {MIN_CELL_SIZE_ADVISED} unless your data protection officer agreed.",
+            file=sys.stderr,
+        )
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Read and check the TOML configuration (default ``data/config.toml``)."""
     raw, shown = read_toml(
-        path, DEFAULT_CONFIG, "configuration file", {"run", "design", "analysis", "regions"},
+        path,
+        DEFAULT_CONFIG,
+        "configuration file",
+        {"run", "design", "analysis", "regions"},
         "pass --config with an existing file",
     )
     run = _build(RunSettings, raw.get("run", {}), "run", shown)
+    _check_run_ranges(run, shown)
     if run.language not in LANGUAGES:
         raise UserError(
             f"[run] language = {run.language!r} is not supported",

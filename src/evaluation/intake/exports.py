@@ -438,11 +438,20 @@ def read_export(path: Path, report: Report) -> RawFile | None:
     -------
     RawFile or None
         The file's records (``table`` still empty), or None when it cannot be read (the error is in ``report``).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
     """
+    from evaluation.intake import guard  # issue 14: size, zip-bomb, unclosed-quote and duplicate-header guards
+
+    if not guard.admissible(path, shown_path(path), report):
+        return None
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        return read_zip(path, report)
-    return read_xlsx(path, report) if suffix == ".xlsx" else read_csv(path, report)
+        return guard.checked(read_zip(path, report), report)
+    return guard.checked(read_xlsx(path, report) if suffix == ".xlsx" else read_csv(path, report), report)
 
 
 def discover(data_dir: Path) -> dict[str, list[Path]]:

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.core.atomic import replacing_dir
+from evaluation.core.atomic import owns_file, replacing_dir
 from evaluation.core.cellsafe import write_csv as write_safe_csv
 from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
@@ -49,6 +49,7 @@ from evaluation.intake.coverage import check_coverage, plan_outcomes
 from evaluation.intake.dates import localise_dates
 from evaluation.intake.derive import bank_for, derive_file
 from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
+from evaluation.intake.guard import RULES
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.provenance import Proof, check_same_key, content_digest, processed_name, synthetic_proof
 from evaluation.intake.pseudonymise import Key, key_is_set, load_key, mask, pseudonym
@@ -80,10 +81,11 @@ __all__ = [
 ]
 
 # File-level errors after which row-level rules are not run (they would only repeat the same cause).
-STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"}
+STRUCTURAL = {"missing_table", "required_column", "encoding", "header", "empty", "xlsx", "duplicate_column"} | RULES
 STRUCTURAL |= {"date_order"}  # a date column refused whole (evaluation.intake.dates.date_order)
 STRUCTURAL |= {"archive"}  # an ODK Central .csv.zip that cannot be read (evaluation.intake.exports.read_zip)
 MANIFEST = "intake.json"
+PROBLEMS_SIGNATURE = b"severity,file,row,column,"  # how every problem list prokus-eval writes begins
 QUALITY_FILE = "data_quality.csv"
 
 
@@ -385,7 +387,7 @@ def write_processed(tables: dict[str, pd.DataFrame], intake: Intake, key: Key, o
         :func:`evaluation.core.paths.replacing_dir`).
     """
     proof = proof if proof is not None else synthetic_proof(intake.data_dir)
-    with replacing_dir(out) as tmp:
+    with replacing_dir(out, writer="intake", owned_if=(MANIFEST,)) as tmp:  # folders from before the marker
         for table, df in tables.items():
             write_safe_csv(df, tmp / f"{table}.csv")
         write_safe_csv(intake.report.data_quality(), tmp / QUALITY_FILE)
@@ -442,11 +444,19 @@ def validate(data_dir: str | Path, codebook: Codebook | None = None, treated_val
     """
     intake = read_intake(data_dir, codebook, treated_value)
     csv_path = intake.data_dir / PROBLEMS_FILE
-    try:
-        intake.report.write_csv(csv_path)
-        shown: str | None = shown_path(csv_path)
-    except OSError:  # a read-only data directory: the terminal table is all the user gets
-        shown = None
+    shown: str | None = None
+    if not owns_file(csv_path, PROBLEMS_SIGNATURE):  # issue 14: never overwrite a file prokus-eval did not write
+        intake.report.add(
+            Problem("warning", shown_path(csv_path), None, "", "", "problem_list_not_written",
+                    "a file of this name exists and was not written by prokus-eval: it was left as it is, and the "
+                    "full problem list was not written", f"rename or move that file to get {PROBLEMS_FILE}")
+        )  # fmt: skip
+    else:
+        try:
+            intake.report.write_csv(csv_path)
+            shown = shown_path(csv_path)
+        except OSError:  # a read-only data directory: the terminal table is all the user gets
+            shown = None
     if intake.report.errors:
         raise ValidationFailed(intake.report, shown)
     return intake

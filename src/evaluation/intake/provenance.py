@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluation.core.atomic import MARKER
 from evaluation.core.errors import UserError
 from evaluation.intake.codebook import Codebook, load_codebook
 
@@ -59,8 +60,9 @@ IDENTITIES_FIELD = "identities_sha256"
 IDENTITIES_COUNT = "identities_count"
 IDENTITIES_COLUMNS = "identities_columns"
 ROSTER = "roster"
-# Written into the raw folder by intake itself (the problem list), so never part of the data set's content.
-IGNORED = frozenset({"validation_problems.csv"})
+# Written into the raw folder by intake itself (the problem list), or by the package's folder writers (the ownership
+# marker, evaluation.core.atomic.MARKER, which lists the files it wrote), so never part of the data set's content.
+IGNORED = frozenset({"validation_problems.csv", MARKER})
 DIGEST_HEX = 12
 INTAKE_MANIFEST = "intake.json"
 _CHUNK = 1 << 20

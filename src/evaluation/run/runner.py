@@ -4,11 +4,19 @@ A run is built in ``reports/<run-id>.partial/`` and renamed to ``reports/<run-id
 succeeded, so a failure never leaves a half-written run where a finished one is expected, and earlier runs are
 never touched. ``reports/latest`` (a symlink) then points at the new run. The runner holds no statistics: it
 checks parameters, starts kernels, renders and merges the per-notebook ``results.json`` files.
+
+Before anything is written (issue 14): arguments and config are range-checked, the run id is a plain name
+(:func:`evaluation.run.runlock.check_run_id`), the regions and the data each scope needs are checked
+(:mod:`evaluation.run.preflight`). Only then are the processed data written, the run id locked
+(:class:`evaluation.run.runlock.RunLock`) and the partial folder (re)made; a partial folder is removed only when the
+runner made it (its marker), and a killed run's leftovers are removed by the next run
+(:func:`~evaluation.run.runlock.clean_leftovers`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import sys
@@ -20,11 +28,13 @@ from typing import IO
 
 import nbformat
 
-from evaluation.core.config import NATIONAL, Config, load_config
+from evaluation.core.atomic import NotOwned, describe_os_error, owned_by
+from evaluation.core.config import NATIONAL, Config, check_range, load_config, max_jobs
 from evaluation.core.errors import UserError
 from evaluation.core.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
 from evaluation.core.record import merge_results, read_results, write_results
 from evaluation.run.manifest import build_manifest, write_manifest
+from evaluation.run.runlock import check_run_id, clean_leftovers, kernel_tempdir, mark_partial, run_lock
 
 REGION_NOTEBOOK = "region_evaluation.ipynb"
 NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
@@ -155,6 +165,9 @@ def execute(task: Task, out_dir: Path, timeout: int, warm: bool = False) -> Path
             **engine,
         )
     except PapermillExecutionError as exc:
+        disk = _disk_errno(f"{exc.ename}: {exc.evalue}")
+        if disk is not None:
+            raise _disk_error(disk, out_dir, task) from None
         raise RunError(
             f"notebook {task.notebook.name} failed for {task.scope} in cell {exc.exec_count}: "
             f"{exc.ename}: {str(exc.evalue).strip()}",
@@ -166,6 +179,9 @@ def execute(task: Task, out_dir: Path, timeout: int, warm: bool = False) -> Path
             from evaluation.run import warm_kernels
 
             warm_kernels.discard()
+        disk = _disk_errno(exc)
+        if disk is not None:
+            raise _disk_error(disk, out_dir, task) from None
         raise RunError(
             f"notebook {task.notebook.name} could not run for {task.scope}: {type(exc).__name__}: {exc}",
             file=_relative(task.notebook),
@@ -179,6 +195,36 @@ def execute(task: Task, out_dir: Path, timeout: int, warm: bool = False) -> Path
         )
     render_html(executed, out_dir / "report.html")
     return out_dir
+
+
+_DISK_TEXT = {
+    "No space left on device": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "Read-only file system": errno.EROFS,
+}
+
+
+def _disk_errno(exc: BaseException | str) -> int | None:
+    """The errno of a full or read-only disk behind ``exc`` (its chain, or its text from a kernel), else None."""
+    if isinstance(exc, str):
+        return next((no for text, no in _DISK_TEXT.items() if text in exc), None)
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            return e.errno
+        found = _disk_errno(str(e))
+        if found is not None:
+            return found
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _disk_error(no: int, out_dir: Path, task: Task) -> RunError:
+    """A notebook stopped because the disk is full or read-only: say so (not 'check the environment')."""
+    base = describe_os_error(OSError(no, os.strerror(no)), _relative(out_dir), "writing")
+    return RunError(f"notebook {task.notebook.name} for {task.scope}: {base.message}", file=base.file, fix=base.fix)
 
 
 @contextmanager
@@ -204,7 +250,7 @@ def _kernel_stderr(log_path: Path) -> Iterator[IO[str]]:
 def _new_run_id(reports: Path) -> str:
     base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_id, i = base, 1
-    while (reports / run_id).exists() or (reports / f"{run_id}.partial").exists():
+    while any((reports / name).exists() for name in (run_id, f"{run_id}.partial", f".{run_id}.lock")):
         i += 1
         run_id = f"{base}-{i}"
     return run_id
@@ -247,6 +293,14 @@ def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: st
         ) from exc
 
 
+def _failed(partial: Path, exc: BaseException) -> None:
+    """Mark a partial run folder as failed (kept for inspection); an interrupted one stays 'running' (cleaned)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return
+    try:
+        mark_partial(partial, "failed")
+    except OSError:  # a full or read-only disk: the folder then counts as killed and the next run cleans it
+        pass
 def write_instrument_files(out: Path, cfg: Config) -> list[Path]:
     """The run's XLSForms (from its codebook) and their printable questionnaires (PDF, Word; id and en) in ``out``.
 
@@ -290,40 +344,122 @@ def run(
     ``[run] kernels``: one reused kernel per worker (:mod:`evaluation.run.warm_kernels`) or a new one per notebook.
     """
     from evaluation.intake.districts import check_partitioned, is_partitioned
-    from evaluation.intake.pipeline import prepare
+    from evaluation.intake.guard import configure as configure_input_limits
+    from evaluation.intake.pipeline import validate
+    from evaluation.run.preflight import check_data, check_regions
 
     cfg = load_config(config)
-    # Validate + pseudonymise before any kernel starts; on any error nothing is written to processed or reports.
+    # Check everything before writing anything: arguments, regions, data (issue 14).
+    n_jobs = check_jobs(jobs if jobs is not None else cfg.run.jobs, None if jobs is not None else cfg.path)
+    rid = check_run_id(run_id) if run_id is not None else None
+    codes = check_regions(cfg, regions)
+    configure_input_limits(cfg.run)
     raw_dir = data_dir or cfg.run.data_dir
-    if is_partitioned(raw_dir):  # national-scale synthetic Parquet by district: no personal data, no intake step
+    partitioned = is_partitioned(raw_dir)
+    if partitioned:  # national-scale synthetic Parquet by district: no personal data, no intake step
         check_partitioned(raw_dir, regions or cfg.region_codes)
-        data_dir = raw_dir
-    else:
-        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
-        data_dir = _relative(processed)
+    else:  # validate (writes only the problem list), then check what every scope needs, before data/processed
+        intake = validate(raw_dir, treated_value=cfg.design.treated_value)
+        check_data(cfg, codes, intake.tables, explicit=bool(regions))
+        del intake
+    # Processed data (content-keyed, written whole; the key is checked here) before the reports folder is touched.
+    data_dir = raw_dir if partitioned else _prepared(raw_dir, cfg)
     reports = resolve(cfg.run.reports_dir)
-    reports.mkdir(parents=True, exist_ok=True)
-    rid = run_id or _new_run_id(reports)
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise describe_os_error(exc, _relative(reports)) from None
+    clean_leftovers(reports)
+    lock = run_lock(reports, rid) if rid else None
+    while lock is None:  # a new date-time id; two runs started in the same second get -2, -3, ...
+        lock = run_lock(reports, _new_run_id(reports))
+        lock = lock if lock.try_acquire() else None
+    rid = rid or lock.path.name[1:].removesuffix(".lock")
+    with lock:
+        return _locked_run(cfg, codes, raw_dir, data_dir, reports, rid, n_jobs, progress, scheduler, kernels)
+
+
+def check_jobs(jobs: int, where: str | None) -> int:
+    """Refuse a number of parallel notebooks outside 1 .. :func:`~evaluation.core.config.max_jobs` (issue 14).
+
+    Parameters
+    ----------
+    jobs : int
+        ``--jobs`` or ``[run] jobs``.
+    where : str or None
+        The config file it came from; None for ``--jobs``.
+
+    Returns
+    -------
+    int
+        ``jobs``.
+
+    Raises
+    ------
+    UserError
+        When it is out of range.
+    """
+    name = "--jobs" if where is None else "[run] jobs"
+    check_range(name, jobs, 1, max_jobs(), where, f"use a number from 1 to {max_jobs()} (e.g. the number of cores)")
+    return jobs
+
+
+def _prepared(raw_dir: str, cfg: Config) -> str:
+    """Validate, pseudonymise and write the processed data (:func:`evaluation.intake.pipeline.prepare`)."""
+    from evaluation.intake.pipeline import prepare
+
+    try:
+        processed, _ = prepare(raw_dir, cfg.run.processed_dir, treated_value=cfg.design.treated_value)
+    except OSError as exc:  # disk full or read-only data/processed: nothing half-written (atomic folder)
+        raise describe_os_error(exc, cfg.run.processed_dir) from None
+    return _relative(processed)
+
+
+def _locked_run(
+    cfg: Config,
+    codes: list[str],
+    raw_dir: str,
+    data_dir: str,
+    reports: Path,
+    rid: str,
+    n_jobs: int,
+    progress: bool,
+    scheduler: str | None,
+    kernels: str | None,
+) -> Path:
+    """The part of :func:`run` that writes the run folder: called with the run id locked and every check passed."""
     final = reports / rid
-    if final.exists():
+    if final.exists() or final.is_symlink():
         raise RunError("the run directory already exists", file=_relative(final), fix="choose another --run-id")
     partial = reports / f"{rid}.partial"
-    if partial.exists():
-        shutil.rmtree(partial)
+    if partial.exists() or partial.is_symlink():
+        if partial.is_symlink() or not partial.is_dir() or not (owned_by(partial) or "").startswith("run "):
+            raise NotOwned(
+                "a folder of this name is in the way, and prokus-eval run did not make it (no .prokus-owned "
+                "marker); it was left as it is",
+                file=_relative(partial),
+                fix="move it away yourself, or choose another --run-id",
+            )
+        shutil.rmtree(partial)  # an earlier failed or killed run of this id, made by the runner
+    regions = codes
     tasks = plan(cfg, regions, data_dir, partial)
     for task in tasks:
         check_parameters(task)
     _kernel_environment(cfg)
-    n_jobs = max(1, jobs or cfg.run.jobs)
     manifest = build_manifest(cfg, tasks, data_dir, rid, n_jobs, raw_dir=raw_dir)  # inputs hashed before any run
     partial.mkdir(parents=True)
+    mark_partial(partial, "running")
     from tqdm import tqdm
 
     try:
         from evaluation.run.executor import dask_client, run_all
 
         env = {k: os.environ[k] for k in _KERNEL_ENV if k in os.environ}
-        with _kernel_stderr(partial / "kernels.log") as console, dask_client(n_jobs, scheduler) as client:
+        with (
+            kernel_tempdir(),
+            _kernel_stderr(partial / "kernels.log") as console,
+            dask_client(n_jobs, scheduler) as client,
+        ):
             bar = tqdm(total=len(tasks), desc="notebooks", unit="nb", disable=not progress, file=console)
 
             def done(scope: str) -> None:
@@ -335,6 +471,7 @@ def run(
             run_all(client, execute, items, env, on_done=done, prefix=f"prokus-{rid}")
             bar.close()
     except BaseException as exc:
+        _failed(partial, exc)
         if isinstance(exc, UserError):
             raise RunError(
                 exc.message + f" The unfinished run stays in {_relative(partial)} for inspection; it is not a run.",
@@ -342,12 +479,19 @@ def run(
                 fix=exc.fix,
             ) from None
         raise
-    merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
-    write_results(merged, partial / "results.json")
-    write_manifest(manifest, partial)  # first, so that the landing page can link it
-    render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
-    write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
-    write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
-    partial.rename(final)
+    try:
+        merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
+        write_results(merged, partial / "results.json")
+        write_manifest(manifest, partial)  # first, so that the landing page can link it
+        render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
+        write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
+        write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
+        mark_partial(partial, "complete")
+        partial.rename(final)
+    except BaseException as exc:
+        _failed(partial, exc)
+        if isinstance(exc, OSError):
+            raise describe_os_error(exc, _relative(partial)) from None
+        raise
     _update_latest(reports, rid)
     return final

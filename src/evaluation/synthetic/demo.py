@@ -142,7 +142,7 @@ class SyntheticData:
     def write(self, out_dir: str | Path) -> Path:
         """Write CSVs, ``truth.json`` and ``dataset.json`` into ``out_dir`` (replaced whole, never half-written)."""
         out = Path(out_dir)
-        with replacing_dir(out) as tmp:
+        with replacing_dir(out, writer="demo-data") as tmp:
             self.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
             self.programme.to_csv(tmp / "programme.csv", index=False, lineterminator="\n")
             self.survey_export().to_csv(tmp / "survey.csv", index=False, lineterminator="\n")

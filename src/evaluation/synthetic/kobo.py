@@ -132,7 +132,7 @@ def write_kobo_demo(data: SyntheticData, out_dir: str | Path, codebook: Codebook
 
     cb = codebook or load_codebook()
     out = Path(out_dir)
-    with replacing_dir(out) as tmp:
+    with replacing_dir(out, writer="demo-data") as tmp:
         data.roster.to_csv(tmp / "roster.csv", index=False, lineterminator="\n")
         _monitoring(data, cb).to_csv(tmp / "monitoring.csv", index=False, lineterminator="\n")
 

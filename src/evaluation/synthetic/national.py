@@ -269,7 +269,7 @@ def generate_national(
     out = Path(out_dir)
     truth_sums = {o: np.zeros(2) for o in OUTCOMES}
     n_treated_total = 0
-    with replacing_dir(out) as tmp:
+    with replacing_dir(out, writer="demo-data") as tmp:
         from tqdm import tqdm
 
         for k, code in enumerate(tqdm(codes, desc="districts", unit="district", disable=not progress)):
