@@ -129,3 +129,33 @@ def test_describe_os_error_names_the_path_and_what_to_do(no, words):
     assert words in msg and "reports/x" in msg and "What to do" in msg
     named = describe_os_error(OSError(no, os.strerror(no), "/data/processed/a.csv"), "reports")
     assert "/data/processed/a.csv" in str(named)
+
+
+def test_a_demo_from_before_the_marker_is_replaceable_only_while_its_recorded_hashes_hold(tmp_path):
+    """A demo folder written before .prokus-owned existed is recognised by its dataset.json record.
+
+    The record (files_sha256) must match every file: replaced then, refused when one was changed, added or lost.
+    """
+    import hashlib
+    import json
+
+    from evaluation.core.atomic import replaceable
+
+    d = tmp_path / "demo"
+    d.mkdir()
+    (d / "roster.csv").write_text("family_id\nF1\n", encoding="utf-8")
+    (d / "survey.csv").write_text("family_id,wave\nF1,baseline\n", encoding="utf-8")
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
+    (d / "dataset.json").write_text(json.dumps({"synthetic": True, "files_sha256": hashes}), encoding="utf-8")
+    assert replaceable(d)
+    (d / "validation_problems.csv").write_text("severity,file,row,column,value\n", encoding="utf-8")
+    assert replaceable(d)  # the problem list the package adds
+    (d / "notes.txt").write_text("mine", encoding="utf-8")
+    assert not replaceable(d)  # a file the generator did not write
+    (d / "notes.txt").unlink()
+    (d / "survey.csv").write_text("family_id,wave\nREAL,baseline\n", encoding="utf-8")
+    assert not replaceable(d)  # a changed file
+    (d / "survey.csv").unlink()
+    assert not replaceable(d)  # a missing file
+    (d / "dataset.json").write_text(json.dumps({"synthetic": False, "files_sha256": hashes}), encoding="utf-8")
+    assert not replaceable(d)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -145,7 +146,7 @@ def replaceable(folder: str | Path) -> bool:
     """
     folder = Path(folder)
     if owned_by(folder) is None:
-        return False
+        return _generated_unchanged(folder)
     try:
         text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
         _, sep, listed = text.partition("\nfiles:\n")
@@ -162,6 +163,33 @@ def replaceable(folder: str | Path) -> bool:
     except (OSError, IndexError):
         return False
     return True
+
+
+def _generated_unchanged(folder: Path) -> bool:
+    """Tell whether ``folder`` is a demo written before :data:`MARKER` existed, unchanged since.
+
+    Its ``dataset.json`` (the generator's record, ``files_sha256``, :mod:`evaluation.intake.provenance`) lists
+    every other file it holds with the SHA-256 read now, so replacing it loses nothing (a problem list the package
+    added is allowed too).
+    """
+    try:
+        meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+        recorded = meta.get("files_sha256") if isinstance(meta, dict) and meta.get("synthetic") is True else None
+        if not isinstance(recorded, dict) or not recorded:
+            return False
+        seen = set()
+        for row in _listing(folder):
+            digest, name = row.split(" ", 1)
+            if name == "dataset.json":
+                continue
+            signature = _ADDED_BY_PACKAGE.get(name)
+            if recorded.get(name) == digest:
+                seen.add(name)
+            elif signature is None or not owns_file(folder / name, signature):
+                return False
+        return seen == set(recorded)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _shown(p: Path) -> str:
