@@ -231,3 +231,21 @@ def test_a_degenerate_primary_outcome_keeps_dose_and_subgroup_results_of_the_oth
     assert f"{SCOPE}.cost_benefit.consumption_bcr" in cba.keys and f"{SCOPE}.cost_benefit.income_bcr" not in cba.keys
     notes = costbenefit.show_cost_benefit(cba, views).parts[0].notes
     assert any(flat.codebook[income].label("en") in n for n in notes)
+
+
+def test_a_comparison_with_no_publishable_region_is_said_not_a_crash(opened):
+    """Every region (and the scope) below the disclosure threshold: the comparison says so in words.
+
+    The forest plot is left out, and nothing raises (it was a KeyError 'outcome' in the national notebook).
+    """
+    from evaluation.analysis.context import Computed
+
+    ctx = _context(opened)
+    view = View.of(ctx)
+    empty = Computed({}, {"effects": pd.DataFrame(columns=["scope", "outcome", "estimate", "ci_low", "ci_high",
+                                                           "p_value", "n_units"]),
+                          "headline": list(ctx.headline)})  # fmt: skip
+    section = effects.show_region_comparison(empty, view)
+    assert section.table is None or section.table.empty
+    assert t("region_comparison_none", view.lang, k=ctx.k) in section.notes
+    assert effects.show_forest_plot(empty, view) is None

@@ -163,3 +163,51 @@ def test_a_question_held_twice_is_refused_naming_the_columns(tmp_path, small):
         prepare(d, tmp_path / "processed")
     hit = [p for p in err.value.report.errors if p.rule == "duplicate_column"]
     assert hit and hit[0].column == "fies_1" and "fies_1" in hit[0].message
+
+
+def test_a_lost_answer_makes_the_sum_missing_never_zero(tmp_path, small):
+    """An answer asked of everyone (required, no relevance) left empty is lost, not 0.
+
+    The indicator is missing there, with a warning naming the question; an answer not asked (relevance false)
+    still counts 0.
+    """
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    i = int(np.flatnonzero(((df["income_wages"] != "") & (df["income_wages"] != "0")).to_numpy())[0])
+    df.loc[i, ["income_wages", "household_income"]] = ""  # cleared by hand, total too
+    j = int(np.flatnonzero((df["fies_3"] != "").to_numpy())[0])
+    df.loc[j, ["fies_3", "fies_score"]] = ""
+    df.to_csv(d / "survey.csv", index=False)
+    intake = read_intake(d)
+    survey = intake.tables["survey"].set_index("_row")
+    assert pd.isna(survey.at[i + 2, "household_income"]) and pd.isna(survey.at[j + 2, "fies_score"])
+    lost = {p.column: p for p in intake.report.warnings if p.rule == "item_lost"}
+    assert lost["income_wages"].row == i + 2 and lost["fies_3"].row == j + 2
+    # a family without a running business was not asked its business income: its household income is computed
+    not_asked = (df["income_business"] == "") & (df["income_wages"] != "")
+    assert not_asked.any()
+    k = int(np.flatnonzero(not_asked.to_numpy())[0])
+    assert not pd.isna(survey.at[k + 2, "household_income"])
+
+
+def test_sentinel_like_computed_values_are_values_and_markers_in_questions_are_empty(tmp_path, small):
+    """98 hours computed from 56 + 42 is a long week, not the codebook's don't-know code 98 of hours_worked.
+
+    A missing marker typed in a question column is an empty answer, counted, never a type error.
+    """
+    d = small.write(tmp_path / "raw")
+    df = pd.read_csv(d / "survey.csv", dtype=str, keep_default_na=False)
+    i = int(np.flatnonzero((df["other_work_hours"] != "").to_numpy())[0])
+    df.loc[i, ["business_hours", "other_work_hours"]] = ["56", "42"] if df.loc[i, "business_hours"] != "" else [
+        "", "98"]
+    df.loc[i, "hours_worked"] = "98"
+    j = int(np.flatnonzero((df["food_other"] != "").to_numpy())[1])
+    df.loc[j, "food_other"] = "n/a"
+    df.loc[j, "consumption_per_capita"] = ""
+    df.to_csv(d / "survey.csv", index=False)
+    intake = read_intake(d)
+    assert not intake.report.errors
+    survey = intake.tables["survey"].set_index("_row")
+    assert survey.at[i + 2, "hours_worked"] == 98
+    assert any(p.rule == "missing_marker" and p.column == "food_other" for p in intake.report.notes)
+    assert pd.isna(survey.at[j + 2, "consumption_per_capita"])  # food_other is asked of everyone: lost

@@ -268,11 +268,17 @@ def test_data_too_thin_to_estimate_is_refused_before_anything_is_written(case, k
 @pytest.mark.parametrize("columns", ["all", "one"])
 def test_blank_outcomes_are_refused_before_anything_is_written(columns, raw, tmp_path, capsys):
     from evaluation.core.config import load_config
+    from evaluation.intake.questions import load_questions
 
     outcomes = load_config().analysis.outcomes
+    bank = load_questions()
     df = pd.read_csv(raw / "survey.csv", dtype=str, keep_default_na=False)
     for o in outcomes if columns == "all" else ("savings",):
-        df[o] = ""
+        # the outcome and the answers it is computed from (issue 12): else intake derives it again
+        ind = next((i for i in bank.indicators if i.name == o), None)
+        for c in [o, *(ind.tree.names() if ind else ())]:
+            if c in df and c != "household_members":
+                df[c] = ""
     df.to_csv(raw / "survey.csv", index=False)
     cfg = _config(tmp_path, raw)
     err = _refused(capsys, "run", "--config", str(cfg), "--regions", "3402", "--quiet")

@@ -403,4 +403,5 @@ def _region_effects(ctx: Context, national_did: Any) -> tuple[pd.DataFrame, dict
                 }
             )
     keys[key(ctx.scope, "disclosure", "regions_suppressed")] = hidden
-    return pd.DataFrame(rows), keys
+    columns = ["scope", "outcome", "estimate", "ci_low", "ci_high", "p_value", "n_units"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when every region is too small

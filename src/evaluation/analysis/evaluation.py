@@ -177,7 +177,7 @@ class Evaluation:
         result = effects.compute_regions(self.context, self.shared)
         return effects.show_region_comparison(self._record(result), self.view)
 
-    def forest_plot(self) -> Image:
+    def forest_plot(self) -> Image | None:
         """Forest plot of headline DiD effects by region and nationally."""
         return effects.show_forest_plot(self._record(effects.compute_regions(self.context, self.shared)), self.view)
 

@@ -314,6 +314,7 @@ def _parse_column(
     codes = set(var.missing_codes)
     sentinels: list[tuple[int, object]] = []
     numeric = var.type in ("integer", "number")
+    computed = raw.computed.get(col, frozenset())  # values derived from questions: never read as codes
     lo = float(var.min) if numeric and var.min else -np.inf
     hi = float(var.max) if numeric and var.max else np.inf
     for row, cell in zip(raw.rows, raw.frame[col].tolist(), strict=True):
@@ -362,7 +363,7 @@ def _parse_column(
             )  # fmt: skip
             values.append(None)
             continue
-        if numeric and value is not None:
+        if numeric and value is not None and row not in computed:
             if value in codes:
                 values.append(None)
                 kinds.setdefault("missing_code", []).append((row, cell))

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.intake.codebook import Codebook
-from evaluation.intake.columns import map_columns
+from evaluation.intake.columns import MISSING_MARKERS, map_columns
 from evaluation.intake.exports import RawFile
 from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import ParseError, is_blank, parse_binary
@@ -61,11 +61,19 @@ class Item:
         Boolean: the cell is empty (the question was not asked).
     dk : numpy.ndarray
         Boolean: the cell holds a don't-know or refused code.
+    lost : numpy.ndarray, optional
+        Boolean: the cell is empty although the question is asked of everyone (required, no relevance): an answer
+        lost (a cell cleared by hand, a column emptied), never "not asked". All False when None.
     """
 
     value: np.ndarray
     blank: np.ndarray
     dk: np.ndarray
+    lost: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.lost is None:
+            self.lost = np.zeros(len(self.value), dtype=bool)
 
 
 def _last(col: str) -> str:
@@ -111,9 +119,14 @@ def read_item(cells: list[object], rows: list[int], q: Question, raw: RawFile, b
     kind = NumberKind(money=q.is_money, integer=q.type == "integer" or q.is_money)
     lo = float(q.min) if q.min and q.numeric else -np.inf
     hi = float(q.max) if q.max and q.numeric else np.inf
+    markers = 0
     for i, (cell, row) in enumerate(zip(cells, rows, strict=True)):
         if is_blank(cell):
             blank[i] = True
+            continue
+        if isinstance(cell, str) and cell.strip().lower() in MISSING_MARKERS and _code(cell) not in codes:
+            blank[i] = True  # n/a, -, #N/A ... written for an unanswered question: empty, counted
+            markers += 1
             continue
         if _code(cell) in q.dk_codes:
             dk[i] = True
@@ -144,13 +157,22 @@ def read_item(cells: list[object], rows: list[int], q: Question, raw: RawFile, b
             )  # fmt: skip
         else:
             value[i] = x
-    return Item(value, blank, dk)
+    if markers:
+        first = next(r for r, c in zip(rows, cells, strict=True) if isinstance(c, str) and c.strip().lower()
+                     in MISSING_MARKERS)  # fmt: skip
+        report.add(Problem("note", raw.shown, first, q.name, "", "missing_marker",
+                           f"{markers} value(s): missing marker (n/a, -, #N/A ...) read as an empty answer",
+                           "nothing (normalised automatically)", raw.table, count=markers))  # fmt: skip
+    unconditional = q.required and not str(q.relevant or "").strip()
+    return Item(value, blank, dk, blank & unconditional)
 
 
 def evaluate(node: Node, items: dict[str, Item]) -> np.ndarray:
     """Evaluate a formula tree over the answers of an export, row by row.
 
-    A blank answer counts 0 inside ``sum``, is not counted by ``count``/``any`` and is missing as a bare name;
+    A blank answer (not asked) counts 0 inside ``sum``, is not counted by ``count``/``any`` and is missing as a
+    bare name; a lost answer (:attr:`Item.lost`: blank although asked of everyone) makes ``sum`` and ``count``
+    missing, and ``any`` too unless another question was answered the value;
     a don't-know / refused answer makes the result missing except in ``any`` (when another question was answered
     the value) and ``coalesce`` (which falls back to its second argument).
 
@@ -187,11 +209,12 @@ def evaluate(node: Node, items: dict[str, Item]) -> np.ndarray:
         total = np.zeros(len(parts[0].value))
         for it in parts:
             total = total + np.where(it.blank, 0.0, it.value)
-        return total
+        lost = np.any([it.lost for it in parts], axis=0)
+        return np.where(lost, np.nan, total)  # an answer lost is not 0: the sum is unknown
     target = float(node.args[0].value)
     parts = [items[str(a.value)] for a in node.args[1:]]
     hits = np.sum([it.value == target for it in parts], axis=0).astype(float)
-    dk = np.any([it.dk for it in parts], axis=0)
+    dk = np.any([it.dk for it in parts], axis=0) | np.any([it.lost for it in parts], axis=0)
     if fn == "count":
         return np.where(dk, np.nan, hits)
     return np.where(hits > 0, 1.0, np.where(dk, np.nan, 0.0))  # any
@@ -357,6 +380,15 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
             if var.is_money:
                 value = np.where(np.isnan(value), np.nan, np.round(value))
             asked = ~np.all([items[n].blank for n in need], axis=0)
+            lost = asked & np.any([items[n].lost for n in need], axis=0) & np.isnan(value)
+            if lost.any():
+                names = sorted({n for n in need if (items[n].lost & asked).any()})
+                report.add(Problem("warning", raw.shown, rows[int(np.flatnonzero(lost)[0])], ", ".join(names), "",
+                                   "item_lost", f"{int(lost.sum())} interview(s) left a question asked of everyone "
+                                   f"empty ({', '.join(names)}): {ind.name} is missing there, never computed as if "
+                                   "the answer were 0", "enter the answer from the paper form or the interview "
+                                   "record, or the don't-know / refused code", raw.table,
+                                   count=int(lost.sum())))  # fmt: skip
             columns = holds.get(ind.name) or ([by_last[ind.name.lower()]] if ind.name.lower() in by_last else [])
             if not columns:
                 columns = [ind.name]
@@ -369,6 +401,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
             kind = NumberKind(lo=float(var.min) if var.min else None, hi=float(var.max) if var.max else None)
             codes = {float(c) for c in getattr(var, "missing_codes", ())}  # the codebook's, where it declares them
             out = []
+            computed: set[int] = set()  # export rows whose value the answers give (not subject to missing codes)
             for i, cell in enumerate(cells):
                 if not asked[i]:
                     out.append(cell)
@@ -403,10 +436,15 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                         continue
                     if not np.isnan(d) and g == d:
                         out.append(cell)  # the same value: the cell goes on as exported (its notes too)
+                        computed.add(rows[i])
                         continue
                 out.append(_python_number(d))
+                if not np.isnan(d):
+                    computed.add(rows[i])
             for c in columns:
                 frame[c] = [out[i] if given_in[i] == c else frame[c].iat[i] for i in range(len(frame))]
+                # a computed 98 hours or 99 rupiah is a value, not the codebook's don't-know code of the indicator
+                raw.computed[c] = frozenset(r for r, g in zip(rows, given_in, strict=True) if g == c and r in computed)
             derived.append(ind.name)
     if derived:
         report.add(Problem("note", raw.shown, None, "", "", "indicators_derived",

@@ -25,7 +25,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -151,6 +151,9 @@ class RawFile:
         The workbook's Excel date system (1900 for a CSV).
     shown : str, optional
         The file as problems show it (:func:`shown_path`).
+    computed : dict of str to frozenset of int, optional
+        Column -> export rows whose value :mod:`evaluation.intake.derive` computed from the answers to its questions
+        (the codebook's don't-know / refused codes of the indicator do not apply to them).
     """
 
     path: Path
@@ -159,6 +162,7 @@ class RawFile:
     rows: list[int]
     date_system: int = 1900
     shown: str = ""
+    computed: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 def shown_path(path: Path) -> str:

@@ -325,6 +325,8 @@ def show_region_comparison(result: Computed, view: View) -> Section:
     """
     w = Words(view)
     eff = result.shown["effects"]
+    if eff.empty:  # every region and the scope itself below the disclosure threshold: said, not an empty table
+        return Section(w.t("region_comparison_title"), None, [w.t("region_comparison_none", k=w.k)])
     rows = [
         {
             w.t("col_outcome"): w.label(r["outcome"]),
@@ -339,7 +341,7 @@ def show_region_comparison(result: Computed, view: View) -> Section:
     return Section(w.t("region_comparison_title"), pd.DataFrame(rows))
 
 
-def show_forest_plot(result: Computed, view: View) -> Image:
+def show_forest_plot(result: Computed, view: View) -> Image | None:
     """Forest plot of headline DiD effects by region and nationally (saved as a PNG).
 
     Parameters
@@ -351,11 +353,13 @@ def show_forest_plot(result: Computed, view: View) -> Image:
 
     Returns
     -------
-    IPython.display.Image
-        The figure.
+    IPython.display.Image or None
+        The figure; None when no region (nor the scope) has enough families to publish an effect.
     """
     w = Words(view)
     eff, headline = result.shown["effects"], result.shown["headline"]
+    if eff.empty:  # nothing publishable to plot (show_region_comparison says why)
+        return None
     scopes = [*dict.fromkeys(s for s in eff["scope"] if s != NATIONAL), NATIONAL]
     fig = figures.forest_figure(
         eff,
