@@ -414,3 +414,20 @@ def test_an_excel_serial_beyond_the_calendar_is_a_parse_error_not_an_overflow():
         with pytest.raises(ParseError, match="not an Excel serial date"):
             excel_serial(serial, system)
     assert excel_serial(2_958_465.0, 1900).isoformat() == "9999-12-31"
+
+
+def test_a_file_the_intake_does_not_read_is_named_never_skipped_silently(tmp_path):
+    """A wave saved as .xls/.ods or named outside the table prefixes is listed for a warning naming it.
+
+    'survei_*' (the Indonesian spelling) is read as a survey file; documentation (.md) and the package's own files
+    are quiet.
+    """
+    from evaluation.intake.exports import discover, unread_files
+
+    for name in ("roster.csv", "monitoring.csv", "survei_baseline.csv", "survey_endline.xlsx", "survey_midline.xls",
+                 "hh_baseline.csv", "notes.ods", "README.md", "dataset.json", "validation_problems.csv",
+                 ".prokus-owned", "~$survey_endline.xlsx"):  # fmt: skip
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    found = discover(tmp_path)
+    assert [p.name for p in found["survey"]] == ["survei_baseline.csv", "survey_endline.xlsx"]
+    assert [p.name for p in unread_files(tmp_path)] == ["hh_baseline.csv", "notes.ods", "survey_midline.xls"]

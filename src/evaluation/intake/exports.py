@@ -51,7 +51,10 @@ __all__ = [
 ]
 
 TABLES = ("roster", "programme", "survey")
-FILE_PREFIXES = {"roster": ("roster",), "programme": ("programme", "monitoring"), "survey": ("survey",)}
+FILE_PREFIXES = {"roster": ("roster",), "programme": ("programme", "monitoring"), "survey": ("survey", "survei")}
+# Files a data directory may hold beside the exports, never read as data (the demo's description and truth, the
+# problem list intake writes, the ownership marker of a folder the package wrote).
+KNOWN_OTHER_FILES = frozenset({"dataset.json", "truth.json", "validation_problems.csv", ".prokus-owned"})
 EXTENSIONS = (".csv", ".xlsx", ".zip")
 PROBLEMS_FILE = "validation_problems.csv"
 # An ODK Central export is a few megabytes; a member that unpacks to more than this is refused (a zip bomb or the
@@ -488,3 +491,33 @@ def discover(data_dir: Path) -> dict[str, list[Path]]:
             if stem.startswith(prefixes):
                 found[table].append(p)
     return found
+
+
+def unread_files(data_dir: Path) -> list[Path]:
+    """List the files of a data directory that :func:`discover` does not read, so that none is skipped silently.
+
+    Parameters
+    ----------
+    data_dir : pathlib.Path
+        The raw data directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every regular file directly in ``data_dir`` that is not an export of :func:`discover`, not one of
+        :data:`KNOWN_OTHER_FILES`, not hidden, not an Excel lock file (``~$...``) and not Markdown (``.md``), in name
+        order: e.g. a
+        ``survey_baseline.xls`` or ``.ods`` (other formats), or ``hh_baseline.csv`` (a name no table starts with).
+
+    Raises
+    ------
+    OSError
+        When the directory cannot be listed.
+    """
+    read = {p for paths in discover(data_dir).values() for p in paths}
+    return [
+        p
+        for p in sorted(data_dir.iterdir())
+        if p.is_file() and p not in read and p.name not in KNOWN_OTHER_FILES and not p.name.startswith((".", "~$"))
+        and p.suffix.lower() != ".md"  # a README or notes in Markdown: documentation, not data
+    ]

@@ -48,7 +48,15 @@ from evaluation.intake.columns import table_variables, type_file
 from evaluation.intake.coverage import check_coverage, plan_outcomes
 from evaluation.intake.dates import localise_dates
 from evaluation.intake.derive import bank_for, derive_file
-from evaluation.intake.exports import FILE_PREFIXES, PROBLEMS_FILE, TABLES, discover, read_export, shown_path
+from evaluation.intake.exports import (
+    FILE_PREFIXES,
+    PROBLEMS_FILE,
+    TABLES,
+    discover,
+    read_export,
+    shown_path,
+    unread_files,
+)
 from evaluation.intake.guard import RULES
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.provenance import Proof, check_same_key, content_digest, processed_name, synthetic_proof
@@ -226,6 +234,15 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
                         f"put the {table} export in the data directory (prokus-eval demo-data writes an example)",
                         table)
             )  # fmt: skip
+    for p in unread_files(d):  # never skipped silently: a wave saved as .xls, a file named hh_baseline.csv
+        report.add(
+            Problem("warning", shown_path(p), None, "", "", "file_not_read",
+                    f"the file {p.name} is not read: its name does not start with "
+                    f"{', '.join(sorted({x for v in FILE_PREFIXES.values() for x in v}))}, or it is not .csv, "
+                    ".xlsx or .csv.zip", "if it holds data, rename it (e.g. survey_baseline.csv) or save it as "
+                    ".xlsx or .csv (an .xls or .ods file: File > Save As in Excel or LibreOffice); if it does not, "
+                    "move it out of the data directory", "")
+        )  # fmt: skip
     typed: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     files: dict[str, dict] = {}
