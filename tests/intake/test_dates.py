@@ -298,3 +298,18 @@ def test_dates_written_another_way_need_a_proof_of_their_own():
     assert date_order(["25/08/2020", "03/09/2020"], DISBURSED).order == "dmy"
     assert date_order(["25/8/2020", "9/7/2020", "03/09/2020", "13/09/2020"], DISBURSED).order == "dmy"
     assert date_order(["25/08/2020", "12/10/2020"], DISBURSED).order == "dmy"  # 12/10: padding unknown
+
+
+def test_dates_swapped_by_a_spreadsheets_locale_are_refused_not_read():
+    """Day-first dates typed into a month-first Excel: days <= 12 became (swapped) date cells, the rest stayed text.
+
+    Only the text cells prove day-first; reading the date cells as they are would swap every one of them.
+    """
+    var = load_codebook()["interview_date"]
+    typed = ["25/08/2021", "13/09/2021", "30/08/2021"]
+    cells = [*typed, dt.datetime(2021, 9, 7), dt.datetime(2021, 8, 3), dt.datetime(2021, 10, 12)]
+    with pytest.raises(ParseError, match="swapped date cells"):
+        date_order(cells, var)
+    # real date cells with a day above 12 beside text dates: no sign of a swap, the text decides as before
+    assert date_order([*typed, dt.datetime(2021, 9, 17), dt.datetime(2021, 8, 3)], var).order == "dmy"
+    assert date_order([dt.datetime(2021, 9, 7), "2021-08-25"], var).reason == "none"  # no numeric text dates

@@ -163,6 +163,30 @@ def _decide(found: list[tuple[int, int, str, str]], period: tuple[str, str]) -> 
     )
 
 
+def _refuse_locale_swap(found: list[tuple[int, int, str, str]], cells: list[object]) -> None:
+    """Refuse the signature of dates typed in one order into a spreadsheet set to the other (module rule 1).
+
+    Excel set to month-first reads ``07/09/2020`` (7 September typed day-first) as the date cell 9 July and keeps
+    ``25/08/2020`` as text, since it has no month 25. A column whose text dates all have a first field above 12
+    (or all a second field above 12) beside real date cells whose day is never above 12 is that case: the date
+    cells are very likely swapped, and nothing in the file can tell which are.
+    """
+    real = [c for c in cells if isinstance(c, (dt.date, dt.datetime))]
+    if not real or len(found) < 2 or max(c.day for c in real) > 12:
+        return
+    for side, other in ((0, "day"), (1, "month")):
+        if all(f[side] > 12 for f in found):
+            example = found[0][3]
+            raise ParseError(
+                f"the column mixes {len(found)} text date(s) that fit only {other}-first (e.g. {example!r}) with "
+                f"{len(real)} date cell(s) whose day is never above 12: the sign of {other}-first dates typed "
+                "into a spreadsheet set to the other order, which turned the dates it could read into swapped date "
+                "cells (7/9 became 9 July) and kept the others as text",
+                f"{_ISO_FIX}; re-export from the survey tool (KoboToolbox/ODK keep ISO dates), or re-enter the "
+                "column as text in the order it was typed",
+            )
+
+
 def date_order(cells: list[object], var: Variable) -> DateOrder:
     """Decide the order of a column's numeric dates from its values and the study period (module rule 1).
 
@@ -199,6 +223,7 @@ def date_order(cells: list[object], var: Variable) -> DateOrder:
             found.append((int(m.group(1)), int(m.group(3)), m.group(4), text))
     if not found:
         return DateOrder("dmy", "none")
+    _refuse_locale_swap(found, cells)
     period = (var.min, var.max)
     decided = _decide(found, period)
     if decided.reason != "evidence":
