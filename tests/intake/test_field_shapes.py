@@ -431,3 +431,15 @@ def test_a_file_the_intake_does_not_read_is_named_never_skipped_silently(tmp_pat
     found = discover(tmp_path)
     assert [p.name for p in found["survey"]] == ["survei_baseline.csv", "survey_endline.xlsx"]
     assert [p.name for p in unread_files(tmp_path)] == ["hh_baseline.csv", "notes.ods", "survey_midline.xls"]
+
+
+def test_the_delimiter_is_counted_outside_quoted_headers(tmp_path):
+    """A ';' Labels export whose quoted headers hold commas (Indonesian Excel) is read with ';', not ','."""
+    from evaluation.intake.exports import read_csv
+    from evaluation.intake.problems import Report
+
+    p = tmp_path / "survey_baseline.csv"
+    p.write_text('"Sewa, listrik, air";"Pangan (beras, jagung, umbi)";wave\n100;200;baseline\n', encoding="utf-8")
+    raw = read_csv(p, Report())
+    assert list(raw.frame.columns) == ["Sewa, listrik, air", "Pangan (beras, jagung, umbi)", "wave"]
+    assert raw.frame.iloc[0].tolist() == ["100", "200", "baseline"]

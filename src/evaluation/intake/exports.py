@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,8 +191,8 @@ def shown_path(path: Path) -> str:
 def read_csv(path: Path, report: Report, data: bytes | None = None, shown: str | None = None) -> RawFile | None:
     """Read a CSV as strings: UTF-8 (with or without byte-order mark), delimiter ``,`` ``;`` or tab.
 
-    The delimiter is the one of the three that occurs most often in the header row. Header-less columns and
-    repeated headers are handled as the module docstring says.
+    The delimiter is the one of the three that occurs most often in the header row outside quotes. Header-less
+    columns and repeated headers are handled as the module docstring says.
 
     Parameters
     ----------
@@ -241,7 +242,8 @@ def read_csv(path: Path, report: Report, data: bytes | None = None, shown: str |
     if not first.strip():
         report.add(Problem("error", shown, 1, "", "", "header", "the file has no header row", "export it again"))
         return None
-    delim = max((",", ";", "\t"), key=first.count)
+    bare = re.sub(r'"(?:[^"]|"")*"', "", first)  # a label header may hold commas inside its quotes
+    delim = max((",", ";", "\t"), key=bare.count)
     if delim != ",":
         report.add(
             Problem("note", shown, None, "", "", "delimiter", f"{delim!r} read as the column delimiter", "", count=1)
