@@ -40,6 +40,7 @@ from evaluation.intake.numeric import NumberKind, parse_number
 from evaluation.intake.parsing import ParseError, is_blank, parse_binary
 from evaluation.intake.problems import Problem, Report
 from evaluation.intake.questions import FILES, Node, Question, QuestionBank, codebook_files, load_questions
+from evaluation.intake.validation import visit_date_warnings
 
 __all__ = ["AUX_PREFIXES", "Item", "bank_for", "derive_file", "evaluate", "read_item"]
 
@@ -262,7 +263,8 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
     bank : QuestionBank
         The questions layer.
     report : Report
-        Receives the errors (``question_*``, ``incomplete_items``, ``indicator_mismatch``) and notes
+        Receives the errors (``question_*``, ``incomplete_items``, ``indicator_mismatch``), the warnings
+        (``disbursed_after_visit``) and notes
         (``interview_refused``, ``earlier_visits``, ``dk_refused``, ``indicators_derived``).
 
     Returns
@@ -320,6 +322,7 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
             frame = frame.loc[~refused].reset_index(drop=True)
             rows = [r for r, x in zip(rows, refused, strict=True) if not x]
     if "visit_round" in cols and "family_id" in cols:  # the visit form: the latest round holds the status to date
+        report.extend(visit_date_warnings(frame, rows, cols, raw.shown, raw.table))  # every visit, earlier ones too
         rnd = [_code(c) for c in frame[cols["visit_round"]].tolist()]
         order = pd.DataFrame({"fid": frame[cols["family_id"]].astype(str).tolist(), "round": rnd, "i": range(len(rnd))})
         order["r"] = pd.to_numeric(order["round"], errors="coerce")

@@ -16,7 +16,8 @@ Shapes recognised on the way in:
 * two columns with the very same header are an error naming both column letters (rename one; the intake then
   combines two columns of one question when no row fills both, :mod:`evaluation.intake.columns`);
 * a repeat-group file (ODK Central / Briefcase ``<form>-<repeat>.csv``, SurveyCTO long repeat files: a
-  ``PARENT_KEY`` column) is reported as not used and not read as a table of its own.
+  ``PARENT_KEY`` column; KoboToolbox ``<form>-<repeat>.csv`` or repeat sheets: ``_parent_index`` /
+  ``_parent_table_name``) is reported as not used and not read as a table of its own.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ PROBLEMS_FILE = "validation_problems.csv"
 # wrong file), and so is an archive with more members than MAX_ZIP_MEMBERS.
 MAX_ZIP_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
-REPEAT_KEYS = ("parent_key",)
+REPEAT_KEYS = ("parent_key", "_parent_index", "_parent_table_name")  # ODK/SurveyCTO; KoboToolbox
 
 
 def column_letter(index: int) -> str:
@@ -86,8 +87,13 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _repeat_key(header: list[str]) -> str:
+    """The column that links a repeat-group file to its parent (empty for a main table)."""
+    return next((h.strip() for h in header if h.strip().lower() in REPEAT_KEYS), "")
+
+
 def _is_repeat(header: list[str]) -> bool:
-    return any(h.strip().lower() in REPEAT_KEYS for h in header)
+    return bool(_repeat_key(header))
 
 
 def _clean_header(header: list[str], data: list[list], shown: str, report: Report) -> tuple[list[str], list[list]]:
@@ -258,7 +264,7 @@ def read_csv(path: Path, report: Report, data: bytes | None = None, shown: str |
         return None
     header = [h.strip() for h in records[0]]
     if _is_repeat(header):
-        _repeat_note(shown, report)
+        _repeat_note(shown, report, _repeat_key(header))
         return None
     rows, data = [], []
     for i, rec in enumerate(records[1:], start=2):
@@ -282,11 +288,11 @@ def read_csv(path: Path, report: Report, data: bytes | None = None, shown: str |
     return RawFile(path, "", frame, rows, 1900, shown)
 
 
-def _repeat_note(shown: str, report: Report) -> None:
+def _repeat_note(shown: str, report: Report, key: str = "PARENT_KEY") -> None:
     report.add(
         Problem(
-            "warning", shown, None, "PARENT_KEY", "", "repeat_group_file",
-            "a repeat-group file (one row per repeat, linked by PARENT_KEY) is not used by the evaluation",
+            "warning", shown, None, key, "", "repeat_group_file",
+            f"a repeat-group file (one row per repeat, linked by {key}) is not used by the evaluation",
             "nothing, unless this is the main export: then export the form's main table again", count=1,
         )
     )  # fmt: skip
@@ -338,7 +344,7 @@ def read_xlsx(path: Path, report: Report) -> RawFile | None:
     header = ["" if h is None else str(h).strip() for h in header_row]
     if _is_repeat(header):
         wb.close()
-        _repeat_note(shown, report)
+        _repeat_note(shown, report, _repeat_key(header))
         return None
     rows, data = [], []
     for i, rec in enumerate(it, start=2):
@@ -415,7 +421,7 @@ def read_zip(path: Path, report: Report) -> RawFile | None:
                 first = content.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
                 header = [h.strip().strip('"') for h in first.replace(";", ",").split(",")]
                 if _is_repeat(header):
-                    _repeat_note(f"{shown}:{info.filename}", report)
+                    _repeat_note(f"{shown}:{info.filename}", report, _repeat_key(header))
                     continue
                 mains.append((info, content))
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:

@@ -16,7 +16,15 @@ Warning rules (documented thresholds):
   positive values of the same region and wave (at least :data:`OUTLIER_MIN_N` positive values);
 * ``nik_sex_mismatch``: the NIK marks a woman (day + 40) but the head is recorded as male, or the reverse;
 * ``disbursed_without_date``: a grant was disbursed but the disbursement date is empty;
-* ``answered_not_relevant``: a question was answered although its relevance condition is false.
+* ``answered_not_relevant``: a question was answered although its relevance condition is false;
+* ``baseline_after_disbursement``: the family's baseline interview is dated after its grant's disbursement date
+  (the baseline would already show the grant's effect);
+* ``disbursed_after_visit``: a monitoring visit records the grant as received with a disbursement date later than
+  the visit's own date (:func:`visit_date_warnings`, on the visit form's export before its questions are read).
+
+Error rule ``village_code``: a ``village`` that is not a code (no digit at all: a name, of a person or a place, typed
+instead of the ``region.kecamatan.desa`` code) or a code whose digits do not begin with the family's ``subdistrict``
+code (:func:`check_village_codes`); the value is never shown, since it may be a name.
 
 Error rule ``personal_in_text``: a NIK-like or phone-like text in a text column the codebook does not mark
 personal (:func:`check_personal_text`); the value is never shown.
@@ -61,11 +69,13 @@ __all__ = [
     "check_personal_text",
     "check_relations",
     "check_schema",
+    "check_village_codes",
     "not_asked_value",
     "not_relevant_mask",
     "outlier_warnings",
     "relevance",
     "schema_for",
+    "visit_date_warnings",
 ]
 
 OUTLIER_MEDIAN_FACTOR = 20.0
@@ -341,7 +351,143 @@ def check_relations(tables: Mapping[str, pd.DataFrame], codebook: Codebook, trea
                         codebook,
                     )
                 )
+    if {"wave", "interview_date", "family_id"} <= set(survey) and {"disbursement_date", "family_id"} <= set(p):
+        paid = p.dropna(subset=["disbursement_date"]).drop_duplicates("family_id").set_index("family_id")
+        paid_on = survey["family_id"].map(paid["disbursement_date"])
+        late = (survey["wave"] == "baseline") & (survey["interview_date"] > paid_on)
+        for i in survey.index[late.fillna(False)]:
+            out.append(
+                problem_at(
+                    survey,
+                    i,
+                    "interview_date",
+                    "warning",
+                    "baseline_after_disbursement",
+                    f"the baseline interview is dated after the family's grant was disbursed "
+                    f"({pd.Timestamp(paid_on[i]).date().isoformat()}): the baseline may already show the grant",
+                    "check the interview date and the disbursement date against the visit card and the disbursement "
+                    "record (SP2D); if both are right, keep the row (the warning is counted in the report)",
+                    "survey",
+                    codebook,
+                )
+            )
+    out.extend(check_village_codes(tables))
     out.extend(check_personal_text(tables, codebook))
+    return out
+
+
+def visit_date_warnings(
+    frame: pd.DataFrame, rows: list[int], columns: Mapping[str, str], file: str, table: str
+) -> list[Problem]:
+    """Warn where a monitoring visit records a grant disbursed after the visit (``disbursed_after_visit``).
+
+    A visit can only record a transfer that has already happened: a disbursement date later than the visit's date
+    is a typing error in one of the two dates (or a submission edited later without its visit date). Only dates
+    written year first (``2020-11-02``, as KoboToolbox and ODK export them, with or without a time) are compared;
+    other spellings are left to the date rules of the codebook.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The visit form's export as read (text cells).
+    rows : list of int
+        The spreadsheet row of each row of ``frame``.
+    columns : mapping of str to str
+        Question name to export column; ``visit_date`` and ``disbursement_date`` are needed, ``grant_received``
+        is used when present (only rows with the grant received, ``1``, are checked).
+    file : str
+        The export file as shown to the user.
+    table : str
+        The table the export feeds (``programme``).
+
+    Returns
+    -------
+    list of Problem
+        One warning per visit row, at the disbursement date's column; empty when a column is missing.
+    """
+    if "visit_date" not in columns or "disbursement_date" not in columns:
+        return []
+
+    def day(col: str) -> pd.Series:
+        text = frame[col].astype("string").str.strip().str.slice(0, 10)
+        return pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d",
+                              errors="coerce")  # fmt: skip
+
+    visit, paid = day(columns["visit_date"]), day(columns["disbursement_date"])
+    late = (paid > visit).fillna(False)
+    if "grant_received" in columns:
+        late &= frame[columns["grant_received"]].astype("string").str.strip().isin(["1", "1.0"]).fillna(False)
+    return [
+        Problem(
+            "warning",
+            file,
+            rows[k],
+            columns["disbursement_date"],
+            "",
+            "disbursed_after_visit",
+            f"the visit of {visit.iloc[k].date().isoformat()} records the grant as received, but its disbursement "
+            f"date is later ({paid.iloc[k].date().isoformat()})",
+            "check both dates against the bank book and the visit card, and correct the wrong one",
+            table,
+        )
+        for k in np.flatnonzero(late.to_numpy())
+    ]
+
+
+_CODE = re.compile(r"^\d+(?:[.\- ]\d+)*$")
+
+
+def check_village_codes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Check that every ``village`` of the roster is a village code of the family's sub-district (``village_code``).
+
+    The village is the clustering unit of the standard errors: a name typed in its place ("Siti Aminah", a
+    person's name, or "Sukamaju", the village's name) would make a cluster of its own and carry a name into the
+    processed tables. A value without any digit is not a code; a code (digits with dots, dashes or spaces) must
+    begin with the digits of the family's ``subdistrict`` code (``region.kecamatan.desa`` begins with
+    ``region.kecamatan``). Values mixing digits and other characters are left to the other rules.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The typed tables; only ``roster`` (``village`` and, when present, ``subdistrict``) is read.
+
+    Returns
+    -------
+    list of Problem
+        One error per wrong village cell, by file, row and column; the value is never shown (it may be a name).
+
+    References
+    ----------
+    Permendagri 72/2019 (Kode dan Data Wilayah Administrasi Pemerintahan): a village code extends its
+    sub-district's code; data/codebook.csv, ``village`` and ``subdistrict``.
+    """
+    roster = tables.get("roster")
+    out: list[Problem] = []
+    if roster is None or "village" not in roster:
+        return out
+    sub = roster["subdistrict"] if "subdistrict" in roster else pd.Series(None, index=roster.index, dtype=object)
+    for i in roster.index[roster["village"].notna()]:
+        text = str(roster.at[i, "village"]).strip()
+        if not text:
+            continue
+        if not any(c.isdigit() for c in text):
+            message = ("the village is not a code (it holds no digit: a name typed instead of the village code; "
+                       "the value is not shown)")  # fmt: skip
+        elif _CODE.match(text) and pd.notna(sub[i]) and _CODE.match(str(sub[i]).strip()):
+            digits, prefix = re.sub(r"\D", "", text), re.sub(r"\D", "", str(sub[i]))
+            if digits.startswith(prefix) and len(digits) > len(prefix):
+                continue
+            message = f"the village code does not begin with the family's subdistrict code ({str(sub[i]).strip()})"
+        else:
+            continue
+        file, row = where(roster, i)
+        out.append(
+            Problem(
+                "error", file, row, "village", "", "village_code", message,
+                "write the village code (region.kecamatan.desa, e.g. 3402.01.2001) from the programme's list of "
+                "villages; a family's name belongs in no column of the exports", "roster", region_of(roster, i),
+            )
+        )  # fmt: skip
     return out
 
 
