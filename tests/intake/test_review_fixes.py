@@ -131,3 +131,31 @@ def test_a_disbursement_after_the_visit_that_records_it_is_a_counted_warning(tmp
     assert all(p.file.endswith("monitoring.csv") and p.column == "bantuan/disbursement_date" for p in warn)
     assert any("2021-01-15" in p.message for p in warn)
     assert "disbursed_after_visit" in set(intake.report.data_quality()["rule"])
+
+
+# ------------------------------------------------------------------------------------------------ 14: names shown
+def test_a_name_in_a_category_column_or_family_id_is_never_printed(base):
+    r = _roster(base)
+    r.loc[2, "head_education"] = "Siti Aminah binti Ahmad"
+    r.loc[3, "head_education"] = "BUDI SANTOSO"
+    r.to_csv(base / "roster.csv", index=False)
+    s = pd.read_csv(base / "survey.csv", dtype=str, keep_default_na=False)
+    s.loc[4, "family_id"] = "Rahmat Hidayat"
+    s.loc[5, "family_id"] = "rahmat"  # not id-like: masked although it is one lower-case word
+    s.to_csv(base / "survey.csv", index=False)
+    text, problems = _fails(base)
+    text += (base / "validation_problems.csv").read_text()
+    for name in ("Siti Aminah", "Ahmad", "BUDI SANTOSO", "Rahmat Hidayat", "rahmat"):
+        assert name not in text
+    hit = problems[problems["row"].isin(["4", "5", "6", "7"]) & (problems["severity"] == "error")]
+    assert {("roster", "4", "head_education"), ("roster", "5", "head_education"), ("survey", "6", "family_id"),
+            ("survey", "7", "family_id")} <= set(zip(hit["table"], hit["row"], hit["column"], strict=True))  # fmt: skip
+    assert (hit["value"] == "[not shown: may be a name]").all()
+
+
+def test_codes_stay_readable_in_problem_reports(base):
+    r = _roster(base)
+    r.loc[2, "head_education"] = "sma"  # a code the codebook does not know: shown, so it can be corrected
+    r.to_csv(base / "roster.csv", index=False)
+    _, problems = _fails(base)
+    assert "sma" in set(problems.loc[problems["column"] == "head_education", "value"])

@@ -11,13 +11,29 @@ A match in a non-personal text column (``village``, ``subdistrict``, free-text r
 value a problem report shows passes through :func:`mask_value`, which also masks any run of at least
 :data:`LONG_DIGITS` (10) digits, such as a NIK typed into an income cell (read as a number of 16 digits): no rupiah
 amount of the survey has that many digits, and the file, row and column of the problem still locate the cell.
+
+A person's name typed into a category or id column ("Siti Aminah binti Ahmad" in ``head_education``) is masked too
+(:func:`looks_like_name`: two or more words of letters, at least two of them beginning with a capital, no digit;
+names are often typed in capitals, so ``SITI AMINAH`` and a two-word label such as ``Tamat SMA`` are masked too;
+one-word codes such as ``senior``, ``SMA`` and codes with digits such as ``3402.01`` stay readable), and so is
+every ``family_id`` value that is not id-like (:func:`id_like`: letters, digits, ``-``, ``_``, ``.``, ``/`` with at
+least one digit and no inner space).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["LONG_DIGITS", "NIK_LIKE", "PHONE_LIKE", "mask_value", "personal_kind"]
+__all__ = [
+    "LONG_DIGITS",
+    "NAME_MASK",
+    "NIK_LIKE",
+    "PHONE_LIKE",
+    "id_like",
+    "looks_like_name",
+    "mask_value",
+    "personal_kind",
+]
 
 _SEP = r"[ \-]?"
 NIK_LIKE = re.compile(rf"(?<![\d])\d(?:{_SEP}\d){{15}}(?![\d])")
@@ -25,6 +41,47 @@ PHONE_LIKE = re.compile(rf"(?<![\w+])(?:\+62|62|08)(?:{_SEP}\d){{7,12}}(?![\d])"
 LONG_DIGITS = 10
 _LONG = re.compile(rf"(?<![\d])\d(?:[ ,\-]?\d){{{LONG_DIGITS - 1},}}(?![\d])")
 NIK_KEEP = 4
+NAME_MASK = "[not shown: may be a name]"
+_ID = re.compile(r"[A-Za-z0-9_./-]*\d[A-Za-z0-9_./-]*")
+
+
+def looks_like_name(text: str) -> bool:
+    """Say whether a cell's text may be a person's name (two or more words, at least two of them capitalised).
+
+    Parameters
+    ----------
+    text : str
+        A cell's text.
+
+    Returns
+    -------
+    bool
+        True for two or more words of letters only (no digit) of which at least two begin with a capital
+        (``Siti Aminah``, ``SITI AMINAH``, ``Siti Aminah binti Ahmad``); False for one-word codes (``senior``,
+        ``SMA``), lower-case text and anything with a digit.
+    """
+    words = text.split()
+    if len(words) < 2 or any(c.isdigit() for c in text):
+        return False
+    if not all(re.fullmatch(r"[^\W\d_][\w'\u2019.-]*", w) for w in words):
+        return False
+    return sum(w[0].isupper() for w in words) >= 2
+
+
+def id_like(text: str) -> bool:
+    """Say whether a text looks like an identifier (``F31-0001``, ``KPM.3402/17``), surrounding spaces ignored.
+
+    Parameters
+    ----------
+    text : str
+        A cell's text.
+
+    Returns
+    -------
+    bool
+        True for letters, digits, ``-``, ``_``, ``.`` and ``/`` with at least one digit and no inner space.
+    """
+    return bool(_ID.fullmatch(text.strip()))
 
 
 def personal_kind(text: str) -> str | None:

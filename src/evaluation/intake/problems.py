@@ -27,7 +27,7 @@ from evaluation.core.atomic import write_text
 from evaluation.core.cellsafe import safe_text
 from evaluation.core.quality import KIND_TEXT
 from evaluation.intake.codebook import Codebook, Variable
-from evaluation.intake.patterns import mask_value
+from evaluation.intake.patterns import NAME_MASK, id_like, looks_like_name, mask_value
 from evaluation.intake.pseudonymise import mask
 
 __all__ = [
@@ -101,8 +101,16 @@ class Problem:
     def __post_init__(self) -> None:
         # every value a report shows is masked where it looks like a NIK, a phone number or a long digit run
         # (a NIK typed into an income cell), whatever the column (:func:`evaluation.intake.patterns.mask_value`)
-        object.__setattr__(self, "value", mask_value(str(self.value)))
-        object.__setattr__(self, "message", mask_value(str(self.message)))  # some messages quote the cell
+        value, message = str(self.value), str(self.message)
+        # a person's name typed into a category or id column, or a family_id that is no id, is never shown
+        # (:func:`evaluation.intake.patterns.looks_like_name`); the file, row and column still locate the cell
+        if value.strip() and (
+            looks_like_name(value) or (self.column.lower().endswith("family_id") and not id_like(value))
+        ):
+            message = message.replace(value.strip(), NAME_MASK) if len(value.strip()) > 2 else message
+            value = NAME_MASK
+        object.__setattr__(self, "value", mask_value(value))
+        object.__setattr__(self, "message", mask_value(message))  # some messages quote the cell
 
     def render(self) -> str:
         """Write the problem as one paragraph, as the command line prints a single problem.
