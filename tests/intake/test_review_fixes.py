@@ -159,3 +159,42 @@ def test_codes_stay_readable_in_problem_reports(base):
     r.to_csv(base / "roster.csv", index=False)
     _, problems = _fails(base)
     assert "sma" in set(problems.loc[problems["column"] == "head_education", "value"])
+
+
+# ------------------------------------------------------------------------------------------------ 9: NIK spellings
+def _with_niks(d: Path, spelling: str) -> None:
+    r = _roster(d)
+    niks = [f"317101{(k % 28) + 41:02d}{(k % 12) + 1:02d}{70 + k % 20:02d}{k:04d}" for k in range(len(r))]
+    spell = {"plain": lambda n: n, "apostrophe": lambda n: "'" + n, "spaces": lambda n: f"{n[:4]} {n[4:8]} {n[8:12]} {n[12:]}",
+             "dots": lambda n: f"{n[:4]}.{n[4:8]}.{n[8:12]}.{n[12:]}", "dashes": lambda n: f"{n[:6]}-{n[6:12]}-{n[12:]}",
+             "float_text": lambda n: n + ".0"}[spelling]  # fmt: skip
+    r["nik"] = [spell(n) for n in niks]
+    r["head_sex"] = "female"  # day + 40: every NIK marks a woman
+    r.to_csv(d / "roster.csv", index=False)
+
+
+@pytest.mark.parametrize("spelling", ["apostrophe", "spaces", "dots", "dashes", "float_text"])
+def test_a_nik_with_separators_is_read_as_its_16_digits(tmp_path, small, spelling):
+    plain, spelled = small.write(tmp_path / "plain"), small.write(tmp_path / "spelled")
+    _with_niks(plain, "plain")
+    _with_niks(spelled, spelling)
+    want, _ = prepare(plain, tmp_path / "p1")
+    got, intake = prepare(spelled, tmp_path / "p2")
+    for name in ("roster.csv", "programme.csv", "survey.csv"):
+        assert (got / name).read_bytes() == (want / name).read_bytes()
+    note = [p for p in intake.report.problems if p.rule == "nik_separators"]
+    assert len(note) == 1 and note[0].count == len(_roster(spelled)) and note[0].value.startswith(("3171", "'317"))
+    assert "4107" not in note[0].value[5:]  # the example is masked after the region code
+
+
+def test_a_fifteen_digit_nik_with_point_zero_stays_an_error_and_a_stray_letter_is_named(base):
+    _with_niks(base, "plain")
+    r = _roster(base)
+    r.loc[0, "nik"] = r.loc[0, "nik"][:15] + ".0"
+    r.loc[1, "nik"] = r.loc[1, "nik"][:5] + "O" + r.loc[1, "nik"][6:]
+    r.to_csv(base / "roster.csv", index=False)
+    text, problems = _fails(base)
+    nik = problems[problems["column"] == "nik"].set_index("row")
+    assert nik.loc["2", "rule"] == "nik_format" and nik.loc["3", "rule"] == "nik_format"
+    assert "letter 'O'" in nik.loc["3", "message"]
+    assert r.loc[1, "nik"] not in text and r.loc[0, "nik"] not in text

@@ -50,5 +50,6 @@ KIND_TEXT = {
     "dk_refused": "don't-know or refused code of a question read as missing",
     "indicators_derived": "indicators computed from the answers to their questions (data/indicators.toml)",
     "interview_refused": "interview refused (no consent): recorded in the export, not analysed",
+    "nik_separators": "NIK separators removed (leading apostrophe, spaces, dots, dashes, a trailing .0)",
     "earlier_visits": "earlier monitoring visits of a family: the latest round is used",
 }

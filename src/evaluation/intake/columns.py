@@ -258,6 +258,65 @@ Parser = Callable[[object], tuple[object, str | None]]
 
 _FLOAT_INT = re.compile(r"^\s*(-?\d+)\.0+\s*$")
 _SCIENTIFIC = re.compile(r"^\s*\d(?:[.,]\d+)?[eE]\+?\d+\s*$")
+_NIK_GROUPS = re.compile(r"\d+(?:[ .\-]+\d+)*")
+
+
+def nik_stray(cell: str) -> str:
+    """Name the characters that are neither digits nor separators in a NIK cell of 15 to 17 digits.
+
+    Parameters
+    ----------
+    cell : str
+        The NIK cell as exported.
+
+    Returns
+    -------
+    str
+        E.g. ``"the letter 'O' (a zero typed as the letter O?)"``; empty when there is no such character or the
+        cell is not a NIK with a stray character (then the ``nik_format`` rule speaks).
+    """
+    text = cell.strip(" \t\u00a0\u202f").removeprefix("'")
+    stray = sorted({c for c in text if not c.isdigit() and c not in " .-"})
+    if not stray or not 15 <= sum(c.isdigit() for c in text) <= 17 or len(stray) > 2:
+        return ""
+    words = []
+    for c in stray:
+        kind = "the letter" if c.isalpha() else "the character"
+        hint = {"O": " (a zero typed as the letter O?)", "o": " (a zero typed as the letter o?)",
+                "l": " (a one typed as the letter l?)", "I": " (a one typed as the letter I?)"}.get(c, "")  # fmt: skip
+        words.append(f"{kind} {c!r}{hint}")
+    return " and ".join(words)
+
+
+def nik_digits(cell: str) -> str | None:
+    """Read the 16 digits of a NIK written with separators, or None when the text is something else.
+
+    Removed: a leading apostrophe (Excel's mark for text), spaces, dots and dashes between digit groups
+    (``3171 0141 0782 0001``, ``3171.0141.0782.0001``) and a trailing ``.0`` (a number cell saved as text) only when
+    the rest has 16 digits. A 15-digit number followed by ``.0`` is never read as 16 digits.
+
+    Parameters
+    ----------
+    cell : str
+        The NIK cell as exported.
+
+    Returns
+    -------
+    str or None
+        The 16 digits when the separators are the only extra characters and were present; None otherwise (the
+        cell is then checked as written by the ``nik_format`` rule).
+    """
+    stripped = cell.strip(" \t\u00a0\u202f")
+    text = stripped.removeprefix("'").strip()
+    if re.fullmatch(r"\d{16}", text):
+        return text if stripped.startswith("'") else None  # surrounding spaces alone: the usual trimming
+    if re.fullmatch(r"\d+\.0+", text):  # a number cell written as text: the part before the point is the NIK
+        head = text.split(".")[0]
+        return head if len(head) == 16 else None
+    if _NIK_GROUPS.fullmatch(text):
+        digits = re.sub(r"\D", "", text)
+        return digits if len(digits) == 16 else None
+    return None
 
 
 def _parser(var: Variable, date_system: int, order: str = "dmy") -> Parser:
@@ -340,6 +399,21 @@ def _parse_column(
                     "format the NIK column as Text before typing or pasting (or import the CSV in Excel with "
                     "Data > From Text/CSV, NIK column type Text), then enter the NIKs again from the family cards; "
                     "re-saving the damaged file cannot restore the digits",
+                    raw.table,
+                )
+            )  # fmt: skip
+            values.append(None)
+            continue
+        if var.name == "nik" and isinstance(cell, str) and (digits := nik_digits(cell)) is not None:
+            values.append(digits)
+            kinds.setdefault("nik_separators", []).append((row, cell))
+            continue
+        if var.name == "nik" and isinstance(cell, str) and (stray := nik_stray(cell)):
+            report.add(
+                Problem(
+                    "error", raw.shown, row, col, mask(cell, 4), "nik_format",
+                    f"the NIK holds {stray} besides its digits",
+                    "correct the NIK from the family card (Kartu Keluarga): 16 digits, no other character",
                     raw.table,
                 )
             )  # fmt: skip
