@@ -165,9 +165,14 @@ def test_codes_stay_readable_in_problem_reports(base):
 def _with_niks(d: Path, spelling: str) -> None:
     r = _roster(d)
     niks = [f"317101{(k % 28) + 41:02d}{(k % 12) + 1:02d}{70 + k % 20:02d}{k:04d}" for k in range(len(r))]
-    spell = {"plain": lambda n: n, "apostrophe": lambda n: "'" + n, "spaces": lambda n: f"{n[:4]} {n[4:8]} {n[8:12]} {n[12:]}",
-             "dots": lambda n: f"{n[:4]}.{n[4:8]}.{n[8:12]}.{n[12:]}", "dashes": lambda n: f"{n[:6]}-{n[6:12]}-{n[12:]}",
-             "float_text": lambda n: n + ".0"}[spelling]  # fmt: skip
+    spell = {
+        "plain": lambda n: n,
+        "apostrophe": lambda n: "'" + n,
+        "spaces": lambda n: f"{n[:4]} {n[4:8]} {n[8:12]} {n[12:]}",
+        "dots": lambda n: f"{n[:4]}.{n[4:8]}.{n[8:12]}.{n[12:]}",
+        "dashes": lambda n: f"{n[:6]}-{n[6:12]}-{n[12:]}",
+        "float_text": lambda n: n + ".0",
+    }[spelling]
     r["nik"] = [spell(n) for n in niks]
     r["head_sex"] = "female"  # day + 40: every NIK marks a woman
     r.to_csv(d / "roster.csv", index=False)
