@@ -203,3 +203,58 @@ def test_a_fifteen_digit_nik_with_point_zero_stays_an_error_and_a_stray_letter_i
     assert nik.loc["2", "rule"] == "nik_format" and nik.loc["3", "rule"] == "nik_format"
     assert "letter 'O'" in nik.loc["3", "message"]
     assert r.loc[1, "nik"] not in text and r.loc[0, "nik"] not in text
+
+
+# ------------------------------------------------------------------------------------------------ 13: message slips
+def test_an_out_of_range_answer_without_codes_does_not_suggest_one(base):
+    s = pd.read_csv(base / "survey.csv", dtype=str, keep_default_na=False)
+    s.loc[0, "household_members"] = "0"  # range 1 to 20, no don't-know / refused code
+    s.to_csv(base / "survey.csv", index=False)
+    _, problems = _fails(base)
+    p = problems[(problems["rule"] == "question_range") & (problems["column"] == "household_members")]
+    assert list(p["row"]) == ["2"]
+    assert "write the don't-know" not in p["fix"].iloc[0] and "no don't-know / refused code" in p["fix"].iloc[0]
+
+
+def test_a_word_in_an_age_cell_gets_no_rupiah_example(base):
+    r = _roster(base)
+    r.loc[0, "head_age"] = "empat puluh"
+    r.to_csv(base / "roster.csv", index=False)
+    _, problems = _fails(base)
+    p = problems[problems["column"] == "head_age"]
+    assert list(p["row"]) == ["2"] and "Rp" not in p["fix"].iloc[0] and "jt" not in p["fix"].iloc[0]
+
+
+def test_a_duplicate_names_its_rows_in_one_wave_with_their_files(base):
+    s = pd.read_csv(base / "survey.csv", dtype=str, keep_default_na=False)
+    s = s.sort_values(["wave", "family_id"], kind="mergesort").reset_index(drop=True)
+    base_rows, end_rows = s[s["wave"] == "baseline"], s[s["wave"] == "endline"]
+    dup = base_rows.iloc[[0]]
+    fid = dup["family_id"].iloc[0]
+    pd.concat([base_rows, dup]).to_csv(base / "survey_baseline.csv", index=False)
+    end_rows.to_csv(base / "survey_endline.csv", index=False)
+    (base / "survey.csv").unlink()
+    _, problems = _fails(base)
+    p = problems[problems["rule"] == "duplicate_family_wave"]
+    assert len(p) == 2 and fid in set(p["value"])
+    last = len(base_rows) + 2
+    assert all(m.endswith(f"(rows 2, {last})") for m in p["message"]), list(p["message"])
+
+
+def test_validate_given_a_file_names_its_folder(base, capsys):
+    from evaluation.cli import main
+
+    assert main(["validate", str(base / "roster.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a data directory" in err and str(base) in err and "does not exist" not in err
+
+
+def test_a_family_id_differing_in_case_or_spaces_gets_a_hint(base):
+    s = pd.read_csv(base / "survey.csv", dtype=str, keep_default_na=False)
+    fid = s.loc[0, "family_id"]
+    s.loc[0, "family_id"] = f" {fid.lower()} "
+    s.to_csv(base / "survey.csv", index=False)
+    _, problems = _fails(base)
+    p = problems[problems["rule"] == "family_in_roster"]
+    assert list(p["row"]) == ["2"] and "upper/lower case or spaces" in p["message"].iloc[0]
+    assert fid in p["fix"].iloc[0]

@@ -154,7 +154,9 @@ def read_item(cells: list[object], rows: list[int], q: Question, raw: RawFile, b
                 Problem("error", raw.shown, row, q.name, str(cell), "question_range",
                         f"{x:g} is outside the allowed range {q.min} to {q.max} of {q.name}"
                         + (f" (don't know / refused: {' or '.join(q.dk_codes)})" if q.dk_codes else ""),
-                        "correct the answer from the interview, or write the don't-know / refused code", raw.table)
+                        "correct the answer from the interview"
+                        + (", or write the don't-know / refused code" if q.dk_codes else
+                           " (the question has no don't-know / refused code)"), raw.table)
             )  # fmt: skip
         else:
             value[i] = x

@@ -101,6 +101,15 @@ _EN_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _SPACE_GROUPED = re.compile(r"^\d{1,3}( \d{3})+$")
 
 
+def _example(kind: NumberKind) -> str:
+    """What to write instead of a cell that is not a number: rupiah examples only for rupiah amounts."""
+    if kind.money:
+        return "write a number such as 1250000, 1.250.000, Rp 1.250.000 or 1,5 jt"
+    if kind.integer:
+        return "write a whole number in digits, e.g. 42"
+    return "write a number in digits, e.g. 42 or 2,5"
+
+
 def _digits(s: str, kind: NumberKind, kinds: list[str]) -> float:
     """Rules 2-5 on a string of digits and separators (no sign, prefix or suffix)."""
     if _SPACE_GROUPED.match(s):
@@ -149,7 +158,7 @@ def _digits(s: str, kind: NumberKind, kinds: list[str]) -> float:
         return float(s.replace(",", ""))
     raise ParseError(
         f"{s!r} is not a number",
-        "write a number such as 1250000, 1.250.000, Rp 1.250.000 or 1,5 jt",
+        _example(kind),
     )
 
 
@@ -208,7 +217,7 @@ def parse_number(value: object, kind: NumberKind | None = None) -> tuple[float |
             kinds.append("multiplier")
         s = s.strip()
         if not s:
-            raise ParseError(f"{value!r} has no digits", "write the amount, e.g. 1.250.000")
+            raise ParseError(f"{value!r} has no digits", _example(kind))
         inner = NumberKind() if mult != 1.0 else kind
         x = sign * _digits(s, inner, kinds) * mult
     if not math.isfinite(x):

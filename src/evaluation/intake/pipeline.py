@@ -217,6 +217,12 @@ def read_intake(data_dir: str | Path, codebook: Codebook | None = None, treated_
         When ``data_dir`` is not a directory.
     """
     d = resolve(data_dir)
+    if d.is_file():
+        raise UserError(
+            "this is a file, not a data directory: intake reads every export of a directory",
+            file=str(data_dir),
+            fix=f"give its directory instead: {d.parent}",
+        )
     if not d.is_dir():
         raise UserError(
             "the data directory does not exist",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,20 @@ RULE_TEXT = {
         "correct the NIK from the family card (Kartu Keluarga)",
     ),
 }
+
+
+def _duplicate_rows(df: pd.DataFrame, index: object, rule: str) -> str:
+    """The rows of a duplicated family (in one wave for the survey), with their file when they lie in several."""
+    if index not in df.index:
+        return ""
+    same = df["family_id"] == df.at[index, "family_id"]
+    if rule == "duplicate_family_wave" and "wave" in df:
+        same &= df["wave"] == df.at[index, "wave"]
+    files = df.loc[same, "_file"].astype(str) if "_file" in df else pd.Series("", index=df.index[same])
+    spots = sorted({(f, int(df.at[i, "_row"])) for i, f in files.items()})
+    if len({f for f, _ in spots}) > 1:
+        return f" ({', '.join(f'{Path(f).name} row {r}' for f, r in spots)})"
+    return f" (rows {', '.join(str(r) for _, r in spots)})"
 
 
 def _nik_format(s: pd.Series) -> pd.Series:
@@ -169,9 +184,7 @@ def check_schema(df: pd.DataFrame, codebook: Codebook, table: str) -> list[Probl
         if rule == "category" and var is not None:
             message = f"the value is not one of the categories {', '.join(c.code for c in var.categories)}"
         if rule.startswith("duplicate"):
-            others = df.index[df["family_id"] == df.at[index, "family_id"]] if index in df.index else []
-            rows = sorted(int(df.at[i, "_row"]) for i in others)
-            message += f" (rows {', '.join(map(str, rows))})"
+            message += _duplicate_rows(df, index, rule)
         shown = shown_value(var, value)
         out.append(Problem("error", file, row, column, shown, rule, message, fix, table, region_of(df, index)))
     return out

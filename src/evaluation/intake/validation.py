@@ -210,11 +210,16 @@ def check_relations(tables: Mapping[str, pd.DataFrame], codebook: Codebook, trea
     out: list[Problem] = []
     roster, programme, survey = tables["roster"], tables["programme"], tables["survey"]
     known = set(roster["family_id"].dropna())
+    loose = {re.sub(r"\s+", "", str(k)).upper(): k for k in known}  # ids as typed carelessly: case and spaces
     for name, df in (("survey", survey), ("programme", programme)):
         if "family_id" not in df:
             continue
         missing = df["family_id"].notna() & ~df["family_id"].isin(known)
         for i in df.index[missing]:
+            near = loose.get(re.sub(r"\s+", "", str(df.at[i, "family_id"])).upper())
+            hint = (
+                f"; the roster has {near}, which differs only in upper/lower case or spaces" if near is not None else ""
+            )
             out.append(
                 problem_at(
                     df,
@@ -222,8 +227,10 @@ def check_relations(tables: Mapping[str, pd.DataFrame], codebook: Codebook, trea
                     "family_id",
                     "error",
                     "family_in_roster",
-                    f"the family is not in the roster (every {name} family must be)",
-                    "correct the family id, or add the family to the roster",
+                    f"the family is not in the roster (every {name} family must be){hint}",
+                    f"write the id as the roster does ({near})"
+                    if near is not None
+                    else "correct the family id, or add the family to the roster",
                     name,
                     codebook,
                 )
