@@ -107,7 +107,10 @@ class Problem:
         if value.strip() and (
             looks_like_name(value) or (self.column.lower().endswith("family_id") and not id_like(value))
         ):
-            message = message.replace(value.strip(), NAME_MASK) if len(value.strip()) > 2 else message
+            if len(value.strip()) > 2:
+                for quoted in (repr(value), repr(value.strip())):
+                    message = message.replace(quoted, "the value (not shown: it may be a name)")
+                message = message.replace(value.strip(), NAME_MASK)
             value = NAME_MASK
         object.__setattr__(self, "value", mask_value(value))
         object.__setattr__(self, "message", mask_value(message))  # some messages quote the cell
