@@ -373,8 +373,8 @@ LONG = (
      "Apakah Bapak/Ibu bersedia diwawancarai?",
      'Read out: "I am a survey officer of the Ministry of Social Affairs, e.g. for the ProKUS evaluation. Answers are '
      'kept confidential." Do you agree to be interviewed?'),
-    ("integer", "grant", "Berapa jumlah dana BSIMU yang masuk ke rekening?", "How much of the grant reached the account?",
-     "", "", "", "", "(. >= 0 and . <= 10000000) or . = -98"),
+    ("integer", "grant", "Berapa jumlah dana BSIMU yang masuk ke rekening?",
+     "How much of the grant reached the account?", "", "", "", "", "(. >= 0 and . <= 10000000) or . = -98"),
     ("integer", "after", "Pertanyaan berikut", "The next question"),
 )  # fmt: skip
 
@@ -426,11 +426,18 @@ def long_form(tmp_path_factory) -> Path:
             "id",
             "2 (Dalam sebulan terakhir, berapa biaya usaha lainnya?) dijawab tidak tahu (-98) atau menolak (-99)",
         ),
-        ("${other_hours} <= -98", "en", "1 (Apart from the family business, in the past 7 days how many hours did the "
-         "head of household work for pay or income?) is don't know (-98) or refused (-99)"),  # fmt: skip
-        ("${other_hours} = -99 or ${other_hours} != -98", "en", "1 (Apart from the family business, in the past 7 "
-         "days how many hours did the head of household work for pay or income?) is refused (-99) or 1 is not "
-         "don't know (-98)"),  # fmt: skip
+        (
+            "${other_hours} <= -98",
+            "en",
+            "1 (Apart from the family business, in the past 7 days how many hours did the head of household work for "
+            "pay or income?) is don't know (-98) or refused (-99)",
+        ),
+        (
+            "${other_hours} = -99 or ${other_hours} != -98",
+            "en",
+            "1 (Apart from the family business, in the past 7 days how many hours did the head of household work for "
+            "pay or income?) is refused (-99) or 1 is not don't know (-98)",
+        ),
         ("${grant} < 0", "id", "5 (Berapa jumlah dana BSIMU yang masuk ke rekening?) dijawab tidak tahu (-98)"),
         # where the range holds negative values too, '< 0' is not only the codes: said as written
         (
