@@ -13,8 +13,11 @@ every construct the converter accepts is understood the way ODK understands it:
   get an answer box sized by type; the hint is printed under the question, ``required`` as ``*``;
 * ``relevant`` becomes a skip instruction in words ("Tanyakan hanya jika B1 (...) = Ya" / "Ask only if B1 (...) is
   Yes"): ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``and``, ``or``, ``not()``, ``selected()``,
-  ``count-selected()`` and ``${x} != ''`` are put into words, with choice codes shown by their labels; any other
-  expression is printed as it is, its ``${references}`` replaced by question numbers;
+  ``count-selected()`` and ``${x} != ''`` are put into words, with choice codes shown by their labels; a
+  comparison that selects exactly the codes the question's constraint lists beside its range (``${x} < 0`` with
+  ``(. >= 0 and . <= 98) or . = -98 or . = -99``) reads "is don't know (-98) or refused (-99)"; the question is
+  quoted by its asking sentence, shortened when long (:func:`_short`); any other expression is printed as it is,
+  its ``${references}`` replaced by question numbers;
 * ``constraint`` with its ``constraint_message`` becomes a check for the enumerator ("Periksa: ...").
 
 The fixed words (cover, instructions, footer) are the catalogue's ``questionnaire.*`` messages. Output is
