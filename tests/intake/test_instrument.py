@@ -55,7 +55,10 @@ def test_survey_asks_questions_and_calculates_every_indicator(forms):
         assert rows[ind.name]["type"] == "calculate" and rows[ind.name]["calculation"] == xpath(
             ind, bank, cb[ind.name].is_money
         )
-        assert rows[f"total_{ind.name}"]["type"] == "note" and f"${{{ind.name}}}" in rows[f"total_{ind.name}"][ID]
+        # the read-back note shows the total; a yes/no indicator in words (its `_text` calculate), never the code
+        shown = f"{ind.name}_text" if cb[ind.name].type == "binary" else ind.name
+        assert (f"{ind.name}_text" in rows) == (cb[ind.name].type == "binary"), ind.name
+        assert rows[f"total_{ind.name}"]["type"] == "note" and f"${{{shown}}}" in rows[f"total_{ind.name}"][ID]
         assert all(names.index(n) < names.index(ind.name) for n in ind.tree.names())  # asked before computed
     assert not set(cb.personal) & set(names)
     # no question reads out an indicator's name any more
@@ -89,6 +92,37 @@ def test_field_features(forms):
     settings = _sheet(survey, "settings")[0]
     assert settings["default_language"] == LANGS[0] and settings["form_id"] == "prokus_household_survey"
     assert settings["version"] == files_version([Path(load_codebook().path), *load_questions().paths])
+
+
+def test_the_respondent_is_recorded_and_yes_no_totals_are_read_back_in_words(forms):
+    """Review 18 and 19: who answered is a required choice before consent; a yes/no total shows its label."""
+    survey, _ = forms
+    rows = {r["name"]: r for r in _sheet(survey, "survey") if r["name"]}
+    names = [r["name"] for r in _sheet(survey, "survey") if r["name"]]
+    who = rows["respondent"]
+    assert who["type"] == "select_one responden" and who["required"] == "yes" and not who["relevant"]
+    assert names.index("interview_date") < names.index("respondent") < names.index("consent")
+    choices = {c["name"]: (c[ID], c[EN]) for c in _sheet(survey, "choices") if c["list_name"] == "responden"}
+    assert choices == {
+        "1": ("Kepala keluarga", "Head of household"),
+        "2": ("Suami atau istri kepala keluarga", "Spouse of the head of household"),
+        "3": ("Anggota rumah tangga dewasa lainnya", "Another adult household member"),
+    }
+    # the questions about the head of household work whoever answers
+    for name in ("business_hours", "other_work_hours"):
+        assert "(kepala keluarga)" not in rows[name][ID] and "kepala keluarga bekerja" in rows[name][ID]
+        assert "did you" not in rows[name][EN] and "the head of household work" in rows[name][EN]
+    # read-back: a yes/no indicator is shown as the label of its code, never the bare code
+    assert rows["business_operating_text"]["calculation"] == (
+        "jr:choice-name(${business_running}, '${business_running}')"
+    )
+    assert rows["receives_social_assistance_text"]["calculation"] == (
+        "jr:choice-name(${receives_social_assistance}, '${assist_pkh}')"
+    )
+    assert rows["total_business_operating"][EN].startswith("Business operating: ${business_operating_text}.")
+    assert rows["total_receives_social_assistance"][EN].startswith("Receives social assistance: ${receives_")
+    assert rows["total_receives_social_assistance"][ID].startswith("Menerima bantuan sosial: ${receives_")
+    assert rows["total_household_income"][EN].startswith("Monthly household income: ${household_income} ")
 
 
 def test_monitoring_is_a_visit_form(forms):

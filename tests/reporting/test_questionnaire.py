@@ -347,3 +347,121 @@ def test_a_form_in_one_language_prints_its_labels_with_each_languages_fixed_word
     written = {p.name: p for p in render_questionnaire(tmp_path / "one.xlsx", tmp_path)}
     assert "Ask only if 1 (Jumlah anggota rumah tangga) is more than 1." in _docx_text(written["one_en.docx"])
     assert "Tanyakan hanya jika 1 (Jumlah anggota rumah tangga) lebih dari 1." in _docx_text(written["one_id.docx"])
+
+
+# Long labels as the instrument writes them (review 15, 16): a list after ':' or 'e.g.', an aside in parentheses, a
+# read-out text before the question; amounts with don't-know / refused codes outside their range.
+LONG = (
+    ("integer", "other_hours",
+     "Selain di usaha keluarga, dalam 7 hari terakhir berapa jam kepala keluarga bekerja untuk mendapat penghasilan, "
+     "misalnya sebagai buruh, karyawan, atau di sawah/ladang?",
+     "Apart from the family business, in the past 7 days how many hours did the head of household work for pay or "
+     "income, e.g. as a labourer, employee, or in the fields?", "", "", "yes", "",
+     "(. >= 0 and . <= 98) or . = -98 or . = -99"),
+    ("integer", "other_costs",
+     "Dalam sebulan terakhir, berapa biaya usaha lainnya: sewa tempat, listrik, bensin/ongkos angkut, upah pekerja, "
+     "dan lain-lain?",
+     "In the past month, how much were the other business costs: rent, electricity, fuel or transport, wages of "
+     "workers and so on?", "", "", "yes", "", "(. >= 0 and . <= 500000000) or . = -98 or . = -99"),
+    ("integer", "profit_stated",
+     "Kalau dihitung kasar, berapa keuntungan bersih usaha itu dalam sebulan terakhir (hasil penjualan dikurangi "
+     "semua biaya)?",
+     "Roughly, what was the business's net profit in the past month (sales minus all costs)?", "", "", "yes", "",
+     "(. >= -50000000 and . <= 200000000) or . = -98 or . = -99"),
+    ("select_one yes_no", "agree",
+     'Bacakan: "Saya petugas survei Kementerian Sosial, mis. untuk evaluasi ProKUS. Jawaban dijaga kerahasiaannya." '
+     "Apakah Bapak/Ibu bersedia diwawancarai?",
+     'Read out: "I am a survey officer of the Ministry of Social Affairs, e.g. for the ProKUS evaluation. Answers are '
+     'kept confidential." Do you agree to be interviewed?'),
+    ("integer", "grant", "Berapa jumlah dana BSIMU yang masuk ke rekening?",
+     "How much of the grant reached the account?", "", "", "", "", "(. >= 0 and . <= 10000000) or . = -98"),
+    ("integer", "after", "Pertanyaan berikut", "The next question"),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def long_form(tmp_path_factory) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(list(COLUMNS))
+    for row in LONG:
+        ws.append([c or None for c in row] + [None] * (len(COLUMNS) - len(row)))
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", f"label::{ID}", f"label::{EN}"])
+    for c in CHOICES:
+        ch.append(list(c))
+    path = tmp_path_factory.mktemp("long") / "long.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("expr", "lang", "words"),
+    [
+        (
+            "${other_hours} > 70",
+            "en",
+            "1 (Apart from the family business, in the past 7 days how many hours did the head of household work for "
+            "pay or income?) is more than 70",
+        ),
+        (
+            "${other_hours} > 70",
+            "id",
+            "1 (Selain di usaha keluarga, dalam 7 hari terakhir berapa jam kepala keluarga bekerja untuk mendapat "
+            "penghasilan?) lebih dari 70",
+        ),
+        ("${other_costs} > 0", "en", "2 (In the past month, how much were the other business costs?) is more than 0"),
+        ("${other_costs} > 0", "id", "2 (Dalam sebulan terakhir, berapa biaya usaha lainnya?) lebih dari 0"),
+        ("${agree} = '1'", "en", "4 (Do you agree to be interviewed?) is “Yes”"),
+        ("${agree} = '1'", "id", "4 (Apakah Bapak/Ibu bersedia diwawancarai?) = “Ya”"),
+        # a comparison that selects exactly the don't-know / refused codes is said so
+        (
+            "${other_costs} < 0",
+            "en",
+            "2 (In the past month, how much were the other business costs?) is don't know (-98) or refused (-99)",
+        ),
+        (
+            "${other_costs} < 0",
+            "id",
+            "2 (Dalam sebulan terakhir, berapa biaya usaha lainnya?) dijawab tidak tahu (-98) atau menolak (-99)",
+        ),
+        (
+            "${other_hours} <= -98",
+            "en",
+            "1 (Apart from the family business, in the past 7 days how many hours did the head of household work for "
+            "pay or income?) is don't know (-98) or refused (-99)",
+        ),
+        (
+            "${other_hours} = -99 or ${other_hours} != -98",
+            "en",
+            "1 (Apart from the family business, in the past 7 days how many hours did the head of household work for "
+            "pay or income?) is refused (-99) or 1 is not don't know (-98)",
+        ),
+        ("${grant} < 0", "id", "5 (Berapa jumlah dana BSIMU yang masuk ke rekening?) dijawab tidak tahu (-98)"),
+        # where the range holds negative values too, '< 0' is not only the codes: said as written
+        (
+            "${profit_stated} < 0",
+            "en",
+            "3 (Roughly, what was the business's net profit in the past month?) is less than 0",
+        ),
+        ("${other_costs} < 5", "en", "2 (In the past month, how much were the other business costs?) is less than 5"),
+        ("${after} < 0", "en", "6 (The next question) is less than 0"),  # no constraint: no codes known
+    ],
+)
+def test_skip_rules_quote_the_question_sentence_and_name_the_codes(long_form, expr, lang, words):
+    assert skip_text(expr, read_form(long_form), lang) == words
+
+
+def test_a_label_too_long_even_when_shortened_is_cut_at_a_word():
+    from evaluation.reporting.questionnaire import LABEL_MAX, _short
+
+    label = (
+        "During the last 12 months, was there a time when you or others in your household worried you would not "
+        "have enough food to eat because of a lack of money or other resources?"
+    )
+    short = _short(label)
+    assert len(short) <= LABEL_MAX and short.endswith("would not have enough…")
+    assert _short("Over the last two weeks: “I have felt calm.” How often?") == (
+        "Over the last two weeks: “I have felt calm.” How often?"
+    )

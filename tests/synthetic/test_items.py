@@ -71,3 +71,15 @@ def test_same_seed_same_answers(demo):
 
     again = generate(seed=20201)
     pd.testing.assert_frame_equal(again.items, demo.items)
+
+
+def test_the_respondent_is_answered(demo):
+    """Who answered (review 18): head of household mostly, spouse or another adult member otherwise."""
+    from evaluation.synthetic.items import RESPONDENT_SHARES
+
+    cols = list(demo.items.columns)
+    assert cols.index("respondent") == cols.index("consent") - 1  # asked before consent, as in the form
+    shares = demo.items["respondent"].value_counts(normalize=True)
+    assert set(shares.index) == {"1", "2", "3"}
+    for code, share in zip(("1", "2", "3"), RESPONDENT_SHARES, strict=True):
+        assert abs(shares[code] - share) < 0.03, code

@@ -11,7 +11,8 @@ Two forms (XLSForm spec: https://xlsform.org/en/), each an XLSX with the sheets 
   SUSENAS, ...), with the questions as an enumerator reads them (recall period in the text), hard constraints
   (the range, plus the don't-know / refused codes), soft checks (an ``acknowledge`` the enumerator must confirm
   when an unusual value is entered), and the module's indicators as ``calculate`` fields named as in the codebook
-  (so exports hold both the answers and the indicators), each shown back in a note (running totals);
+  (so exports hold both the answers and the indicators), each shown back in a note (running totals; a yes/no
+  indicator in words, through a ``<name>_text`` calculate with ``jr:choice-name``);
 * the **monitoring visit form** for field officers, one submission per family and round: officer code, family
   from the preload list, round and date, then the programme questions (grant received, amount, date, use,
   mentoring sessions, grant-use report (LPJ), receipts) with the same constraints and checks.
@@ -254,20 +255,52 @@ def _soft_check(q: Question, relevant: str) -> dict[str, str]:
     }
 
 
+def _names(node: Node) -> list[str]:
+    """The question names of a formula, in order."""
+    if node.kind == "name":
+        return [str(node.value)]
+    return [n for a in node.args for n in _names(a)]
+
+
+def _read_back(ind: Indicator, bank: QuestionBank, codebook: Codebook) -> dict[str, str] | None:
+    """A ``calculate`` holding a yes/no indicator as the words of a choice list (``jr:choice-name``), or None.
+
+    An indicator that is one select_one question (``business_operating = business_running``) is read back as that
+    question's answer ("Ya", "Tidak", "Tidak tahu"); another binary indicator (``any(1, assist_pkh, ...)``) as the
+    label of its code in the list of its first select_one question whose list holds the codes 1 and 0 ("Ya" /
+    "Tidak"). Shown in the read-back note in the form's language instead of the code.
+    """
+    if codebook[ind.name].type != "binary":
+        return None
+    qs = [bank.question(n) for n in _names(ind.tree)]
+    if ind.tree.kind == "name" and qs[0].type == "select_one":
+        value, ref = f"${{{qs[0].name}}}", qs[0].name
+    else:
+        lists = [(q, {c.name for c in bank.choices.get(q.list or q.name, ())}) for q in qs if q.type == "select_one"]
+        found = [q for q, codes in lists if {"0", "1"} <= codes]
+        if not found:
+            return None
+        value, ref = f"${{{ind.name}}}", found[0].name
+    return {"type": "calculate", "name": f"{ind.name}_text", "calculation": f"jr:choice-name({value}, '${{{ref}}}')"}
+
+
 def _calculates(ind: Indicator, bank: QuestionBank, codebook: Codebook, relevant: str) -> list[dict[str, str]]:
     var = codebook[ind.name]
     unit_id = f" {var.unit_id}" if var.unit_id else ""
     unit_en = f" {var.unit_en}" if var.unit_en else ""
+    words = _read_back(ind, bank, codebook)
+    shown = f"${{{words['name']}}}" if words else f"${{{ind.name}}}"
     return [
         {"type": "calculate", "name": ind.name, "calculation": xpath(ind, bank, var.is_money)},
+        *([words] if words else []),
         {
             "type": "note",
             "name": f"total_{ind.name}",
             **_labels(
                 "label",
-                f"{var.label_id}: ${{{ind.name}}}{unit_id}. Bacakan kembali kepada responden; jika tidak sesuai, "
+                f"{var.label_id}: {shown}{unit_id}. Bacakan kembali kepada responden; jika tidak sesuai, "
                 "kembali dan perbaiki jawabannya.",
-                f"{var.label_en}: ${{{ind.name}}}{unit_en}. Read it back to the respondent; if it does not fit, "
+                f"{var.label_en}: {shown}{unit_en}. Read it back to the respondent; if it does not fit, "
                 "go back and correct the answers.",
             ),
             "relevant": relevant,  # shown even when empty: a missing total tells the enumerator an answer is missing

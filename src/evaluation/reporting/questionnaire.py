@@ -13,8 +13,11 @@ every construct the converter accepts is understood the way ODK understands it:
   get an answer box sized by type; the hint is printed under the question, ``required`` as ``*``;
 * ``relevant`` becomes a skip instruction in words ("Tanyakan hanya jika B1 (...) = Ya" / "Ask only if B1 (...) is
   Yes"): ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``and``, ``or``, ``not()``, ``selected()``,
-  ``count-selected()`` and ``${x} != ''`` are put into words, with choice codes shown by their labels; any other
-  expression is printed as it is, its ``${references}`` replaced by question numbers;
+  ``count-selected()`` and ``${x} != ''`` are put into words, with choice codes shown by their labels; a
+  comparison that selects exactly the codes the question's constraint lists beside its range (``${x} < 0`` with
+  ``(. >= 0 and . <= 98) or . = -98 or . = -99``) reads "is don't know (-98) or refused (-99)"; the question is
+  quoted by its asking sentence, shortened when long (:func:`_short`); any other expression is printed as it is,
+  its ``${references}`` replaced by question numbers;
 * ``constraint`` with its ``constraint_message`` becomes a check for the enumerator ("Periksa: ...").
 
 The fixed words (cover, instructions, footer) are the catalogue's ``questionnaire.*`` messages. Output is
@@ -60,7 +63,8 @@ METADATA_TYPES = frozenset(
     }
 )  # collected by the device, not asked: not printed
 QUESTION_TYPES_WITH_BOX = {"integer": 4.5, "decimal": 5.5, "range": 4.5}  # answer box width (cm)
-LABEL_CHARS = 70  # a question's label quoted in a skip instruction is cut to this many characters
+LABEL_CHARS = 80  # a question's label quoted in a skip instruction is shortened when it is longer than this
+LABEL_MAX = 120  # ... and cut (at a word, with "…") only when its shortened form is still longer than this
 FILE_SUFFIXES = (".csv", ".xml", ".geojson")
 CONSENT = re.compile(r"consent|persetujuan|informed", re.IGNORECASE)  # names of a consent note or question
 LANGUAGE_NAMES = {"id": ("indonesia", "bahasa"), "en": ("english", "inggris")}
@@ -402,18 +406,160 @@ class _Words:
         q = self.operand(left)
         if right == ("lit", "") and op in ("=", "!="):
             return t("questionnaire.answered" if op == "!=" else "questionnaire.not_answered", self.lang, q=q)
+        codes = self.codes_selected(op, left, right)
+        if codes:
+            return t("questionnaire.cmp_codes", self.lang, q=q, codes=self.code_words(codes))
+        if op == "!=" and self.codes_selected("=", left, right):  # ${x} != -98: "is not don't know (-98)"
+            return t("questionnaire.cmp_ne", self.lang, q=q, v=self.code_words([float(right[1])]))
         v = self.value(left, right)
         key = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op]
         return t(f"questionnaire.cmp_{key}", self.lang, q=q, v=v)
 
+    def codes_selected(self, op: str, left: tuple, right: tuple) -> list[float]:
+        """The don't-know / refused codes a comparison picks out, when it picks out those codes and nothing else.
+
+        The codes and the range come from the question's constraint as the instrument writes it
+        (``(. >= 0 and . <= 500000000) or . = -98 or . = -99``): ``${x} < 0`` then selects exactly -98 and -99.
+        ``= code`` names the code even when the range holds it too. Empty otherwise (the comparison is put into
+        words as written).
+        """
+        if left[0] != "ref" or right[0] != "lit" or not re.fullmatch(r"-?\d+(?:\.\d+)?", right[1]):
+            return []
+        node = self.form.by_name.get(left[1])
+        allowed = _allowed(str(((node.raw.get("bind") or {}) if node else {}).get("constraint", "") or ""))
+        if allowed is None:
+            return []
+        ranges, codes = allowed
+        v = float(right[1])
+        if op == "=":
+            return [v] if v in codes else []
+        test = {"<": v.__gt__, "<=": v.__ge__, ">": v.__lt__, ">=": v.__le__, "!=": v.__ne__}[op]
+        hit = [c for c in codes if test(c)]
+        reach = {  # does some value of the range satisfy the comparison?
+            "<": lambda lo, hi: lo < v, "<=": lambda lo, hi: lo <= v,
+            ">": lambda lo, hi: hi > v, ">=": lambda lo, hi: hi >= v, "!=": lambda lo, hi: not lo == hi == v,
+        }[op]  # fmt: skip
+        if any(reach(lo, hi) for lo, hi in ranges):
+            return []
+        return hit
+
+    def code_words(self, codes: list[float]) -> str:
+        """Codes in words: ``don't know (-98) or refused (-99)`` (98 = don't know, 99 = refused, by convention)."""
+        words = []
+        for c in sorted(codes, key=lambda c: (abs(c), c)):
+            text = _num_text(c)
+            key = {98: "questionnaire.code_dk", 99: "questionnaire.code_refused"}.get(int(abs(c)) if c == int(c) else 0)
+            words.append(t(key, self.lang, code=text) if key else _number_text(text, self.lang))
+        return f" {t('questionnaire.or', self.lang)} ".join(words)
+
+
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|cf|vs|no|mis|dll|dsb|dst|spt|Rp|[A-Za-z])\.)$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?(?=\s+(?!\s))")
+_LIST_TAIL = re.compile(
+    r"(?::|,?\s+(?:e\.g\.|i\.e\.|such as|for example|for instance|including|misalnya|mis\.|seperti|yaitu|"
+    r"antara lain|termasuk))\s[^?.!\"”]*(?=\?\s*$)",
+    re.IGNORECASE,
+)  # "...: a list?" and "..., e.g. a list?" at the end of the question
+_ASIDE = re.compile(r"\s*\([^()]*\)")  # "(kepala keluarga)", "(revenue)"
+
+
+def _sentences(label: str) -> list[str]:
+    """The sentences of a label, cut after . ! ? (a closing quote kept).
+
+    Never after an abbreviation (e.g., mis.), nor before a lower-case word, nor at ':'.
+    """
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(label):
+        before, after = label[start : m.end()], label[m.end() :].lstrip()
+        if label[m.start()] == "." and _ABBREVIATION.search(before.rstrip("\"”’'")):
+            continue
+        if after[:1].islower():
+            continue
+        out.append(before.strip())
+        start = m.end()
+    out.append(label[start:].strip())
+    return [s for s in out if s]
+
 
 def _short(label: str) -> str:
-    """A label to quote in a skip rule: the question itself (the last sentence asking), cut to LABEL_CHARS."""
+    """A label to quote in a skip rule: the question sentence itself, shortened when longer than LABEL_CHARS.
+
+    A long label is cut to its last sentence that asks (a read-out text or instruction before it is left out; a
+    very short question such as "How often?" keeps the sentence before it); when that is still too long, asides
+    in parentheses and a list at the end ("...: rent, electricity, ...?", "..., e.g. as a labourer, ...?") are
+    left out, and only then, when still longer than LABEL_MAX, is the text cut at a word, with "…".
+    """
+    label = " ".join(label.split())
+    if len(label) <= LABEL_CHARS:
+        return label
+    sentences = _sentences(label)
+    asking = [i for i, p in enumerate(sentences) if p.rstrip("\"”’' ").endswith("?")]
+    if asking:
+        i = asking[-1]
+        label = sentences[i]
+        if len(label) < 25 and i > 0:
+            label = sentences[i - 1] + " " + label
     if len(label) > LABEL_CHARS:
-        asking = [p for p in re.split(r"(?<=[.!?:\"”])\s+", label) if p.rstrip().endswith("?")]
-        if asking:
-            label = asking[-1].strip()
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+        shorter = " ".join(_LIST_TAIL.sub("", _ASIDE.sub("", label)).split())
+        label = re.sub(r"\s+([?,.:;])", r"\1", shorter) or label
+    if len(label) <= LABEL_MAX:
+        return label
+    cut = label[: LABEL_MAX - 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else cut
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _num_text(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _bound(node: tuple) -> tuple[str, float] | None:
+    """``. >= 0`` -> (">=", 0.0); ``0 <= .`` read the other way round; None for anything else."""
+    if node[0] == "paren":
+        return _bound(node[1])
+    if node[0] != "cmp":
+        return None
+    op, left, right = node[1:]
+    if left[0] == "lit" and right == ("self",):
+        left, right, op = right, left, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+    if left != ("self",) or right[0] != "lit" or not re.fullmatch(r"-?\d+(?:\.\d+)?", right[1]):
+        return None
+    return op, float(right[1])
+
+
+def _allowed(constraint: str) -> tuple[list[tuple[float, float]], list[float]] | None:
+    """A numeric constraint read as its range(s) and its listed codes, or None when it is not of that shape.
+
+    The shape the instrument writes: ``(. >= a and . <= b) or . = c1 or . = c2`` (a bound may be missing).
+    """
+    try:
+        tree = _Parser(constraint).parse() if constraint.strip() else None
+    except _Unsupported:
+        return None
+    if tree is None:
+        return None
+    parts = tree[1] if tree[0] == "or" else [tree]
+    ranges: list[tuple[float, float]] = []
+    codes: list[float] = []
+    for part in parts:
+        while part[0] == "paren":
+            part = part[1]
+        bounds = [_bound(p) for p in (part[1] if part[0] == "and" else [part])]
+        if any(b is None for b in bounds):
+            return None
+        if len(bounds) == 1 and bounds[0] is not None and bounds[0][0] == "=":
+            codes.append(bounds[0][1])
+            continue
+        lo, hi = float("-inf"), float("inf")
+        for op, x in (b for b in bounds if b is not None):
+            if op in (">=", ">"):
+                lo = max(lo, x)
+            elif op in ("<=", "<"):
+                hi = min(hi, x)
+            else:
+                return None
+        ranges.append((lo, hi))
+    return (ranges, codes) if codes else None
 
 
 def _number_text(value: str, lang: str) -> str:

@@ -21,7 +21,9 @@ of answers; a missing ``O`` becomes one don't-know / refused answer among the in
 * savings: split between accounts and cash; assets: an ownership set with the weighted count ``L(asset_index)``
   (on the list's 0.5 grid), drawn among all such sets with the items' prevalence; FIES: the ``L`` least severe
   items (with noise) answered yes; WHO-5: five scores 0-5 summing to ``L / 4``; social assistance: at least one
-  programme when ``L = 1`` (BST and BLT Dana Desa only at endline: both began in April 2020).
+  programme when ``L = 1`` (BST and BLT Dana Desa only at endline: both began in April 2020); the respondent
+  (head of household 70 %, spouse 25 %, another adult member 5 %) is drawn after everything else, so adding it
+  changed no other answer.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-__all__ = ["ASSET_WEIGHTS", "answer_questions"]
+__all__ = ["ASSET_WEIGHTS", "RESPONDENT_SHARES", "answer_questions"]
 
 ASSET_WEIGHTS = {
     "asset_motorcycle": (1.5, 0.70),
@@ -49,6 +51,7 @@ FOOD = ("food_cereals", "food_protein", "food_vegetables", "food_other", "food_p
 NONFOOD = ("nonfood_housing", "nonfood_goods", "nonfood_health_education", "nonfood_other")
 ASSIST = ("assist_pkh", "assist_bpnt", "assist_bst", "assist_blt_dd")
 DK, REFUSED = -98, -99
+RESPONDENT_SHARES = (0.70, 0.25, 0.05)  # who answers: head of household, spouse, another adult member
 
 
 def _split(rng: np.random.Generator, total: np.ndarray, alpha: list[float]) -> np.ndarray:
@@ -216,4 +219,10 @@ def answer_questions(latent: pd.DataFrame, observed: pd.DataFrame, household_siz
     who5[gone, rng.integers(0, 5, gone.size)] = _dk(rng, gone.size, select=True).astype(str)
     for j in range(5):
         out[f"who5_{j + 1}"] = who5[:, j]
-    return pd.DataFrame(out)
+
+    # respondent (drawn last, so every draw above is unchanged): the head of household mostly, else the spouse
+    respondent = rng.choice(np.array(["1", "2", "3"], dtype=object), size=n, p=list(RESPONDENT_SHARES))
+    order = list(out)
+    order.insert(order.index("consent"), "respondent")  # the form asks it before consent
+    out["respondent"] = respondent
+    return pd.DataFrame({c: out[c] for c in order})
