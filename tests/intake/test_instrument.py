@@ -120,8 +120,8 @@ def test_the_respondent_is_recorded_and_yes_no_totals_are_read_back_in_words(for
         "jr:choice-name(${receives_social_assistance}, '${assist_pkh}')"
     )
     assert rows["total_business_operating"][EN].startswith("Business operating: ${business_operating_text}.")
-    assert rows["total_receives_social_assistance"][EN].startswith("Receives social assistance: ${receives_")
-    assert rows["total_receives_social_assistance"][ID].startswith("Menerima bantuan sosial: ${receives_")
+    assert rows["total_receives_social_assistance"][EN].startswith("Receives social assistance again: ${receives_")
+    assert rows["total_receives_social_assistance"][ID].startswith("Menerima bantuan sosial lagi: ${receives_")
     assert rows["total_household_income"][EN].startswith("Monthly household income: ${household_income} ")
 
 
