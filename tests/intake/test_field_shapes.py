@@ -443,3 +443,20 @@ def test_the_delimiter_is_counted_outside_quoted_headers(tmp_path):
     raw = read_csv(p, Report())
     assert list(raw.frame.columns) == ["Sewa, listrik, air", "Pangan (beras, jagung, umbi)", "wave"]
     assert raw.frame.iloc[0].tolist() == ["100", "200", "baseline"]
+
+
+def test_the_forms_read_back_columns_are_metadata_not_unknown(tmp_path):
+    """`<indicator>_text` (the form's yes/no read-back in words, issue 12) is the form's own column, not data."""
+    import pandas as pd
+
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.columns import map_columns
+    from evaluation.intake.exports import RawFile
+    from evaluation.intake.problems import Report
+
+    frame = pd.DataFrame({"family_id": ["F1"], "usaha/business_operating": ["1"],
+                          "usaha/business_operating_text": ["Ya"], "pendapatan_rt": ["5"]})  # fmt: skip
+    raw = RawFile(path=tmp_path / "survey_baseline.csv", table="survey", frame=frame, rows=[2], shown="s.csv")
+    cmap = map_columns(raw, load_codebook(), Report())
+    assert cmap.meta["usaha/business_operating_text"] == "business_operating_text"
+    assert cmap.unknown == ("pendapatan_rt",)

@@ -109,19 +109,19 @@ def test_a_kobo_repeat_group_file_is_reported_as_not_used(base):
 
 
 def test_a_disbursement_after_the_visit_that_records_it_is_a_counted_warning(tmp_path, small):
-    """The Kobo demo's visit form: one visit date (2020-11-02) for every family, disbursement dates up to December.
+    """The Kobo demo's visit form: the final visit (2021-01-15) after every disbursement; a later one is warned.
 
-    The synthetic generator writes that fixed visit date whatever the family's disbursement date, so some demo rows
-    record a grant "received" before it was paid; the check is right, the demo keeps its (published) output and
-    shows these rows as warnings, never errors.
+    A grant recorded as received at a visit before it was paid is a warning naming file, row and column (counted
+    in the data quality), never an error; the unchanged demo has none.
     """
     from evaluation.synthetic.kobo import write_kobo_demo
 
     d = write_kobo_demo(small, tmp_path / "kobo")
     m = pd.read_csv(d / "monitoring.csv", dtype=str, keep_default_na=False)
     late = (m["bantuan/grant_received"] == "1") & (m["bantuan/disbursement_date"] > m["identitas/visit_date"])
+    assert not late.any()  # the generator's final visit comes after every disbursement
     i = m.index[m["bantuan/grant_received"] == "1"][0]
-    m.loc[i, "bantuan/disbursement_date"] = "2021-01-15"  # after the visit of 2020-11-02
+    m.loc[i, "bantuan/disbursement_date"] = "2021-02-10"  # after the visit of 2021-01-15
     late[i] = True
     m.to_csv(d / "monitoring.csv", index=False)
     intake = read_intake(d)
@@ -129,7 +129,7 @@ def test_a_disbursement_after_the_visit_that_records_it_is_a_counted_warning(tmp
     warn = [p for p in intake.report.warnings if p.rule == "disbursed_after_visit"]
     assert sorted(p.row for p in warn) == [int(k) + 2 for k in m.index[late]]
     assert all(p.file.endswith("monitoring.csv") and p.column == "bantuan/disbursement_date" for p in warn)
-    assert any("2021-01-15" in p.message for p in warn)
+    assert any("2021-02-10" in p.message for p in warn)
     assert "disbursed_after_visit" in set(intake.report.data_quality()["rule"])
 
 

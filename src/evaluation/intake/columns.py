@@ -241,6 +241,9 @@ def map_columns(raw: RawFile, codebook: Codebook, report: Report) -> ColumnMap:
             continue
         tokens = [t for t in re.split(_SEP, col) if t]
         last = tokens[-1].lower() if tokens else ""
+        if last.endswith("_text") and last.removesuffix("_text") in names:
+            meta[col] = last  # the form's read-back of an indicator in words (business_operating_text): not data
+            continue
         if last in META_NAMES or (tokens and tokens[0].lower() in ("meta", "formhub")):
             meta[col] = col.lstrip("_").lower() if last not in META_NAMES else last
             continue

@@ -70,12 +70,16 @@ def _blank_not_relevant(df: pd.DataFrame, codebook: Codebook, table: str) -> pd.
     return out
 
 
+# The final monitoring visit (round 3), after the last disbursement of the demo (December 2020): the visit form
+# records a grant received only once it was paid.
+FINAL_VISIT = "2021-01-15"
+
 def _meta(ids: pd.Series, wave: str, dates: pd.Series | None) -> dict[str, list]:
     uuids = [str(uuid.uuid5(NAMESPACE, f"{fid}/{wave}")) for fid in ids]
     when = (
         [f"{d}T09:30:00.000+07:00" for d in dates]
         if dates is not None
-        else ["2020-11-02T09:30:00.000+07:00"] * len(ids)
+        else [f"{FINAL_VISIT}T09:30:00.000+07:00"] * len(ids)
     )
     return {"uuid": uuids, "submission": [w.replace("T09:30", "T17:05") for w in when], "start": when}
 
@@ -90,12 +94,12 @@ def _fmt_decimal_comma(x: object) -> str:
 def _monitoring(data: SyntheticData, cb: Codebook) -> pd.DataFrame:
     prog = _blank_not_relevant(data.programme, cb, "programme")
     meta = _meta(prog["family_id"], "monitoring", None)
-    out: dict[str, list] = {"start": meta["start"], "end": meta["submission"], "today": ["2020-11-02"] * len(prog)}
+    out: dict[str, list] = {"start": meta["start"], "end": meta["submission"], "today": [FINAL_VISIT] * len(prog)}
     if _modules(cb):  # the monitoring visit form (issue 12): officer, round and date of the final visit
         officer = [f"P{str(f)[1:].split('-')[0][-2:]}{int(str(f)[-4:]) % 7 + 1}" for f in prog["family_id"]]
         out["identitas/officer_code"] = officer
         out["identitas/visit_round"] = ["3"] * len(prog)
-        out["identitas/visit_date"] = ["2020-11-02"] * len(prog)
+        out["identitas/visit_date"] = [FINAL_VISIT] * len(prog)
     for name in prog.columns:
         if name == "grant_use":
             codes = [c.code for c in cb[name].categories]
