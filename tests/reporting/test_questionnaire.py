@@ -290,6 +290,10 @@ def test_run_instrument_files_are_byte_identical(tmp_path):
     first = write_instrument_files(tmp_path / "a", cfg)
     second = write_instrument_files(tmp_path / "b", cfg)
     assert len(first) == 2 + 2 * 4 and {p.suffix for p in first} == {".xlsx", ".pdf", ".docx"}
+    # each form under its own name, for field staff: the household survey and the officers' visit form
+    assert {p.name for p in first if p.suffix == ".xlsx"} == {"prokus_household_survey.xlsx",
+                                                              "prokus_monitoring_visit.xlsx"}  # fmt: skip
+    assert "prokus_monitoring_visit_id.pdf" in {p.name for p in first}
     for a, b in zip(first, second, strict=True):
         assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name
 

@@ -304,6 +304,9 @@ def _failed(partial: Path, exc: BaseException) -> None:
 def write_instrument_files(out: Path, cfg: Config) -> list[Path]:
     """The run's XLSForms (from its codebook) and their printable questionnaires (PDF, Word; id and en) in ``out``.
 
+    ``prokus_household_survey.xlsx`` (the household survey) and ``prokus_monitoring_visit.xlsx`` (the field
+    officers' visit form), each with ``_{id,en}.pdf`` and ``.docx`` beside it.
+
     The XLSX files are normalised (no save time in them), so two runs write the same bytes and ``verify`` can
     compare them like every other output.
     """
@@ -312,7 +315,11 @@ def write_instrument_files(out: Path, cfg: Config) -> list[Path]:
     from evaluation.intake.instrument import write_instrument
     from evaluation.reporting.questionnaire import fixed_zip, render_questionnaire
 
-    forms = write_instrument(out / "prokus_household_survey.xlsx", load_codebook(cfg.run.codebook))
+    survey, monitoring = write_instrument(out / "prokus_household_survey.xlsx", load_codebook(cfg.run.codebook))
+    # the field officers' form under its own name (write_instrument puts it beside the survey as <stem>_monitoring)
+    visit = monitoring.with_name("prokus_monitoring_visit.xlsx")
+    os.replace(monitoring, visit)
+    forms = [survey, visit]
     for form in forms:
         write_bytes(form, fixed_zip(Path(form).read_bytes()))
     return [*forms, *(p for form in forms for p in render_questionnaire(form, out))]
