@@ -163,3 +163,13 @@ def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(f
         name = "_".join(page.relative_to(finished).with_suffix(".png").parts)
         assert chromium.save_screenshot(str(shots / name))
     print(f"screenshots: {shots}")
+
+
+def test_the_landing_page_links_the_instrument_written_beside_the_reports(finished):
+    """Issue 12: the run's forms and printable questionnaires are in instrument/ and the index links each one."""
+    index = (finished / "index.html").read_text(encoding="utf-8")
+    for form in ("prokus_household_survey", "prokus_monitoring_visit"):
+        for rel in [f"instrument/{form}.xlsx"] + [f"instrument/{form}_{lang}.{ext}" for lang in ("id", "en")
+                                                   for ext in ("pdf", "docx")]:  # fmt: skip
+            assert (finished / rel).is_file(), rel
+            assert f'href="{rel}"' in index, rel

@@ -92,6 +92,12 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
     manifest = _link(ctx.run_dir, "manifest.json", t("l_manifest", lang))
     if manifest["exists"]:
         run_files.append(manifest)
+    # the instrument a run writes beside its reports (issue 12): the forms and their printable questionnaires
+    forms = ctx.run_dir / "instrument"
+    if forms.is_dir():
+        for f in sorted(forms.iterdir()):
+            if f.suffix in (".xlsx", ".pdf", ".docx"):
+                run_files.append(_link(ctx.run_dir, f"instrument/{f.name}", t("l_instrument", lang, file=f.name)))
     synthetic = any(r["synthetic"] for r in rows)
     headline_label = ctx.outcome_text(first, lang).label if first else ""
     return {

@@ -490,8 +490,8 @@ def _locked_run(
         merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
         write_results(merged, partial / "results.json")
         write_manifest(manifest, partial)  # first, so that the landing page can link it
-        render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)
         write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
+        render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)  # the landing page links the forms
         write_manifest(manifest, partial)  # again, so that the output hashes cover the reports
         mark_partial(partial, "complete")
         partial.rename(final)

@@ -337,8 +337,8 @@ def reexecute(
     merged = merge_results(read_results(out_root / t.scope / "results.json") for t in tasks)
     write_results(merged, out_root / "results.json")
     write_manifest(manifest, out_root)  # the briefs' report date is the recorded run's created_utc
-    render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
     write_instrument_files(out_root / "instrument", cfg)  # as the run did: forms and printable questionnaires
+    render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
     return merged, cfg.run.blas_threads
 
 
