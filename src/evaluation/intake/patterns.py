@@ -42,6 +42,8 @@ LONG_DIGITS = 10
 _LONG = re.compile(rf"(?<![\d])\d(?:[ ,\-]?\d){{{LONG_DIGITS - 1},}}(?![\d])")
 NIK_KEEP = 4
 NAME_MASK = "[not shown: may be a name]"
+# A number of 10 or more digits written in scientific notation (a NIK or phone number read as a number).
+_SCIENTIFIC_LONG = re.compile(r"(?<![\w.])\d(?:[.,]\d+)?[eE]\+?(?:9|[1-9]\d)(?!\d)")
 _ID = re.compile(r"[A-Za-z0-9_./-]*\d[A-Za-z0-9_./-]*")
 
 
@@ -122,10 +124,12 @@ def mask_value(text: str) -> str:
     -------
     str
         The text with the digits of each 16-digit run after its first 4 (the province and regency code), of each
-        phone number and of each run of at least :data:`LONG_DIGITS` digits replaced by ``*``; other text kept.
+        phone number, of each run of at least :data:`LONG_DIGITS` digits and of each number of 10 digits or more
+        in scientific notation (``3.40299e+15``) replaced by ``*``; other text kept.
     """
     if not text or not any(c.isdigit() for c in text):
         return text
     text = NIK_LIKE.sub(lambda m: _stars(m, NIK_KEEP), text)
     text = PHONE_LIKE.sub(_stars, text)
+    text = _SCIENTIFIC_LONG.sub(_stars, text)  # 3.40299e+15: a NIK as a number keeps its leading digits
     return _LONG.sub(_stars, text)

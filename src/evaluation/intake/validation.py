@@ -451,12 +451,14 @@ def check_village_codes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
     person's name, or "Sukamaju", the village's name) would make a cluster of its own and carry a name into the
     processed tables. A value without any digit is not a code; a code (digits with dots, dashes or spaces) must
     begin with the digits of the family's ``subdistrict`` code (``region.kecamatan.desa`` begins with
-    ``region.kecamatan``). Values mixing digits and other characters are left to the other rules.
+    ``region.kecamatan``); a value mixing digits with other characters (a sign, letters, a formula) is not a code
+    either.
 
     Parameters
     ----------
     tables : mapping of str to pandas.DataFrame
-        The typed tables; only ``roster`` (``village`` and, when present, ``subdistrict``) is read.
+        The typed tables; only ``roster`` (``village`` and, when present, ``subdistrict``, which must be a code
+        too) is read.
 
     Returns
     -------
@@ -473,6 +475,19 @@ def check_village_codes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
     if roster is None or "village" not in roster:
         return out
     sub = roster["subdistrict"] if "subdistrict" in roster else pd.Series(None, index=roster.index, dtype=object)
+    for i in roster.index[sub.notna()]:
+        text = str(sub[i]).strip()
+        if text and not _CODE.match(text):  # a name or a sign beside the code: not a code, never shown
+            file, row = where(roster, i)
+            out.append(
+                Problem(
+                    "error", file, row, "subdistrict", "", "village_code",
+                    "the subdistrict is not a code: a code is digits separated by dots (region.kecamatan), and this "
+                    "value holds other characters (not shown)",
+                    "write the sub-district code (region.kecamatan, e.g. 3402.01) from the programme's list; a "
+                    "family's name belongs in no column of the exports", "roster", region_of(roster, i),
+                )
+            )  # fmt: skip
     for i in roster.index[roster["village"].notna()]:
         text = str(roster.at[i, "village"]).strip()
         if not text:
@@ -485,6 +500,11 @@ def check_village_codes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
             if digits.startswith(prefix) and len(digits) > len(prefix):
                 continue
             message = f"the village code does not begin with the family's subdistrict code ({str(sub[i]).strip()})"
+        elif not _CODE.match(text):
+            # a sign, a letter or a formula beside the digits ('-3402.02.002', '3402.01.2001 Siti Aminah'): as a
+            # cluster it would stand apart from its village and change the standard errors
+            message = ("the village is not a code: a code is digits separated by dots (region.kecamatan.desa), and "
+                       "this value holds other characters (not shown)")  # fmt: skip
         else:
             continue
         file, row = where(roster, i)

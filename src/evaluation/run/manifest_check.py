@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from evaluation.core.errors import UserError
-from evaluation.core.paths import PROJ_ROOT
+from evaluation.core.paths import NOTEBOOKS_DIR, PROJ_ROOT
 
 _SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -137,6 +137,20 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+# The only notebooks verify ever executes: the project's own (a manifest can name a notebook and supply its hash,
+# so a hash alone proves nothing about what the notebook does).
+PROJECT_NOTEBOOKS = frozenset({"region_evaluation.ipynb", "national_synthesis.ipynb", "national_scale.ipynb"})
+
+
+def _project_notebook(path: str) -> bool:
+    """True when ``path`` (relative to the project) is one of :data:`PROJECT_NOTEBOOKS` in ``notebooks/``."""
+    try:
+        target = (PROJ_ROOT / path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target.parent == NOTEBOOKS_DIR.resolve() and target.name in PROJECT_NOTEBOOKS
+
+
 def check_paths(manifest: Mapping[str, Any], shown: str, out_root: Path) -> None:
     """Refuse notebook, output, config and data paths that ``verify`` may not use.
 
@@ -152,8 +166,9 @@ def check_paths(manifest: Mapping[str, Any], shown: str, out_root: Path) -> None
     Raises
     ------
     ManifestInvalid
-        For a notebook path that is absolute, holds ``..``, leaves the project (symbolic links followed) or is not
-        a hashed notebook input; an output path that leaves ``out_root``; a config or data folder the manifest
+        For a notebook path that is absolute, holds ``..``, leaves the project (symbolic links followed), is not
+        one of the project's own notebooks (:data:`PROJECT_NOTEBOOKS` in ``notebooks/``) or is not a hashed
+        notebook input; an output path that leaves ``out_root``; a config or data folder the manifest
         does not hash.
     """
     inputs = manifest["inputs"]
@@ -162,6 +177,9 @@ def check_paths(manifest: Mapping[str, Any], shown: str, out_root: Path) -> None
         path, scope = nb["notebook"], nb["scope"]
         if not _plain_relative(path) or not _inside(PROJ_ROOT / path, PROJ_ROOT):
             _fail(shown, f"the notebook of scope {scope!r} ({path!r}) is not a relative path inside the project")
+        if not _project_notebook(path):
+            _fail(shown, f"the notebook of scope {scope!r} ({path!r}) is not one of the project's notebooks "
+                  f"(notebooks/{', notebooks/'.join(sorted(PROJECT_NOTEBOOKS))}); verify runs only those")
         if ("notebook", path) not in hashed:
             _fail(shown, f"the notebook of scope {scope!r} ({path!r}) is not among the hashed inputs")
         output = nb["output"]
