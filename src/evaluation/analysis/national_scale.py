@@ -33,7 +33,7 @@ from evaluation.intake.tables import load_truth
 from evaluation.stats.degenerate import Degeneracy, reason_of
 from evaluation.stats.estimators import did, pre_post
 from evaluation.stats.results import Estimate
-from evaluation.text.catalogue import t
+from evaluation.text.degenerate import reason_cell
 from evaluation.text.formats import format_number
 from evaluation.text.national_phrases import NATIONAL_SCALE_TEXT as _TEXT
 
@@ -127,13 +127,7 @@ def compute_effects(data: NationalArrays, outcomes: list[str], design: DesignSet
 
 def _degenerate_cell(why: Degeneracy, language: str) -> str:
     """The table cell of an outcome without estimate ("tidak bervariasi", "tidak ada data di survei akhir")."""
-    fields: dict[str, str] = {}
-    if why.reason == "no_data":
-        wave = why.wave or ""
-        fields["wave"] = t(f"degenerate_wave_{wave}", language) if wave in ("baseline", "midline", "endline") else wave
-    if why.reason == "too_few_families":
-        fields["arm"] = t(f"group_{why.arm}", language) if why.arm in ("prokus", "comparison") else str(why.arm)
-    return t(f"degenerate_cell_{why.reason}", language, **fields)
+    return reason_cell(why.reason, language, why.wave, why.arm)
 
 
 def show_effects(result: Computed, language: str) -> Section:

@@ -19,6 +19,7 @@ from evaluation.core.indicators import INDICATORS, RISK_FLAGS
 from evaluation.reporting.context import RunContext
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import t
+from evaluation.text.degenerate import reason_cell
 
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_units", "n_obs", "n_clusters", "vcov")
 BASELINE_COLUMNS = (
@@ -41,12 +42,7 @@ def _status(e: dict, lang: str) -> str:
     reason = e.get("reason")
     if not reason:
         return str(e.get("status", ""))
-    wave, arm = str(e.get("reason_wave", "")), str(e.get("reason_arm", ""))
-    fields = {
-        "wave": t(f"degenerate_wave_{wave}", lang) if wave in ("baseline", "midline", "endline") else wave,
-        "arm": t(f"group_{arm}", lang) if arm in ("prokus", "comparison") else arm,
-    }
-    return t(f"degenerate_cell_{reason}", lang, **fields)
+    return reason_cell(str(reason), lang, str(e.get("reason_wave", "")) or None, str(e.get("reason_arm", "")) or None)
 
 
 def workbook_path(run_dir: Path, scope: str) -> Path:

@@ -17,12 +17,12 @@ from evaluation.core.config import NATIONAL
 from evaluation.stats.degenerate import Degeneracy
 from evaluation.stats.disclosure import MARK
 from evaluation.text.catalogue import t
+from evaluation.text.degenerate import reason_cell, reason_clause
 from evaluation.text.formats import format_number, format_percent, format_value
 from evaluation.text.inference_phrases import PHRASES
 
 __all__ = ["Words", "inference_phrase"]
 
-_WAVES = ("baseline", "midline", "endline")
 
 
 def inference_phrase(key: str, language: str, **fields: object) -> str:
@@ -151,22 +151,13 @@ class Words:
         return t("reading_unclear", self.lang)
 
     # --------------------------------------------------------------------------------------------- degenerate
-    def _reason_fields(self, why: Degeneracy) -> dict[str, str]:
-        fields: dict[str, str] = {}
-        if why.reason == "no_data":
-            wave = why.wave or ""
-            fields["wave"] = t(f"degenerate_wave_{wave}", self.lang) if wave in _WAVES else wave
-        if why.reason == "too_few_families":
-            fields["arm"] = t(f"group_{why.arm}", self.lang) if why.arm in ("prokus", "comparison") else str(why.arm)
-        return fields
-
     def degenerate_cell(self, why: Degeneracy) -> str:
         """A table cell saying why an outcome has no estimate: "did not vary", "no data in the endline survey"."""
-        return t(f"degenerate_cell_{why.reason}", self.lang, **self._reason_fields(why))
+        return reason_cell(why.reason, self.lang, why.wave, why.arm)
 
     def degenerate_why(self, why: Degeneracy) -> str:
         """The reason of :meth:`degenerate_cell` as a clause (for notes)."""
-        return t(f"degenerate_why_{why.reason}", self.lang, **self._reason_fields(why))
+        return reason_clause(why.reason, self.lang, why.wave, why.arm)
 
     def degenerate_note(self, outcome: str, why: Degeneracy) -> str:
         """The sentence under a table for an outcome without estimate: which outcome, why, the rest unaffected."""
