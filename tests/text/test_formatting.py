@@ -33,3 +33,16 @@ def test_value_by_unit():
     assert format_value(0.125, "id", "share") == "12,5%"
     assert format_value(2_000_000, "id", "IDR/month") == "Rp2.000.000"
     assert format_value(3.14159, "en", "score 0-10") == "3.14"
+
+
+def test_a_change_in_a_share_is_in_percentage_points_and_a_relative_change_in_percent():
+    from evaluation.text.formats import format_points, format_relative
+
+    assert format_value(0.207, "id", "share", signed=True) == "+20,7 poin persen"
+    assert format_value(0.207, "en", "share", signed=True) == "+20.7 percentage points"
+    assert format_value(-0.05, "en", "share", change=True) == "-5.0 percentage points"
+    assert format_value(0.452, "id", "share") == "45,2%"  # a level stays a percent
+    assert format_points(0.207, "id") == "+20,7 poin persen"
+    assert format_relative(0.32, "en") == "+32%"
+    assert format_relative(-0.125, "id", 1) == "-12,5%"
+    assert format_value(float("nan"), "id", "share", signed=True) == "–"

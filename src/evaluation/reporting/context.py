@@ -15,7 +15,7 @@ from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.reporting.findings import OutcomeText
 from evaluation.reporting.view import ResultsView
 from evaluation.text.catalogue import t
-from evaluation.text.formats import format_number, format_percent, format_rupiah
+from evaluation.text.formats import format_number, format_percent, format_points, format_rupiah
 
 LANGUAGES = ("id", "en")
 
@@ -60,13 +60,8 @@ class RunContext:
     def outcome_text(self, outcome: str, lang: str) -> OutcomeText:
         """Label and difference format of an outcome (money in rupiah, 0/1 outcomes in percentage points)."""
         var = self.codebook[outcome]
-        if var.type == "binary":
-            unit = t("unit_percentage_points", lang)
-
-            def fmt(x: float, signed: bool) -> str:
-                return f"{format_number(100 * x, lang, 1, signed=signed)} {unit}"
-
-            return OutcomeText(var.label(lang), fmt)
+        if var.type == "binary":  # a change in a share: percentage points (text.formats, the one formatter)
+            return OutcomeText(var.label(lang), lambda x, signed: format_points(x, lang, 1, signed=signed))
         if var.is_money:
             return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_rupiah(x, lang, signed=signed))
         return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_number(x, lang, 2, signed=signed))

@@ -33,7 +33,7 @@ from evaluation.core.config import NATIONAL, Config, check_range, load_config, m
 from evaluation.core.errors import UserError
 from evaluation.core.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
 from evaluation.core.record import merge_results, read_results, write_results
-from evaluation.run.manifest import build_manifest, write_manifest
+from evaluation.run.manifest import build_manifest, display_path, write_manifest
 from evaluation.run.runlock import check_run_id, clean_leftovers, kernel_tempdir, mark_partial, run_lock
 
 REGION_NOTEBOOK = "region_evaluation.ipynb"
@@ -262,7 +262,7 @@ def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_r
     for code in codes:
         cfg.region(code)
     data = data_dir or cfg.run.data_dir
-    common = {"data_dir": data, "config": cfg.path, "language": cfg.run.language}
+    common = {"data_dir": data, "config": display_path(cfg.path), "language": cfg.run.language}  # no machine path
     tasks = [
         Task(
             code, NOTEBOOKS_DIR / REGION_NOTEBOOK, {"region": code, **common, "output_dir": _relative(out_root / code)}

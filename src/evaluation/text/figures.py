@@ -91,18 +91,13 @@ def before_after_figure(
     return fig
 
 
-def effects_figure(
-    effects: pd.DataFrame,
-    baseline_means: Mapping[str, float],
-    labels: Mapping[str, str],
-    title: str,
-    xlabel: str,
-    source: str,
-) -> plt.Figure:
-    """Coefficient plot: each outcome's DiD effect and 95% interval as a percentage of the ProKUS baseline mean.
+def relative_effects(
+    effects: pd.DataFrame, baseline_means: Mapping[str, float], labels: Mapping[str, str]
+) -> list[tuple[str, float, float, float]]:
+    """Each outcome's effect and interval as a percent of the ProKUS baseline mean: (label, est, lo, hi).
 
-    Outcomes have different units; dividing by the baseline mean puts them on one axis. Outcomes whose baseline
-    mean is zero are left out.
+    Outcomes whose baseline mean is zero or missing are left out. A relative change is a percent (``+32%``), never
+    percentage points (see :mod:`evaluation.text.formats`).
     """
     rows = []
     for _, r in effects.iterrows():
@@ -117,6 +112,42 @@ def effects_figure(
                 100 * r["ci_high"] / abs(base),
             )
         )
+    return rows
+
+
+def alt_text(title: str, items: Sequence[str]) -> str:
+    """The alt text of a figure: its title, then what it shows, item by item (a screen reader reads it whole).
+
+    Parameters
+    ----------
+    title : str
+        The figure's title.
+    items : sequence of str
+        One short description per drawn element ("Pendapatan rumah tangga: +18% [-5%; +41%]").
+
+    Returns
+    -------
+    str
+        ``"<title>. <item>; <item>."``.
+    """
+    body = "; ".join(i for i in items if i)
+    return f"{title}. {body}." if body else f"{title}."
+
+
+def effects_figure(
+    effects: pd.DataFrame,
+    baseline_means: Mapping[str, float],
+    labels: Mapping[str, str],
+    title: str,
+    xlabel: str,
+    source: str,
+) -> plt.Figure:
+    """Coefficient plot: each outcome's DiD effect and 95% interval as a percentage of the ProKUS baseline mean.
+
+    Outcomes have different units; dividing by the baseline mean puts them on one axis. Outcomes whose baseline
+    mean is zero are left out.
+    """
+    rows = relative_effects(effects, baseline_means, labels)
     fig, ax = plt.subplots(figsize=(7.2, 0.38 * max(len(rows), 1) + 1.3))
     y = np.arange(len(rows))[::-1]
     for yi, (_, est, lo, hi) in zip(y, rows, strict=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from evaluation.text.catalogue import Phrases
-from evaluation.text.formats import MISSING, format_number, format_percent
+from evaluation.text.formats import MISSING, format_number, format_percent, format_relative
 
 # The labels are the catalogue's ``monitoring.<key>`` messages (locale/<lang>/LC_MESSAGES/prokus.po), read as
 # LABELS[key][language]: PP 39/2006 components, indicators, statuses, risk types and flags, titles, columns, units.
@@ -42,7 +42,7 @@ def format_indicator(kind: str, value: float | None, language: str) -> str:
     if kind == "sessions":
         return f"{format_number(value, language, 1)} {label('unit_sessions', language)}"
     if kind == "relative_change":
-        return format_percent(value, language, 1, signed=True)
+        return format_relative(value, language, 1)
     if kind == "points":
         return f"{format_number(value, language, 2, signed=True)} {label('unit_points', language)}"
     raise KeyError(kind)

@@ -24,7 +24,6 @@ from evaluation.text.inference_phrases import PHRASES
 __all__ = ["Words", "inference_phrase"]
 
 
-
 def inference_phrase(key: str, language: str, **fields: object) -> str:
     """A phrase of :mod:`evaluation.text.inference_phrases` in ``language`` with ``fields`` filled in.
 
@@ -102,25 +101,25 @@ class Words:
         var = self.view.codebook[outcome]
         return "share" if var.type == "binary" else var.unit_en
 
-    def fmt(self, outcome: str, x: float, signed: bool = False) -> str:
-        """A value of ``outcome`` in its unit."""
-        return format_value(x, self.lang, self._unit(outcome), signed=signed)
+    def fmt(self, outcome: str, x: float, signed: bool = False, change: bool | None = None) -> str:
+        """A value of ``outcome`` in its unit; a signed value (or ``change=True``) is a change (0/1 in points)."""
+        return format_value(x, self.lang, self._unit(outcome), signed=signed, change=change)
 
     def ci(self, outcome: str, lo: float, hi: float) -> str:
-        """An interval ``[lo; hi]`` in the outcome's unit."""
-        return f"[{self.fmt(outcome, lo)}; {self.fmt(outcome, hi)}]"
+        """An interval ``[lo; hi]`` of a change or effect in the outcome's unit (0/1 outcomes in points)."""
+        return f"[{self.fmt(outcome, lo, change=True)}; {self.fmt(outcome, hi, change=True)}]"
 
-    def val(self, outcome: str, x: float, signed: bool = False) -> str:
+    def val(self, outcome: str, x: float, signed: bool = False, change: bool | None = None) -> str:
         """A value of an outcome or index (indices in SD, two decimals); ``–`` when not finite."""
         if not np.isfinite(x):
             return "–"
         if outcome.startswith("index_"):
             return format_number(x, self.lang, 2, signed=signed)
-        return self.fmt(outcome, x, signed=signed)
+        return self.fmt(outcome, x, signed=signed, change=change)
 
     def interval(self, outcome: str, lo: float, hi: float) -> str:
-        """An interval of an outcome or index."""
-        return f"[{self.val(outcome, lo)}; {self.val(outcome, hi)}]"
+        """An interval of a change or effect of an outcome or index."""
+        return f"[{self.val(outcome, lo, change=True)}; {self.val(outcome, hi, change=True)}]"
 
     def p(self, p: float) -> str:
         """A p-value (``< 0.001`` below one in a thousand)."""

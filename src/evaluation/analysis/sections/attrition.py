@@ -10,7 +10,7 @@ from evaluation.analysis.sections._words import Words
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.stats import attrition, small_cells
-from evaluation.text.formats import format_percent
+from evaluation.text.formats import format_percent, format_points
 
 __all__ = ["compute_attrition", "show_attrition"]
 
@@ -86,7 +86,7 @@ def show_attrition(result: Computed, view: View) -> Sections:
     lee, ipw, did = result.shown["lee"], result.shown["ipw"], result.shown["did"]
     note = w.x(
         "attrition_note",
-        d=format_percent(tests["difference"], lang, signed=True),
+        d=format_points(tests["difference"], lang),
         p=w.p(tests["p"]),
         ps=w.p(tests["p_selective"]),
     )

@@ -18,7 +18,7 @@ from evaluation.core.config import NATIONAL
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.stats import balance, bootstrap, small_cells
-from evaluation.text.formats import format_number
+from evaluation.text.formats import format_number, format_path
 
 __all__ = [
     "compute_analysis_plan",
@@ -77,7 +77,7 @@ def show_analysis_plan(result: Computed, view: View) -> Section:
         (w.x("role_corrections"), ", ".join(p.corrections)),
     ]
     table = pd.DataFrame(rows, columns=[w.x("col_role"), w.x("col_items")])
-    return w.section(w.x("plan_title"), table, [w.x("plan_note", path=p.path, date=p.registered)])
+    return w.section(w.x("plan_title"), table, [w.x("plan_note", path=format_path(p.path), date=p.registered)])
 
 
 # ----------------------------------------------------------------------------------------------------- balance

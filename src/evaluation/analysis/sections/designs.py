@@ -143,12 +143,12 @@ def show_power(result: Computed, view: View) -> Section:
     rows = [
         {
             w.t("col_outcome"): w.label(r["outcome"]),
-            w.x("col_sd"): w.val(r["outcome"], r["sd"]),
+            w.x("col_sd"): w.val(r["outcome"], r["sd"], change=True),
             w.x("col_icc"): format_number(r["icc"], lang, 3),
             w.x("col_rho"): format_number(r["autocorrelation"], lang, 2),
-            w.x("col_mde_endline"): w.val(r["outcome"], r["mde_endline"]),
-            w.x("col_mde_did"): w.val(r["outcome"], r["mde_did"]),
-            w.x("col_mde_ancova"): w.val(r["outcome"], r["mde_ancova"]),
+            w.x("col_mde_endline"): w.val(r["outcome"], r["mde_endline"], change=True),
+            w.x("col_mde_did"): w.val(r["outcome"], r["mde_did"], change=True),
+            w.x("col_mde_ancova"): w.val(r["outcome"], r["mde_ancova"], change=True),
             w.x("col_mde_sd"): format_number(r["mde_did_sd"], lang, 2),
         }
         for _, r in table.iterrows()
@@ -167,8 +167,8 @@ def show_power(result: Computed, view: View) -> Section:
                 rho=format_number(h["autocorrelation"], lang, 2),
                 outcome=view.codebook[h["outcome"]].label(lang).lower(),
                 pw=format_percent(result.shown["power"], lang, 0),
-                did=w.val(h["outcome"], h["mde_did"]),
-                anc=w.val(h["outcome"], h["mde_ancova"]),
+                did=w.val(h["outcome"], h["mde_did"], change=True),
+                anc=w.val(h["outcome"], h["mde_ancova"], change=True),
             )
         )
     if result.shown.get("left_out"):

@@ -17,7 +17,7 @@ from evaluation.core.config import NATIONAL
 from evaluation.core.keys import key
 from evaluation.stats import effects as analysis
 from evaluation.text import figures
-from evaluation.text.formats import format_number, format_percent
+from evaluation.text.formats import format_number, format_percent, format_relative
 
 __all__ = [
     "compute_before_after",
@@ -223,16 +223,31 @@ def show_figure_before_after(result: Computed, view: View) -> Image:
     """
     w = Words(view)
     headline = result.shown["headline"]
+    means = result.shown["means"]
+    binary = [o for o in headline if view.codebook[o].type == "binary"]
+    drawn = means.copy()  # 0/1 outcomes are drawn as percent of families, labelled (%)
+    drawn.loc[drawn["outcome"].isin(binary), ["mean", "ci_half"]] *= 100
+    labels = {o: f"{view.codebook[o].label(w.lang)} (%)" if o in binary else w.label(o) for o in headline}
+    groups = {"prokus": w.t("group_prokus"), "comparison": w.t("group_comparison")}
     fig = figures.before_after_figure(
-        result.shown["means"],
+        drawn,
         headline,
-        {o: w.label(o) for o in headline},
-        {"prokus": w.t("group_prokus"), "comparison": w.t("group_comparison")},
+        labels,
+        groups,
         {"before": w.t("col_before"), "after": w.t("col_after")},
         w.t("fig_before_after"),
         w.source,
     )
-    return Image(filename=str(figures.save_png(fig, _figure_path(view, "before_after"))))
+    items = []
+    for o in headline:
+        parts = []
+        for group, name in groups.items():
+            g = means[(means["outcome"] == o) & (means["group"] == group)].set_index("wave")["mean"]
+            if "before" in g.index and "after" in g.index:
+                parts.append(f"{name} {w.fmt(o, g['before'])} → {w.fmt(o, g['after'])}")
+        items.append(f"{view.codebook[o].label(w.lang)}: {', '.join(parts)}" if parts else "")
+    alt = figures.alt_text(w.t("fig_before_after"), items)
+    return Image(filename=str(figures.save_png(fig, _figure_path(view, "before_after"))), metadata={"alt": alt})
 
 
 def compute_figure_effects(ctx: Context, shared: Intermediates) -> Computed:
@@ -254,9 +269,7 @@ def compute_figure_effects(ctx: Context, shared: Intermediates) -> Computed:
     did = shared.did()
     means, mkeys = shared.group_means()
     base = means[(means["group"] == "prokus") & (means["wave"] == "before")].set_index("outcome")["mean"].to_dict()
-    return Computed(
-        {**did.keys(ctx.scope), **mkeys}, {"effects": did.table(), "base": base, "outcomes": ctx.outcomes}
-    )
+    return Computed({**did.keys(ctx.scope), **mkeys}, {"effects": did.table(), "base": base, "outcomes": ctx.outcomes})
 
 
 def show_figure_effects(result: Computed, view: View) -> Image:
@@ -275,15 +288,18 @@ def show_figure_effects(result: Computed, view: View) -> Image:
         The figure.
     """
     w = Words(view)
+    labels = {o: view.codebook[o].label(w.lang) for o in result.shown["outcomes"]}
     fig = figures.effects_figure(
-        result.shown["effects"],
-        result.shown["base"],
-        {o: view.codebook[o].label(w.lang) for o in result.shown["outcomes"]},
-        w.t("fig_effects"),
-        w.t("fig_effects_x"),
-        w.source,
+        result.shown["effects"], result.shown["base"], labels, w.t("fig_effects"), w.t("fig_effects_x"), w.source
     )
-    return Image(filename=str(figures.save_png(fig, _figure_path(view, "effects"))))
+    rel = figures.relative_effects(result.shown["effects"], result.shown["base"], labels)
+    items = [
+        f"{lab}: {format_relative(est / 100, w.lang)} "
+        f"[{format_relative(lo / 100, w.lang)}; {format_relative(hi / 100, w.lang)}]"
+        for lab, est, lo, hi in rel
+    ]
+    alt = figures.alt_text(f"{w.t('fig_effects')} ({w.t('fig_effects_x')})", items)
+    return Image(filename=str(figures.save_png(fig, _figure_path(view, "effects"))), metadata={"alt": alt})
 
 
 # ----------------------------------------------------------------------------------------------------- regions
@@ -361,15 +377,23 @@ def show_forest_plot(result: Computed, view: View) -> Image | None:
     if eff.empty:  # nothing publishable to plot (show_region_comparison says why)
         return None
     scopes = [*dict.fromkeys(s for s in eff["scope"] if s != NATIONAL), NATIONAL]
+    binary = [o for o in headline if view.codebook[o].type == "binary"]
+    drawn = eff.copy()  # effects on 0/1 outcomes are drawn in percentage points, labelled so
+    drawn.loc[drawn["outcome"].isin(binary), ["estimate", "ci_low", "ci_high"]] *= 100
+    points = w.t("unit_percentage_points")
+    labels = {o: f"{view.codebook[o].label(w.lang)} ({points})" if o in binary else w.label(o) for o in headline}
     fig = figures.forest_figure(
-        eff,
-        headline,
-        {o: w.label(o) for o in headline},
-        {s: w.scope_label(s) for s in scopes},
-        w.t("fig_forest"),
-        w.source,
+        drawn, headline, labels, {s: w.scope_label(s) for s in scopes}, w.t("fig_forest"), w.source
     )
-    return Image(filename=str(figures.save_png(fig, _figure_path(view, "forest"))))
+    items = []
+    for o in headline:
+        for _, r in eff[eff["outcome"] == o].iterrows():
+            items.append(
+                f"{view.codebook[o].label(w.lang)}, {w.scope_label(r['scope'])}: "
+                f"{w.fmt(o, r['estimate'], signed=True)} {w.ci(o, r['ci_low'], r['ci_high'])}"
+            )
+    alt = figures.alt_text(w.t("fig_forest"), items)
+    return Image(filename=str(figures.save_png(fig, _figure_path(view, "forest"))), metadata={"alt": alt})
 
 
 # ----------------------------------------------------------------------------------------------------- truth
