@@ -290,9 +290,11 @@ def count_text(n: int, language: str) -> str:
     """
     if n in SPELLED_OUT:
         return t(f"number_{n}", language)
-    from evaluation.text.formats import format_number
+    # Babel directly (the grouping of text.formats.format_number): text.formats reads the catalogue for the words
+    # of its units ("poin persen"), so the catalogue does not import it back
+    from babel.numbers import format_decimal
 
-    return format_number(n, language)
+    return format_decimal(int(n), format="#,##0", locale="id_ID" if language == "id" else "en_US")
 
 
 def rule_text(rule: str, language: str) -> str:
