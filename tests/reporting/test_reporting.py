@@ -125,7 +125,8 @@ def test_render_run_writes_every_file_and_the_landing_page(tmp_path):
         for lang in ("id", "en"):
             assert (run / scope / f"brief_{lang}.pdf").read_bytes().startswith(b"%PDF")
             assert (run / scope / f"brief_{lang}.html").is_file()
-        assert (run / scope / f"tables_{scope}.xlsx").is_file()
+        for lang in ("id", "en"):  # one workbook per report language
+            assert (run / scope / f"tables_{scope}_{lang}.xlsx").is_file()
     page = index.read_text(encoding="utf-8")
     assert 'href="3402/brief_id.pdf"' in page and 'href="national/brief_en.html"' in page
     assert 'href="results.json"' in page and "manifest.json" not in page  # linked only when present

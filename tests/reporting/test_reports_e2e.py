@@ -38,7 +38,7 @@ CHROME_FLAGS = (
     "--no-first-run",
 )
 MIN_PAGES, MAX_PAGES = 2, 4
-SHEETS = ("Catatan", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko")
+SHEETS = ("Petunjuk", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko")
 # Raw demo ids (F3402-0001) and the pseudonymous ids intake gives them (P + 20 hex digits,
 # evaluation.intake.pseudonymise).
 FAMILY_ID = re.compile(r"F(3217|3210|3322|3402|31)-\d{4}|\bP[0-9a-f]{20}\b")
@@ -68,12 +68,13 @@ def test_every_scope_has_briefs_technical_report_and_workbook(finished):
     index = (finished / "index.html").read_text(encoding="utf-8")
     for scope in SCOPES:
         files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html")]
-        files += [f"{scope}/report.html", f"{scope}/tables_{scope}.xlsx", f"{scope}/notebook.ipynb"]
+        files += [f"{scope}/report.html", f"{scope}/tables_{scope}_id.xlsx", f"{scope}/notebook.ipynb"]
         for rel in files:
             assert (finished / rel).is_file(), rel
             assert f'href="{rel}"' in index, rel
-        sheets = load_workbook(finished / scope / f"tables_{scope}.xlsx", read_only=True).sheetnames
+        sheets = load_workbook(finished / scope / f"tables_{scope}_id.xlsx", read_only=True).sheetnames
         assert sheets == list(SHEETS)
+        assert load_workbook(finished / scope / f"tables_{scope}_en.xlsx", read_only=True).sheetnames[0] == "README"
         report = (finished / scope / "report.html").read_text(encoding="utf-8")
         assert 'class="prokus-toc"' in report and "Kartu kinerja M&amp;E" in report
         assert not re.search(r"<script[^>]+src=\"https?:", report), scope  # offline: nothing from a CDN

@@ -42,11 +42,11 @@ def _context(run_dir: str, cfg: Config, run_id: str | None) -> RunContext:
 
 def _render_one(run_dir: str, cfg: Config, run_id: str | None, scope: str, lang: str | None) -> str:
     from evaluation.reporting.brief import render_brief
-    from evaluation.reporting.workbook import write_workbook
+    from evaluation.reporting.workbook import write_workbooks
 
     ctx = _context(run_dir, cfg, run_id)
-    if lang is None:
-        return str(write_workbook(ctx, scope, cfg.run.language))
+    if lang is None:  # the workbooks, one per report language (id and en)
+        return ", ".join(str(p) for p in write_workbooks(ctx, scope))
     return str(render_brief(ctx, scope, lang)["pdf"])
 
 
@@ -57,7 +57,7 @@ def render_run(
     run_id: str | None = None,
     jobs: int = 1,
 ) -> Path:
-    """Briefs (both languages, PDF + HTML) and workbook of every scope, then the landing page; returns its path.
+    """Briefs and workbooks (both languages; briefs as PDF + HTML) of every scope, then the landing page; its path.
 
     With ``jobs > 1`` the briefs are drawn in that many worker processes, forked from a fresh *forkserver* that
     has imported matplotlib and typst once (plain ``fork`` of a process whose typst thread pool has run can
