@@ -70,7 +70,7 @@ def test_interval_including_zero_never_claims_an_effect(tmp_path, lang):
     for text in (pdf, html):
         assert not re.search(r"signifikan|significant|meningkat signifikan", text, re.IGNORECASE)
         assert not re.search(r"menaikkan|menurunkan|raised the average|lowered the average", text)
-        assert ("belum ada bukti efek program" if lang == "id" else "no clear evidence of a programme effect") in text
+        assert ("belum ada bukti dampak program" if lang == "id" else "no clear evidence of a programme effect") in text
     assert html.count("belum jelas (interval memuat nol)" if lang == "id" else "unclear (interval includes zero)") == 4
 
 
@@ -85,14 +85,14 @@ def test_interval_above_zero_is_stated_as_an_effect(tmp_path):
 def test_before_after_only_carries_the_design_caveat(tmp_path):
     ctx = _run(tmp_path, _results("3402", did=False, lo=0, hi=0))
     for lang, caveat, not_effect in (
-        ("id", "hanya perbandingan sebelum–sesudah", "ini bukan efek program"),
+        ("id", "hanya perbandingan sebelum–sesudah", "ini bukan dampak program"),
         ("en", "only a before/after comparison", "this is not a programme effect"),
     ):
         findings = brief_content(ctx, "3402", lang)["findings"]
         text = " ".join(findings)
         assert caveat in text and text.count(not_effect) == 4
         assert not CLAIM_RE.search(text), text
-        assert ("tanpa kelompok pembanding, efek program" in text) or ("without a comparison group" in text)
+        assert ("tanpa kelompok pembanding, dampak program" in text) or ("without a comparison group" in text)
 
 
 def test_covid_caveat_only_when_the_period_covers_2020(tmp_path):

@@ -76,7 +76,7 @@ def test_every_scope_has_briefs_technical_report_and_workbook(finished):
         assert sheets == list(SHEETS)
         assert load_workbook(finished / scope / f"tables_{scope}_en.xlsx", read_only=True).sheetnames[0] == "README"
         report = (finished / scope / "report.html").read_text(encoding="utf-8")
-        assert 'class="prokus-toc"' in report and "Kartu kinerja M&amp;E" in report
+        assert 'class="prokus-toc"' in report and "Kartu kinerja monev" in report
         assert not re.search(r"<script[^>]+src=\"https?:", report), scope  # offline: nothing from a CDN
         assert not re.search(r"<link[^>]+href=\"https?:", report), scope
     assert 'href="results.json"' in index and "restricted" not in index.split("<p class=\"note\">")[0]
