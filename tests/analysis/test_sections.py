@@ -163,7 +163,8 @@ def test_show_displays_the_recorded_values(opened, computed):
     keys = computed["power"].keys
     shown = designs.show_power(computed["power"], view)
     assert _cells(shown, w.x("col_mde_did")) == [
-        w.val(o, keys[key(s, o, "power", "mde_did")]) for o in computed["power"].shown["table"]["outcome"]
+        w.val(o, keys[key(s, o, "power", "mde_did")], change=True)  # an effect size: 0/1 outcomes in points
+        for o in computed["power"].shown["table"]["outcome"]
     ]
 
     keys = computed["cost_benefit"].keys

@@ -16,7 +16,7 @@ from evaluation.analysis.display import Section
 from evaluation.core.config import NATIONAL
 from evaluation.stats.degenerate import Degeneracy
 from evaluation.stats.disclosure import MARK
-from evaluation.text.catalogue import t
+from evaluation.text.catalogue import has, t
 from evaluation.text.degenerate import reason_cell, reason_clause
 from evaluation.text.formats import format_number, format_percent, format_value
 from evaluation.text.inference_phrases import PHRASES
@@ -87,6 +87,44 @@ class Words:
         if outcome in PHRASES:
             return self.x(outcome) + " (SD)"
         return self.label(outcome)
+
+    def var(self, name: str) -> str:
+        """The label of a variable a table names (never its raw name, issue 15).
+
+        A codebook variable gives its codebook label; a dummy ``<variable>_<code>`` of a categorical variable gives
+        ``"<label>: <category label>"``; a derived name (``income_tercile``, a method, a correction) its catalogue
+        phrase ``g_<name>``, ``var_<name>``, ``method_<name>`` or ``corr_<name>``; anything else its name.
+        """
+        cb = self.view.codebook
+        if name in cb:
+            return cb[name].label(self.lang)
+        for prefix in ("g_", "var_", "method_", "corr_"):
+            if has(prefix + name):
+                return t(prefix + name, self.lang)
+        base, _, code = name.rpartition("_")
+        while base:
+            if base in cb and cb[base].categories:
+                try:
+                    return f"{cb[base].label(self.lang)}: {cb[base].category(code).label(self.lang)}"
+                except KeyError:
+                    break
+            base, _, rest = base.rpartition("_")
+            code = f"{rest}_{code}"
+        return name
+
+    def level(self, variable: str, level: object) -> str:
+        """The label of one level of a subgroup variable (a category, a tercile ``T1``, ``all``)."""
+        text = str(level)
+        cb = self.view.codebook
+        if variable in cb and cb[variable].categories:
+            try:
+                return cb[variable].category(text).label(self.lang)
+            except KeyError:
+                pass
+        for key_ in (text, f"level_{text}"):
+            if has(key_) and key_ not in cb:
+                return t(key_, self.lang)
+        return text
 
     def role(self, outcome: str) -> str:
         """Whether the plan pre-specified the outcome (primary, secondary, index) or it is exploratory."""

@@ -92,8 +92,8 @@ def show_attrition(result: Computed, view: View) -> Sections:
     )
     rates_out = pd.DataFrame(
         {
-            w.x("col_characteristic"): rates["characteristic"],
-            w.x("col_level"): rates["level"],
+            w.x("col_characteristic"): [w.var(c) for c in rates["characteristic"]],
+            w.x("col_level"): [w.level(c, v) for c, v in zip(rates["characteristic"], rates["level"], strict=True)],
             w.x("col_rate_prokus"): [
                 MARK if h else format_percent(x, lang)
                 for x, h in zip(rates["rate_prokus"], amask["rate_prokus"], strict=True)

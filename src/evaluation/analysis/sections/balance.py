@@ -72,9 +72,9 @@ def show_analysis_plan(result: Computed, view: View) -> Section:
         (w.x("role_primary"), ", ".join(w.label(o) for o in p.primary)),
         (w.x("role_secondary"), ", ".join(w.label(o) for o in p.secondary)),
         *[(w.x("role_index"), f"{w.x(f)}: " + ", ".join(w.label(o) for o in m)) for f, m in p.families.items()],
-        (w.x("role_subgroups"), ", ".join(p.subgroups)),
-        (w.x("role_doses"), ", ".join(p.doses)),
-        (w.x("role_corrections"), ", ".join(p.corrections)),
+        (w.x("role_subgroups"), ", ".join(w.var(g) for g in p.subgroups)),
+        (w.x("role_doses"), ", ".join(w.var(d) for d in p.doses)),
+        (w.x("role_corrections"), ", ".join(w.var(c) for c in p.corrections)),
     ]
     table = pd.DataFrame(rows, columns=[w.x("col_role"), w.x("col_items")])
     return w.section(w.x("plan_title"), table, [w.x("plan_note", path=format_path(p.path), date=p.registered)])
@@ -127,7 +127,9 @@ def show_balance_table(result: Computed, view: View) -> Section:
     is_outcome = table["variable"].isin(result.shown["outcomes"])
     out = pd.DataFrame(
         {
-            w.x("col_variable"): [w.label(v) if o else v for v, o in zip(table["variable"], is_outcome, strict=True)],
+            w.x("col_variable"): [
+                w.label(v) if o else w.var(v) for v, o in zip(table["variable"], is_outcome, strict=True)
+            ],
             "N ProKUS": [format_number(x, lang) for x in table["n_prokus"]],
             w.t("col_mean_prokus"): [format_number(x, lang, 2) for x in table["mean_prokus"]],
             w.x("col_sd_prokus"): [format_number(x, lang, 2) for x in table["sd_prokus"]],

@@ -80,8 +80,8 @@ def show_heterogeneity(result: Computed, view: View) -> Section:
         rows.append(
             {
                 w.t("col_outcome"): w.label(o),
-                w.x("col_subgroup"): sg,
-                w.x("col_level"): r["level"],
+                w.x("col_subgroup"): w.var(sg),
+                w.x("col_level"): w.level(sg, r["level"]),
                 w.t("col_effect"): MARK if hide else w.val(o, r["estimate"], signed=True),
                 w.t("col_ci"): MARK if hide else w.interval(o, r["ci_low"], r["ci_high"]),
                 "N": MARK if hide else f"{r['n_prokus']:.0f} / {r['n_comparison']:.0f}",

@@ -86,7 +86,7 @@ def show_summary_indices(result: Computed, view: View) -> Section:
             }
         )
     weights = "; ".join(
-        f"{w.x(f)}: " + ", ".join(f"{o} {format_number(v, lang, 2)}" for o, v in ws.items())
+        f"{w.x(f)}: " + ", ".join(f"{w.var(o)} {format_number(v, lang, 2)}" for o, v in ws.items())
         for f, ws in result.shown["weights"].items()
     )
     dropped = [

@@ -93,7 +93,7 @@ def show_truth_intervals(result: Computed | None, view: View) -> Section | None:
     rows = [
         {
             w.t("col_outcome"): w.label(r["outcome"]),
-            w.x("col_method"): r["method"],
+            w.x("col_method"): w.var(r["method"]),
             w.t("col_truth"): w.val(r["outcome"], r["truth"], signed=True),
             w.t("col_ci"): w.interval(r["outcome"], r["ci_low"], r["ci_high"]),
             w.t("col_covered"): w.t("yes" if r["inside"] else "no"),
