@@ -112,7 +112,7 @@ def show_attrition(result: Computed, view: View) -> Sections:
                 w.t("col_outcome"): w.label(o),
                 w.t("col_effect"): w.val(o, did[o].estimate, signed=True) if o in did else "–",
                 w.x("col_lee"): w.interval(o, r["lower"], r["upper"]),
-                w.x("col_trim"): f"{format_percent(r['trim_share'], lang)} ({r['trimmed_group']})",
+                w.x("col_trim"): f"{format_percent(r['trim_share'], lang)} ({w.t('group_' + str(r['trimmed_group']))})",
                 w.x("col_lee_ci"): w.interval(o, r["ci_low"], r["ci_high"]),
                 w.x("col_ipw"): w.val(o, ipw.loc[o, "estimate"], signed=True) if o in ipw.index else "–",
                 w.t("col_ci"): w.interval(o, ipw.loc[o, "ci_low"], ipw.loc[o, "ci_high"]) if o in ipw.index else "–",
