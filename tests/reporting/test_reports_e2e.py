@@ -38,7 +38,7 @@ CHROME_FLAGS = (
     "--no-first-run",
 )
 MIN_PAGES, MAX_PAGES = 2, 4
-SHEETS = ("Petunjuk", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko")
+SHEETS = ("Petunjuk", "Sampel", "Baseline", "Sebelum-sesudah", "Dampak DiD", "Kartu kinerja", "Tanda risiko")
 # Raw demo ids (F3402-0001) and the pseudonymous ids intake gives them (P + 20 hex digits,
 # evaluation.intake.pseudonymise).
 FAMILY_ID = re.compile(r"F(3217|3210|3322|3402|31)-\d{4}|\bP[0-9a-f]{20}\b")

@@ -103,7 +103,7 @@ def _find(ws, label: str) -> list:
 
 def test_one_workbook_per_language_with_sheets_in_that_language(books):
     assert books["id"].sheetnames == [
-        "Petunjuk", "Sampel", "Baseline", "Sebelum-sesudah", "Efek DiD", "Kartu kinerja", "Tanda risiko",
+        "Petunjuk", "Sampel", "Baseline", "Sebelum-sesudah", "Dampak DiD", "Kartu kinerja", "Tanda risiko",
     ]  # fmt: skip
     assert books["en"].sheetnames == [
         "README", "Sample", "Baseline", "Before-after", "DiD effects", "Scorecard", "Risk flags",
