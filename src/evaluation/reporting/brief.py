@@ -307,6 +307,7 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         lang,
         tg.risk.recommend_rate,
         tg.risk.grant_late_days,
+        ctx.plan,
     )
     start, end = v.period(scope)
     scorecard_rows = _scorecard_rows(ctx, scope, lang)
@@ -340,11 +341,14 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         ),
         "h": {k: t(mid, lang) for k, mid in HEADINGS.items()},
         "findings": findings.sentences,
+        "finding_tags": findings.tags,
         "effects": {
             "columns": [
-                t(c, lang) for c in ("col_outcome", "col_before_after_change", "col_effect", "col_ci", "col_reading")
+                t(c, lang)
+                for c in ("col_outcome", "ev_col_good", "col_before_after_change", "col_effect", "col_ci", "ev_col")
             ],
             "rows": findings.headline_rows,
+            "tags": findings.headline_tags,
         },
         "scorecard": {
             "columns": [
