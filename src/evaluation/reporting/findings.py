@@ -144,9 +144,13 @@ def change_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
 
 
 def reading(iv: Interval | None, lang: str, ev: Evidence | None = None) -> str:
-    """Short reading of a finding for a table cell: its evidence grade in words (``ev``), else the interval's."""
+    """Short reading of a finding for a table cell.
+
+    Its evidence grade in words when ``ev`` is given (the reasons are in the finding's sentence), else the
+    interval's reading.
+    """
     if ev is not None:
-        return evidence_text(ev, lang)
+        return t(f"ev_{ev.grade}", lang)
     if iv is None:
         return t("reading_change_only", lang)
     if iv.includes_zero:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS, STATUSES, Indicator, Status
 from evaluation.core.keys import key
-from evaluation.core.targets import POVERTY_LINE_COLUMN
+from evaluation.core.targets import POVERTY_LINE_COLUMN, indicator_status
 
 if TYPE_CHECKING:
     from evaluation.core.targets import RiskRules, StatusBands, Targets
@@ -273,7 +273,7 @@ def scorecard(
         value, n = real[name]
         target = goal[name]
         ratio = value / target if np.isfinite(value) else float("nan")
-        status = status_of(ratio, ind.direction, targets.status)
+        status = indicator_status(ind, value, target, targets.status)  # core.targets: the one status rule
         rows.append(
             {
                 "indicator": name,
