@@ -249,9 +249,21 @@ def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str)
         n_hidden = max((int(v.get(key(scope, o, f"het_{sg}", "suppressed_levels"), 0)) for o in outcomes), default=0)
         if n_hidden:
             hidden.append(t("c_household_levels", lang, group=t(f"g_{sg}", lang).lower(), n=n_hidden))
-        if not levels:
+        # the hidden levels are drawn as rows marked [c] without a point, so the chart agrees with its caption:
+        # named when the codebook's categories without keys are exactly the hidden ones, else counted
+        marked: list[str] = []
+        if n_hidden:
+            absent = []
+            if sg in ctx.codebook and ctx.codebook[sg].categories:
+                absent = [c for c in ctx.codebook[sg].categories if c.code not in levels]
+            if len(absent) == n_hidden:
+                marked = [f"  {c.label(lang)} {MARK}" for c in absent]
+            else:
+                marked = [f"  {t('c_household_levels', lang, group=t(f'g_{sg}', lang).lower(), n=n_hidden)} {MARK}"]
+        if not levels and not marked:
             continue
         rows.append((sg, None, t(f"g_{sg}", lang)))
+        rows.extend((sg, "", text) for text in marked)
         for lv in levels:
             if sg == "income_tercile":
                 text = t(lv, lang)
@@ -312,7 +324,7 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": caption})
     het = [o for o in ctx.headline if any(ctx.view.topic(scope, o, f"het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
     rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
-    if any(lv is not None for _, lv, _ in rows):
+    if any(lv for _, lv, _ in rows):
         fig = charts.household_subgroup_chart(
             ctx.view,
             scope,

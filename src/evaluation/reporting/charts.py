@@ -191,7 +191,7 @@ def household_subgroup_chart(
     for i, (ax, outcome) in enumerate(zip(axes.flat, outcomes, strict=False)):
         scale, unit = units.get(outcome, (1.0, ""))
         for yi, (sg, lv, _) in zip(y, rows, strict=True):
-            if lv is None:
+            if not lv:  # a heading (None) or a hidden level ("", labelled with the suppression mark): no point
                 continue
             vals = [view.get(key(scope, outcome, f"het_{sg}", f"{lv}_{f}")) for f in ("estimate", "ci_low", "ci_high")]
             if any(v is None for v in vals):
