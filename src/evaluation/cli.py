@@ -95,6 +95,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(
         f"Run complete: {shown}/ (results.json, one report.html per region and national); reports/latest points here."
     )
+    # the last line says which file to open: the landing page (run's language), and the other languages' pages
+    others = sorted(p.name for p in Path(final).glob("index_*.html"))
+    also = f" (also {', '.join(others)})" if others else ""
+    print(f"Open {shown}/index.html to start{also}.")
     return 0
 
 

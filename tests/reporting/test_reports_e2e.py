@@ -145,14 +145,17 @@ def chromium():
 def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(finished, chromium, tmp_path_factory):
     shots = Path(os.environ.get("PROKUS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    pages = [finished / "index.html"] + [finished / s / f"brief_{lang}.html" for s in SCOPES for lang in ("id", "en")]
+    pages = [finished / "index.html", finished / "index_en.html"]
+    pages += [finished / s / f"brief_{lang}.html" for s in SCOPES for lang in ("id", "en")]
     for page in pages:
         chromium.get(page.as_uri())
         images = chromium.execute_script(
             "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0]);"
         )
-        if page.name != "index.html":
-            assert len(images) == 4, page  # before/after, by region, by family group, scorecard
+        if not page.name.startswith("index"):
+            # before/after, by region, by family group (issue 15: the scorecard's ratio chart is gone; the table
+            # shows the rule's quantity and limits)
+            assert len(images) == 3, page
         assert all(ok for _, ok in images), [src for src, ok in images if not ok]
         resources = chromium.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name);"
@@ -173,3 +176,31 @@ def test_the_landing_page_links_the_instrument_written_beside_the_reports(finish
                                                    for ext in ("pdf", "docx")]:  # fmt: skip
             assert (finished / rel).is_file(), rel
             assert f'href="{rel}"' in index, rel
+
+
+def test_every_claim_of_every_brief_and_landing_page_follows_the_evidence_rule(finished):
+    """Issue 15: each data-evidence (the grade of a finding) equals the rule's grade of its data-key."""
+    from tests.reporting.test_evidence import check_every_claim
+
+    n_headline = len(open_run(finished, load_config()).headline)
+    # per scope: a sentence and a table row in each of two briefs, and a cell in each of two landing pages
+    assert check_every_claim(finished) == len(SCOPES) * n_headline * (2 * 2 + 2)
+
+
+def test_brief_charts_have_no_colliding_or_clipped_tick_labels(finished, monkeypatch):
+    from evaluation.reporting import brief, charts
+
+    ctx = open_run(finished, load_config())
+    drawn = []
+
+    def check(fig, path, dpi=120):
+        drawn.append((path.name, charts.tick_label_overlaps(fig)))
+        charts.plt.close(fig)
+        return path
+
+    monkeypatch.setattr(charts, "save", check)
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            brief.draw_charts(ctx, scope, lang, finished / "unused", [])
+    assert len(drawn) == len(SCOPES) * 2 * 3
+    assert [(name, bad) for name, bad in drawn if bad] == []

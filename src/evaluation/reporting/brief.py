@@ -394,6 +394,7 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     return {
         "lang": lang,
         "scope": scope,
+        "home": {"href": f"../{ctx.landing_file(lang)}", "text": t("lp_back", lang)},
         "banner": t("banner_synthetic", lang) if v.synthetic(scope) else "",
         "kind": t("brief_kind", lang),
         "issuer": t("issuer", lang),

@@ -111,6 +111,10 @@ class RunContext:
         """Longer source statement for the brief's data-source box."""
         return t("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
 
+    def landing_file(self, lang: str) -> str:
+        """File name of the landing page in ``lang``: ``index.html`` in the run's language, else ``index_<lang>.html``."""
+        return "index.html" if lang == self.cfg.run.language else f"index_{lang}.html"
+
     def percent(self, x: float, lang: str) -> str:
         """A share as a percentage without decimals."""
         return format_percent(x, lang, 0)
