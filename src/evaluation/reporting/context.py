@@ -112,7 +112,7 @@ class RunContext:
         return t("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
 
     def landing_file(self, lang: str) -> str:
-        """File name of the landing page in ``lang``: ``index.html`` in the run's language, else ``index_<lang>.html``."""
+        """The landing page in ``lang``: ``index.html`` in the run's language, else ``index_<lang>.html``."""
         return "index.html" if lang == self.cfg.run.language else f"index_{lang}.html"
 
     def percent(self, x: float, lang: str) -> str:
