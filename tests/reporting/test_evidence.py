@@ -280,3 +280,18 @@ def test_the_last_line_of_a_run_says_which_file_to_open(tmp_path, monkeypatch, c
     assert cli.main(["run", "--quiet"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last == f"Open {run_dir}/index.html to start (also index_en.html)."
+
+
+def test_good_direction_comes_from_the_codebook_and_agrees_with_the_plan(tmp_path):
+    from evaluation.core.errors import UserError
+    from evaluation.intake.codebook import load_codebook
+
+    book = load_codebook()
+    for o in (*PLAN.primary, *PLAN.secondary):
+        assert book[o].good_direction == ("down" if o in PLAN.negative else "up"), o
+    bad = tmp_path / "codebook.csv"
+    text = Path(book.path).read_text(encoding="utf-8").replace(",-99|-98,down", ",-99|-98,lower", 1)
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_codebook(bad)
+    assert err.value.column == "good_direction" and "lower" in str(err.value)
