@@ -74,10 +74,13 @@ def _keep_rows_together(table: Any) -> None:
     """Ask Word not to split a row over pages and to keep the table's rows on one page where they fit."""
     from docx.oxml import OxmlElement
 
-    for row in table.rows:
+    last = len(table.rows) - 1
+    for i, row in enumerate(table.rows):
         tr_pr = row._tr.get_or_add_trPr()
         cant = OxmlElement("w:cantSplit")
         tr_pr.append(cant)
+        if i == last:  # the last row is not tied to what follows the table
+            continue
         for cell in row.cells:
             for p in cell.paragraphs:
                 p.paragraph_format.keep_with_next = True
@@ -85,12 +88,31 @@ def _keep_rows_together(table: Any) -> None:
     header.append(OxmlElement("w:tblHeader"))
 
 
-def _table(doc: Any, columns: list[str], rows: list[list[str]], numeric_from: int, pt: Any) -> Any:
-    """A Table Grid table with a bold header row; columns from ``numeric_from`` on are right-aligned."""
+TEXT_WIDTH_CM = 17.4  # A4 less the 1.8 cm margins
+# Relative column widths, as in the PDF's Typst template (brief.typ)
+WIDTHS = {
+    "effects": (2.3, 1.2, 1.1, 1.9, 1.5),
+    "scorecard": (1.1, 2.6, 0.9, 0.9, 0.6, 1.3),
+    "risk": (1.2, 3.0, 1.0, 0.9),
+}
+
+
+def _table(
+    doc: Any, columns: list[str], rows: list[list[str]], numeric: range, pt: Any, widths: tuple[float, ...] = ()
+) -> Any:
+    """A Table Grid table with a bold header row; the ``numeric`` columns are right-aligned."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     table = doc.add_table(rows=1 + len(rows), cols=len(columns))
     table.style = "Table Grid"
+    table.autofit = False
+    if len(widths) == len(columns):
+        for j, w in enumerate(widths):
+            width = Cm(TEXT_WIDTH_CM * w / sum(widths))
+            table.columns[j].width = width  # the grid (LibreOffice reads this) and each cell (Word reads these)
+            for cell in table.columns[j].cells:
+                cell.width = width
     for j, text in enumerate(columns):
         cell = table.rows[0].cells[j]
         cell.text = ""
@@ -103,7 +125,7 @@ def _table(doc: Any, columns: list[str], rows: list[list[str]], numeric_from: in
             cell.text = ""
             para = cell.paragraphs[0]
             para.add_run(str(text)).font.size = pt(8.5)
-            if j >= numeric_from:
+            if j in numeric:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _keep_rows_together(table)
     return table
@@ -185,13 +207,15 @@ def docx_brief_bytes(content: dict[str, Any], root: Path) -> bytes:
     effects = content["effects"]
     if effects["rows"]:
         doc.add_heading(h["effects"], level=2)
-        _table(doc, effects["columns"], [[item_text(c) for c in r] for r in effects["rows"]], 1, Pt)
+        cells = [[item_text(c) for c in r] for r in effects["rows"]]
+        _table(doc, effects["columns"], cells, range(1, 4), Pt, WIDTHS["effects"])
 
     card = content["scorecard"]
     if card["rows"]:
         doc.add_heading(h["scorecard"], level=2)
         rows = [[*r["cells"], r["status_text"]] for r in card["rows"]]
-        table = _table(doc, card["columns"], rows, 2, Pt)
+        n = len(card["columns"])
+        table = _table(doc, card["columns"], rows, range(2, n - 1), Pt, WIDTHS["scorecard"])
         for i, r in enumerate(card["rows"], start=1):
             status = table.rows[i].cells[len(card["columns"]) - 1]
             _shade(status, r["colour"])
@@ -217,7 +241,7 @@ def docx_brief_bytes(content: dict[str, Any], root: Path) -> bytes:
     risk = content["risk"]
     if risk["rows"]:
         doc.add_heading(h["risk"], level=2)
-        _table(doc, risk["columns"], risk["rows"], 2, Pt)
+        _table(doc, risk["columns"], risk["rows"], range(2, 4), Pt, WIDTHS["risk"])
         _note(doc, content.get("risk_note", ""), Pt, RGBColor)
 
     doc.add_heading(h["recommendations"], level=2)
