@@ -67,7 +67,7 @@ def test_every_scope_has_briefs_technical_report_and_workbook(finished):
 
     index = (finished / "index.html").read_text(encoding="utf-8")
     for scope in SCOPES:
-        files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html")]
+        files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html", "docx")]
         files += [f"{scope}/report.html", f"{scope}/tables_{scope}.xlsx", f"{scope}/notebook.ipynb"]
         for rel in files:
             assert (finished / rel).is_file(), rel
@@ -106,6 +106,15 @@ def test_no_family_id_in_any_public_output(finished):
     for path in public:
         if path.suffix in (".html", ".json", ".ipynb", ".log"):
             assert not FAMILY_ID.search(path.read_text(encoding="utf-8", errors="replace")), path
+        elif path.suffix == ".tex":
+            assert not FAMILY_ID.search(path.read_text(encoding="utf-8")), path
+        elif path.suffix == ".docx":
+            from docx import Document
+
+            doc = Document(str(path))
+            texts = [p.text for p in doc.paragraphs]
+            texts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+            assert not any(FAMILY_ID.search(x) for x in texts), path
         elif path.suffix == ".pdf":
             assert not FAMILY_ID.search(_pdf_text(path)[0]), path
         elif path.suffix == ".xlsx":
@@ -204,3 +213,57 @@ def test_brief_charts_have_no_colliding_or_clipped_tick_labels(finished, monkeyp
             brief.draw_charts(ctx, scope, lang, finished / "unused", [])
     assert len(drawn) == len(SCOPES) * 2 * 3
     assert [(name, bad) for name, bad in drawn if bad] == []
+
+
+def _html_items(html: str, heading: str) -> list[str]:
+    """Text of the list items under the HTML brief's heading ``heading`` (tags removed, entities unescaped)."""
+    import html as h
+
+    section = html.split(f"<h2>{h.escape(heading)}</h2>", 1)[1].split("</ul>", 1)[0].split("</ol>", 1)[0]
+    return [h.unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", section, re.S)]
+
+
+def test_word_brief_says_what_the_html_brief_says(finished):
+    """Issue 18: the editable Word brief has the same findings, tables, charts and recommendations as the HTML."""
+    from docx import Document
+
+    from evaluation.reporting.brief import brief_content
+
+    ctx = open_run(finished, load_config())
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            doc = Document(str(finished / scope / f"brief_{lang}.docx"))
+            content = brief_content(ctx, scope, lang)
+            html = (finished / scope / f"brief_{lang}.html").read_text(encoding="utf-8")
+            bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+            numbered = [p.text for p in doc.paragraphs if p.style.name == "List Number"]
+            findings = _html_items(html, content["h"]["findings"])
+            assert findings and bullets[: len(findings)] == findings, (scope, lang)
+            assert numbered == _html_items(html, content["h"]["recommendations"]), (scope, lang)
+            assert doc.paragraphs[0].text == content["banner"]  # synthetic data are marked first, as in the PDF
+            assert doc.core_properties.language == {"id": "id-ID", "en": "en-GB"}[lang]
+            figures = re.findall(r"<img[^>]+src=\"([^\"]+)\"", html)
+            assert len(doc.inline_shapes) == len(figures) > 0, (scope, lang)
+            effects = content["effects"]
+            if effects["rows"]:
+                cells = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+                assert cells[0] == effects["columns"] and len(cells) == 1 + len(effects["rows"]), (scope, lang)
+
+
+def test_publication_tables_for_every_scope_in_both_languages(finished):
+    """Issue 18: effects and balance tables in LaTeX, Word and HTML beside each brief; the landing page links them."""
+    from docx import Document
+
+    index = (finished / "index.html").read_text(encoding="utf-8")
+    results = read_results(finished / "results.json")
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            for table in ("effects", "balance"):
+                for ext in ("tex", "docx", "html"):
+                    assert (finished / scope / "tables" / f"{table}_{lang}.{ext}").is_file(), (scope, table, ext)
+        assert f'href="{scope}/tables/effects_id.docx"' in index
+        doc = Document(str(finished / scope / "tables" / "effects_en.docx"))
+        cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
+        n = results[f"{scope}.household_income.did.n_units"]
+        k = results[f"{scope}.household_income.did.n_clusters"]
+        assert f"{n:,} ({k:,})" in cells, scope

@@ -2,7 +2,8 @@
 
 Both formats are rendered from one content record (:func:`brief_content`), itself built from ``results.json``
 through :class:`~evaluation.reporting.context.RunContext`, so the PDF and the HTML cannot disagree with each other
-or with the notebook. Files, in ``<run>/<scope>/``: ``brief_<lang>.pdf``, ``brief_<lang>.html`` and the charts in
+or with the notebook. Files, in ``<run>/<scope>/``: ``brief_<lang>.pdf``, ``brief_<lang>.html``, the editable
+``brief_<lang>.docx`` (:mod:`~evaluation.reporting.docx_brief`) and the charts in
 ``brief_files/<lang>_*.png``.
 """
 
@@ -24,6 +25,7 @@ from evaluation.core.keys import key
 from evaluation.core.targets import SHOWN, shown, thresholds
 from evaluation.reporting import charts
 from evaluation.reporting.context import RunContext
+from evaluation.reporting.docx_brief import docx_brief_bytes
 from evaluation.reporting.findings import build_findings
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import count_text, t, tn
@@ -480,7 +482,7 @@ def render_html(content: dict[str, Any], out: Path) -> Path:
 
 
 def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:
-    """Charts, PDF and HTML brief of one scope in one language; returns the files written."""
+    """Charts, PDF, HTML and Word brief of one scope in one language; returns the files written."""
     scope_dir = ctx.run_dir / scope
     fig_dir = scope_dir / FIGURE_DIR
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -489,4 +491,5 @@ def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:
     content = brief_content(ctx, scope, lang, figs)
     pdf = render_pdf(content, scope_dir, scope_dir / f"brief_{lang}.pdf", ctx.run_date)
     html = render_html(content, scope_dir / f"brief_{lang}.html")
-    return {"pdf": pdf, "html": html}
+    docx = write_bytes(scope_dir / f"brief_{lang}.docx", docx_brief_bytes(content, scope_dir))
+    return {"pdf": pdf, "html": html, "docx": docx}

@@ -68,18 +68,25 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
     for scope in ctx.scopes():
         files = []
         for brief_lang in LANGUAGES:
-            for ext in ("pdf", "html"):
+            for ext in ("pdf", "html", "docx"):
                 files.append(
                     _link(
                         ctx.run_dir,
                         f"{scope}/brief_{brief_lang}.{ext}",
-                        f"{t('l_brief', lang)} {brief_lang.upper()} ({ext.upper()})",
+                        f"{t('l_brief', lang)} {brief_lang.upper()} ({t('l_format_' + ext, lang)})",
                     )
                 )
         files.append(_link(ctx.run_dir, f"{scope}/report.html", t("l_technical", lang)))
         wb = workbook_path(ctx.run_dir, scope).relative_to(ctx.run_dir).as_posix()
         files.append(_link(ctx.run_dir, wb, t("l_workbook", lang)))
         files.append(_link(ctx.run_dir, f"{scope}/notebook.ipynb", t("l_notebook", lang)))
+        table_lang = lang if lang in LANGUAGES else LANGUAGES[0]
+        for table in ("effects", "balance"):
+            for ext in ("html", "docx", "tex"):
+                rel = f"{scope}/tables/{table}_{table_lang}.{ext}"
+                if (ctx.run_dir / rel).is_file():
+                    text = f"{t('l_table_' + table, lang)} ({t('l_format_' + ext, lang)})"
+                    files.append(_link(ctx.run_dir, rel, text))
         summary = v.topic(scope, "scorecard", "summary")
         card = (
             [
