@@ -122,7 +122,9 @@ def show_ancova_did(result: Computed, view: View) -> Sections:
         )
     notes = [w.x("ancova_note")]
     if dr is not None:
-        notes.append(w.x("drdid_note", covariates=", ".join(result.shown.get("covariates", ()))))
+        cb = view.codebook
+        names = [cb[c].label(lang).lower() if c in cb else c for c in result.shown.get("covariates", ())]
+        notes.append(w.x("drdid_note", covariates=", ".join(names)))
         left_out = result.shown.get("left_out", {})
         notes += [
             w.x("drdid_left_out", label=w.olabel(o), why=w.degenerate_why(dr.reasons[o]) if o in dr.reasons else why)
