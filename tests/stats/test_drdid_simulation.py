@@ -82,3 +82,29 @@ def test_unbiased_with_nominal_coverage_when_one_model_is_wrong(dgp: int):
     assert abs(plain_bias) > 5  # the design has teeth: without covariates the DiD is far off
     assert abs(bias) < 4 * mc_se
     assert 0.91 <= coverage <= 0.985, coverage
+
+
+def test_clustered_standard_error_covers_with_twenty_villages():
+    """The village-clustered SE covers the truth with 20 villages (as in a ProKUS region).
+
+    Families in 20 villages with a village shock in the change: the influence-function SE clustered by village with
+    a t(G-1) reference covers the true effect 1.0 in about 95% of 300 draws of 400 families (seed 7: bias -0.0003,
+    MC SE 0.008, coverage 0.933); tolerance as above.
+    """
+    rng = np.random.default_rng(7)
+    n, villages, reps = 400, 20, 300
+    estimates, covered = [], 0
+    for _ in range(reps):
+        g = rng.integers(0, villages, n)
+        shock = rng.normal(0, 1, villages)[g]
+        x1 = rng.normal(size=n) + 0.5 * shock
+        x2 = rng.binomial(1, 0.4, n)
+        d = (rng.random(n) < 1 / (1 + np.exp(-(0.5 * x1 - 0.5 * x2)))).astype(float)
+        dy = 1 + x1 + x2 + shock + rng.normal(size=n) + 1.0 * d
+        fit = drdid_panel(dy, d, np.column_stack([x1, x2]))
+        se, n_clusters = influence_se(fit.influence, g)
+        estimates.append(fit.att)
+        covered += abs(fit.att - 1.0) <= t_critical(n_clusters - 1) * se
+    est = np.asarray(estimates)
+    assert abs(est.mean() - 1.0) < 4 * est.std(ddof=1) / np.sqrt(reps)
+    assert 0.91 <= covered / reps <= 0.985, covered / reps
