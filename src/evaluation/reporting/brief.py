@@ -384,6 +384,16 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     methods = [t("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
     if n_clusters:
         methods.append(t("m_inference", lang, clusters=format_number(n_clusters, lang)))
+    # the doubly robust DiD beside the DiD (a robustness check of the plan), for the first headline outcome with both
+    both = [(o, v.interval(scope, o, "drdid"), v.interval(scope, o, "did")) for o in ctx.headline]
+    both = [(o, dr, did) for o, dr, did in both if dr is not None and did is not None]
+    if both:
+        o, dr, did = both[0]
+        ot = ctx.outcome_text(o, lang)
+        methods.append(
+            t("m_drdid", lang, label=ot.label, drdid=ot.fmt(dr.estimate, True), low=ot.fmt(dr.ci_low, True),
+              high=ot.fmt(dr.ci_high, True), did=ot.fmt(did.estimate, True))
+        )  # fmt: skip
     methods.append(
         t(
             "sc_method",
