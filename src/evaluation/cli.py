@@ -29,7 +29,9 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
         raise UserError(f"--families {fam} is not a positive multiple of 5 (five regions)", fix="use e.g. 1000")
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
-    data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    data = generate(
+        families_per_region=per_region, comparison_per_region=comparison, seed=args.seed, pre_waves=args.pre_waves
+    )
     if args.indicators_only:  # the export shape without the questions (before issue 12)
         import dataclasses
 
@@ -221,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="survey exports hold the indicator columns only, not the answers to the questions they come from",
     )
     d.add_argument(
+        "--pre-waves",
+        action="store_true",
+        help="also a 2019 pre-programme wave and a midline (event study, parallel-trends sensitivity); off by default",
+    )
+    d.add_argument(
         "--districts",
         type=int,
         default=None,
@@ -235,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data-dir", default=None, help="data directory (default from config)")
     r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument(
-        "--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)"
-    )
+    r.add_argument("--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)")
     r.add_argument(
         "--kernels",
         choices=("warm", "fresh"),
