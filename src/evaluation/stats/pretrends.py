@@ -308,37 +308,35 @@ def event_study(
     for c in (outcome, unit, period, treated, cl):
         if c not in df.columns:
             raise ValueError(f"event_study: column {c!r} is not in the table")
-    data = df[[unit, period, treated, outcome, *([cl] if cl != unit else [])]].copy()
-    data[period] = data[period].astype("string")
-    data = data[data[period].isin(periods)]
-    y_all = pd.to_numeric(data[outcome], errors="coerce")
-    data = data[y_all.notna().to_numpy()]
-    if data[treated].isna().any():
+    wave_all = df[period].astype("string").fillna("").to_numpy(dtype=object)
+    y_all = pd.to_numeric(df[outcome], errors="coerce").to_numpy(dtype=float)
+    rows = np.isin(wave_all, periods) & np.isfinite(y_all)
+    t_raw, c_raw = df[treated].to_numpy()[rows], df[cl].to_numpy()[rows]
+    if pd.isna(t_raw).any():
         raise ValueError(f"event_study: column {treated!r} has a missing value; every family needs its group")
-    if data[cl].isna().any():
+    if pd.isna(c_raw).any():
         raise ValueError(f"event_study: column {cl!r} has a missing value; every family needs its cluster")
-    d = pd.to_numeric(data[treated], errors="coerce").astype(float)
-    if not d.isin([0.0, 1.0]).all():
+    d = pd.to_numeric(pd.Series(t_raw), errors="coerce").to_numpy(dtype=float)
+    if not np.isin(d, [0.0, 1.0]).all():
         raise ValueError(f"event_study: column {treated!r} must be 0/1")
-    if (d.groupby(data[unit]).nunique() > 1).any():
+    ucodes = cluster_codes(df[unit].to_numpy()[rows])
+    counts = np.bincount(ucodes)
+    share = np.bincount(ucodes, weights=d) / counts
+    if ((share > 0) & (share < 1)).any():
         raise ValueError(f"event_study: {treated!r} varies within a unit; the group must be fixed per family")
-    seen = data.groupby(unit)[period].transform("size")
-    keep = (seen >= 2).to_numpy()
-    data, d = data[keep], d[keep]
+    keep = counts[ucodes] >= 2  # a family seen once carries no change
+    y, d, wave, c_raw = y_all[rows][keep], d[keep], wave_all[rows][keep], c_raw[keep]
+    ucodes = cluster_codes(ucodes[keep])
     estimated = [p for p in periods if p != reference]
     for p in [reference, *estimated]:
-        in_p = data[period] == p
+        in_p = wave == p
         if not (in_p & (d == 1)).any() or not (in_p & (d == 0)).any():
             raise ValueError(f"event_study: wave {p!r} has no family of one group observed in two waves or more")
-    y = pd.to_numeric(data[outcome]).to_numpy(dtype=float)
-    dv = d.to_numpy()
-    wave = data[period].to_numpy()
-    cols = [(wave == p).astype(float) for p in estimated] + [dv * (wave == p) for p in estimated]
+    cols = [(wave == p).astype(float) for p in estimated] + [d * (wave == p) for p in estimated]
     X = np.column_stack(cols)
-    ucodes = cluster_codes(data[unit].to_numpy())
-    n_units = int(ucodes.max()) + 1
+    n_units = int(ucodes.max()) + 1 if ucodes.size else 0
     Z = _within(np.column_stack([y, X]), ucodes, n_units)
-    codes = cluster_codes(data[cl].to_numpy())
+    codes = cluster_codes(c_raw)
     if np.unique(codes).size < 2:
         raise ValueError("event_study: fewer than 2 clusters; a clustered interval needs at least 2")
     fit = clustered_ols(Z[:, 0], Z[:, 1:], codes)
