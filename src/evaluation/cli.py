@@ -242,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data-dir", default=None, help="data directory (default from config)")
     r.add_argument("--run-id", default=None, help="name of the run directory (default: date-time)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)")
+    r.add_argument(
+        "--scheduler", default=None, help="run the notebooks on an existing Dask cluster (tcp://host:port)"
+    )
     r.add_argument(
         "--kernels",
         choices=("warm", "fresh"),
