@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from evaluation.reporting.pretrends_sentences import parallel_trends_sentences
 from evaluation.reporting.view import Interval, ResultsView
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent
@@ -152,6 +153,7 @@ def build_findings(
             f.change_only = True
             f.sentences.append(change_sentence(pre, o, lang))
             f.headline_rows.append([o.label, o.fmt(pre.estimate, True), "–", _range(pre, o, lang), reading(None, lang)])
+    f.sentences += parallel_trends_sentences(view, scope, headline, texts, lang)  # issue 16: breakdown values
     if f.change_only:
         f.sentences.append(t("f_design_caveat", lang))
     if view.covers_2020(scope):
