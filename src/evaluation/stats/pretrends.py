@@ -81,6 +81,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from evaluation.stats.degenerate import NotEstimable
 from evaluation.stats.inference import t_critical, t_inference
 from evaluation.stats.regression import cluster_codes, clustered_ols, wald_test
 
@@ -98,7 +99,13 @@ class Breakdown:
     direction: int
 
     def to_dict(self) -> dict[str, object]:
-        """The fields as a dict (``share_of_gap`` left out when undefined)."""
+        """The fields as a dict (``share_of_gap`` left out when undefined).
+
+        Returns
+        -------
+        dict
+            ``trend``, ``baseline_gap`` (outcome units), ``includes_zero``, ``direction`` and ``share_of_gap``.
+        """
         out: dict[str, object] = {
             "trend": self.trend,
             "baseline_gap": self.baseline_gap,
@@ -189,11 +196,29 @@ class EventStudy:
     pretrend_df: tuple[int, int]
 
     def index(self, period: str) -> int:
-        """Position of ``period`` among :attr:`periods` (the estimated waves)."""
+        """Position of ``period`` among :attr:`periods` (the estimated waves).
+
+        Parameters
+        ----------
+        period : str
+            A wave other than the reference.
+
+        Returns
+        -------
+        int
+            Its index into ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value`` and ``vcov``.
+        """
         return self.periods.index(period)
 
     def table(self) -> pd.DataFrame:
-        """One row per wave (the reference included, at 0): period, relative position, estimate, se, ci, p."""
+        """One row per wave in time order, the reference included at 0.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``period``, ``relative`` (position, reference 0, pre-programme waves negative), ``estimate``,
+            ``se``, ``ci_low``, ``ci_high`` (outcome units), ``p_value`` and ``reference`` (bool).
+        """
         order = [*self.pre_periods, self.reference, *self.post_periods]
         rows = []
         for rel, p in enumerate(order, start=-len(self.pre_periods)):
@@ -290,8 +315,10 @@ def event_study(
     ------
     ValueError
         When ``reference`` is not in ``periods``, a column is missing, ``treated`` or ``cluster`` has a missing
-        value, ``treated`` varies within a unit or is not 0/1, a group or a wave has no family with a change,
-        fewer than 2 clusters remain, or the design is rank deficient.
+        value, ``treated`` varies within a unit or is not 0/1, a group or a wave has no family with a change, or
+        the design is rank deficient; :class:`~evaluation.stats.degenerate.NotEstimable` (a ``ValueError``) with
+        reason ``one_cluster`` (fewer than 2 clusters), ``no_variation`` (the outcome never changes within a
+        family) or ``no_variation_in_change`` (a coefficient without variance).
 
     References
     ----------
@@ -338,7 +365,9 @@ def event_study(
     Z = _within(np.column_stack([y, X]), ucodes, n_units)
     codes = cluster_codes(c_raw)
     if np.unique(codes).size < 2:
-        raise ValueError("event_study: fewer than 2 clusters; a clustered interval needs at least 2")
+        raise NotEstimable("one_cluster", "event_study: at least 2 clusters are needed for a clustered interval")
+    if not np.any(np.abs(Z[:, 0]) > 1e-12 * max(1.0, float(np.max(np.abs(y))))):
+        raise NotEstimable("no_variation", f"event_study: {outcome!r} does not change within any family")
     fit = clustered_ols(Z[:, 0], Z[:, 1:], codes)
     n_obs, n_par = Z.shape[0], Z.shape[1] - 1
     if n_obs <= n_par + 1:
@@ -350,11 +379,13 @@ def event_study(
     est = fit.beta[idx]
     vcov = fit.vcov[np.ix_(idx, idx)]
     se = np.sqrt(np.diag(vcov))
+    if not np.all(se > 0):
+        raise NotEstimable(
+            "no_variation_in_change", f"event_study: the changes of {outcome!r} leave a coefficient without variance"
+        )
     lo, hi, pv = np.empty(k), np.empty(k), np.empty(k)
     for j in range(k):
         lo[j], hi[j], pv[j] = t_inference(float(est[j]), float(se[j]), fit.df, alpha)
-        if not se[j] > 0:
-            pv[j] = float("nan")
     pos = periods.index(reference)
     pre, post = tuple(periods[:pos]), tuple(periods[pos + 1 :])
     if pre:
@@ -400,7 +431,14 @@ class RobustInterval:
     breakdown_mbar: float | None
 
     def to_dict(self) -> dict[str, object]:
-        """The fields as a dict (``breakdown_mbar`` left out when undefined)."""
+        """The fields as a dict (``breakdown_mbar`` left out when undefined).
+
+        Returns
+        -------
+        dict
+            ``target``, ``mbar``, ``estimate``, ``se``, ``max_pre_change``, ``lb``, ``ub``, ``ci_low``, ``ci_high``
+            and ``breakdown_mbar``.
+        """
         out = {
             k: getattr(self, k)
             for k in ("target", "mbar", "estimate", "se", "max_pre_change", "lb", "ub", "ci_low", "ci_high")

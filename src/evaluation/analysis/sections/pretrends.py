@@ -17,26 +17,53 @@ event study cannot be estimated: ``<scope>.<outcome>.event_study.status``).
 
 from __future__ import annotations
 
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import Image
 
 from evaluation.analysis.context import Computed, Context, Intermediates, View
 from evaluation.analysis.display import Sections
 from evaluation.analysis.sections._words import Words
 from evaluation.core.keys import key
 from evaluation.stats import pretrends
-from evaluation.stats.degenerate import reason_of
+from evaluation.stats.degenerate import Degeneracy, outcome_degeneracy, reason_of
 from evaluation.stats.regression import first_differences
 from evaluation.text import figures
 from evaluation.text.event_figure import event_study_figure
 from evaluation.text.formats import format_number, format_percent
 
-__all__ = ["MBAR", "compute_parallel_trends", "show_parallel_trends", "wave_order"]
+__all__ = ["MBAR", "AltFigure", "compute_parallel_trends", "show_parallel_trends", "wave_order"]
 
 MBAR = 1.0  # post-programme changes of the differential trend up to the largest pre-programme one (R&R's benchmark)
+
+
+@dataclass(frozen=True)
+class AltFigure:
+    """A saved PNG shown with its alternative text (screen readers, the technical report's HTML).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The PNG file.
+    alt : str
+        What the figure shows, in the reader's language.
+    """
+
+    path: Path
+    alt: str
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.path.read_bytes()).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        return f'<figure><img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%"></figure>'
+
+    def __repr__(self) -> str:
+        return f"[{self.alt}]"
 
 
 def wave_order(ctx: Context) -> list[str]:
@@ -101,14 +128,23 @@ def compute_parallel_trends(ctx: Context, shared: Intermediates) -> Computed:
     events, tests, robust, failed = [], [], [], {}
     if pre:
         for outcome in ctx.headline:
+            degenerate = outcome_degeneracy(ctx.panel, outcome, d)
+            if degenerate is not None:  # the DiD section says why in its words; no zero-width interval here
+                failed[outcome] = degenerate
+                keys[key(ctx.scope, outcome, "event_study", "status")] = f"not estimable: {degenerate.message}"
+                continue
             try:
                 es = pretrends.event_study(
                     ctx.panel, outcome, d.unit, d.period, "treated", waves, d.before, cluster=d.cluster, alpha=d.alpha
                 )
             except ValueError as exc:
-                why = reason_of(exc) or str(exc).split("\n")[0]
-                failed[outcome] = why
-                keys[key(ctx.scope, outcome, "event_study", "status")] = f"not estimable: {why}"
+                code = reason_of(exc)
+                failed[outcome] = (
+                    Degeneracy(outcome, code, getattr(exc, "wave", None), getattr(exc, "arm", None))
+                    if code
+                    else str(exc).split("\n")[0]
+                )
+                keys[key(ctx.scope, outcome, "event_study", "status")] = f"not estimable: {code or failed[outcome]}"
                 continue
             tab = es.table().assign(outcome=outcome)
             events.append(tab)
@@ -259,7 +295,9 @@ def _event_sections(result: Computed, view: View, w: Words) -> list[Any]:
                 )
             )
         if o in s["failed"]:
-            notes.append(w.t("pt_failed", label=w.label(o), why=s["failed"][o]))
+            why = s["failed"][o]
+            text = w.degenerate_why(why) if isinstance(why, Degeneracy) else str(why)
+            notes.append(w.t("pt_failed", label=w.label(o), why=text))
     notes.append(w.t("pt_rm_note"))
     out.append(w.section(w.t("pt_event_title"), pd.DataFrame(rows), notes))
     drawn = [o for o in s["headline"] if not ev.empty and (ev["outcome"] == o).any()]
@@ -274,5 +312,5 @@ def _event_sections(result: Computed, view: View, w: Words) -> list[Any]:
             w.source,
         )
         path = figures.save_png(fig, view.output_dir / "figures" / "event_study.png")
-        out.append(Image(filename=str(path), alt=w.t("pt_fig_alt", reference=waves.get(s["reference"], ""))))
+        out.append(AltFigure(Path(path), w.t("pt_fig_alt", reference=waves.get(s["reference"], ""))))
     return out
