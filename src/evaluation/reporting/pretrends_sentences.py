@@ -16,7 +16,7 @@ from typing import Protocol
 from evaluation.core.keys import key
 from evaluation.reporting.view import ResultsView
 from evaluation.text.catalogue import t
-from evaluation.text.formats import format_percent
+from evaluation.text.pretrends_phrases import share_clause
 
 __all__ = ["parallel_trends_sentences"]
 
@@ -59,7 +59,7 @@ def parallel_trends_sentences(
         if outcome not in texts or not b or not b.get("direction"):
             continue
         share = b.get("share_of_gap")
-        clause = t("pt_share_clause", lang, share=format_percent(share, lang, 0)) if share is not None else ""
+        clause = share_clause(share, lang)
         out.append(
             t(
                 "pt_breakdown_up" if b["direction"] > 0 else "pt_breakdown_down",

@@ -36,6 +36,7 @@ from evaluation.stats.regression import first_differences
 from evaluation.text import figures
 from evaluation.text.event_figure import event_study_figure
 from evaluation.text.formats import format_number, format_percent
+from evaluation.text.pretrends_phrases import share_clause
 
 __all__ = ["MBAR", "AltFigure", "compute_parallel_trends", "show_parallel_trends", "wave_order"]
 
@@ -206,7 +207,8 @@ def breakdown_phrase(w: Words, outcome: str, row: pd.Series) -> str | None:
     if row["direction"] == 0:
         return None
     share = row.get("share_of_gap")
-    clause = w.t("pt_share_clause", share=_share(w, share)) if share is not None and np.isfinite(share) else ""
+    share = None if share is None or pd.isna(share) else float(share)
+    clause = share_clause(share, w.lang)
     return w.t(
         "pt_breakdown_up" if row["direction"] > 0 else "pt_breakdown_down",
         label=w.label(outcome),
