@@ -29,7 +29,9 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
         raise UserError(f"--families {fam} is not a positive multiple of 5 (five regions)", fix="use e.g. 1000")
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
-    data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    data = generate(
+        families_per_region=per_region, comparison_per_region=comparison, seed=args.seed, pre_waves=args.pre_waves
+    )
     if args.indicators_only:  # the export shape without the questions (before issue 12)
         import dataclasses
 
@@ -223,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--indicators-only",
         action="store_true",
         help="survey exports hold the indicator columns only, not the answers to the questions they come from",
+    )
+    d.add_argument(
+        "--pre-waves",
+        action="store_true",
+        help="also a 2019 pre-programme wave and a midline (event study, parallel-trends sensitivity); off by default",
     )
     d.add_argument(
         "--districts",

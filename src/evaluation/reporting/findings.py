@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from evaluation.core.evidence import Evidence, grade
 from evaluation.core.keys import key
 from evaluation.core.plan import AnalysisPlan
+from evaluation.reporting.pretrends_sentences import parallel_trends_sentences
 from evaluation.reporting.view import Interval, ResultsView
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent
@@ -250,6 +251,7 @@ def build_findings(
                 ]
             )
             f.headline_tags.append(tag)
+    f.sentences += parallel_trends_sentences(view, scope, headline, texts, lang)  # issue 16: breakdown values
     if f.change_only:
         f.sentences.append(t("f_design_caveat", lang))
     f.tags += [None] * (len(f.sentences) - len(f.tags))
