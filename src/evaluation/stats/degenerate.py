@@ -24,6 +24,16 @@ Reason codes (:data:`REASONS`), checked in this order by :func:`outcome_degenera
     standard deviation standardises it (:func:`evaluation.stats.indices.add_indices`).
 ``one_cluster``
     The estimation sample has fewer than two clusters, so no cluster-robust variance exists.
+``no_cluster_variation``
+    The cluster-robust standard error is zero although the outcome varies: the residuals cancel within every
+    cluster, e.g. when each arm lies in a single village. A t statistic would be 0/0 (the wild bootstrap and
+    Romano-Wolf leave such an outcome out).
+``arm_in_one_cluster``
+    (cluster jackknife only) Leaving out one village leaves no family of an arm (all ProKUS or all comparison
+    families of the scope live in it), so the leave-one-cluster-out estimate, and CRV3, do not exist.
+``no_p_value``
+    (multiple testing only) The outcome has an estimate but no p-value (NaN); the corrections leave it out of
+    the count of tests, as R's ``p.adjust`` does.
 
 :class:`NotEstimable` is the ``ValueError`` the estimators raise for these cases (a subclass, so callers that
 already catch ``ValueError`` for degenerate designs keep working); its ``reason`` is one of the codes.
@@ -48,6 +58,9 @@ REASONS = (
     "no_variation_in_change",
     "no_variation_in_reference",
     "one_cluster",
+    "no_cluster_variation",
+    "arm_in_one_cluster",
+    "no_p_value",
 )
 _ARMS = {1: "prokus", 0: "comparison"}
 
@@ -84,6 +97,9 @@ class Degeneracy:
             "no_variation_in_change": f"the change of {o!r} is the same for every family of each group",
             "no_variation_in_reference": f"{o!r} does not vary among the comparison families at baseline",
             "one_cluster": f"fewer than 2 clusters have {o!r}",
+            "no_cluster_variation": f"the cluster-robust standard error of {o!r} is zero",
+            "arm_in_one_cluster": f"leaving out one cluster leaves an arm without families for {o!r}",
+            "no_p_value": f"{o!r} has no p-value",
         }[self.reason]
 
     def error(self) -> NotEstimable:
@@ -111,6 +127,8 @@ class NotEstimable(ValueError):
     """
 
     def __init__(self, reason: str, message: str, *, wave: str | None = None, arm: str | None = None) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, got {reason!r}")
         super().__init__(f"{message} ({reason})")
         self.reason = reason
         self.wave = wave
