@@ -497,7 +497,8 @@ def wcr_did(
                 if np.isfinite(val):
                     keys[key(scope, outcome, "did", f"{tag}_{name}")] = val
         keys[key(scope, outcome, "did", "wcr_draws")] = int(draws[weights[0]][0].shape[1])
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", *WildResult.__dataclass_fields__]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable
 
 
 def crv3_did(

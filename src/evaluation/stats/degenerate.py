@@ -29,8 +29,12 @@ Reason codes (:data:`REASONS`), checked in this order by :func:`outcome_degenera
     cluster, e.g. when each arm lies in a single village. A t statistic would be 0/0 (the wild bootstrap and
     Romano-Wolf leave such an outcome out).
 ``arm_in_one_cluster``
-    (cluster jackknife only) Leaving out one village leaves no family of an arm (all ProKUS or all comparison
-    families of the scope live in it), so the leave-one-cluster-out estimate, and CRV3, do not exist.
+    Every family of an arm (``arm``) with the outcome in both waves lives in one village (cluster). That
+    village's shock cannot be told apart from the programme's effect: with one village per arm the CRV1 standard
+    error is zero up to rounding (a "p < 0.0001" that means nothing), with one treated village CRV1 and the wild
+    bootstrap over-reject badly (MacKinnon and Webb 2017, *J. Applied Econometrics* 32(2)), and the cluster
+    jackknife (CRV3) does not exist (leaving that village out leaves the arm empty). For a single-arm estimate
+    (``arms=(1,)``) the same case is ``one_cluster``.
 ``no_p_value``
     (multiple testing only) The outcome has an estimate but no p-value (NaN); the corrections leave it out of
     the count of tests, as R's ``p.adjust`` does.
@@ -98,7 +102,7 @@ class Degeneracy:
             "no_variation_in_reference": f"{o!r} does not vary among the comparison families at baseline",
             "one_cluster": f"fewer than 2 clusters have {o!r}",
             "no_cluster_variation": f"the cluster-robust standard error of {o!r} is zero",
-            "arm_in_one_cluster": f"leaving out one cluster leaves an arm without families for {o!r}",
+            "arm_in_one_cluster": f"every {self.arm or 'one arm'} family with {o!r} lives in a single cluster",
             "no_p_value": f"{o!r} has no p-value",
         }[self.reason]
 
@@ -166,6 +170,9 @@ def outcome_degeneracy(
 ) -> Degeneracy | None:
     """Whether ``outcome`` is degenerate in ``panel`` for a panel estimate over ``arms``, and why.
 
+    The checks, in order: ``no_data``, ``too_few_families``, ``arm_in_one_cluster`` (``one_cluster`` for one
+    arm; only when ``panel`` has the design's cluster column), ``no_variation``, ``no_variation_in_change``.
+
     Parameters
     ----------
     panel : pandas.DataFrame
@@ -204,6 +211,13 @@ def outcome_degeneracy(
     for arm in arms:
         if int((arm_of == arm).sum()) < 2:
             return Degeneracy(outcome, "too_few_families", arm=_ARMS.get(arm, str(arm)))
+    if design.cluster in panel:  # the arm's families all in one village: its shock is the arm's, no CRV1
+        cluster_of = panel.drop_duplicates(design.unit).set_index(design.unit)[design.cluster].reindex(wide.index)
+        for arm in arms:
+            if cluster_of[(arm_of == arm).to_numpy()].nunique() < 2:
+                if len(arms) == 1:
+                    return Degeneracy(outcome, "one_cluster")
+                return Degeneracy(outcome, "arm_in_one_cluster", arm=_ARMS.get(arm, str(arm)))
     used = wide[arm_of.isin(list(arms)).to_numpy()]
     values = used.to_numpy(dtype=float)
     if np.ptp(values) == 0:

@@ -347,4 +347,5 @@ def adjusted_table(
                 if np.isfinite(val):
                     keys[key(scope, o, method, f"{name}_p_value")] = val
                     keys[key(scope, o, method, f"{name}_survives")] = bool(val < alpha)
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", "group", "p_value", "holm_p_value", "fdr_bh_p_value", "romano_wolf_p_value"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no group has an outcome

@@ -203,7 +203,9 @@ def power_table(
         row["mde_ancova_sd"] = row["mde_ancova"] / sd
         rows.append(row)
         for k, v in row.items():
-            if k != "outcome":
+            if k != "outcome" and np.isfinite(v):  # e.g. no ICC with one village: no key, not NaN
                 keys[key(scope, outcome, "power", k)] = v
     keys[key(scope, "power", "target", "power")] = power
-    return pd.DataFrame(rows), keys
+    columns = ["treatment_icc", "outcome", "sd", "icc", "autocorrelation", "n_prokus", "n_comparison", "n_clusters"]
+    columns += [f"mde_{d}" for d in DESIGN_FACTORS] + ["mde_did_sd", "mde_ancova_sd"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable
