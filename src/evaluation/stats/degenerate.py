@@ -33,8 +33,8 @@ Reason codes (:data:`REASONS`), checked in this order by :func:`outcome_degenera
     village's shock cannot be told apart from the programme's effect: with one village per arm the CRV1 standard
     error is zero up to rounding (a "p < 0.0001" that means nothing), with one treated village CRV1 and the wild
     bootstrap over-reject badly (MacKinnon and Webb 2017, *J. Applied Econometrics* 32(2)), and the cluster
-    jackknife (CRV3) does not exist (leaving that village out leaves the arm empty). For a single-arm estimate
-    (``arms=(1,)``) the same case is ``one_cluster``.
+    jackknife (CRV3) does not exist (leaving that village out leaves the arm empty). When all families of the
+    estimate live in one village the reason is ``one_cluster``.
 ``no_p_value``
     (multiple testing only) The outcome has an estimate but no p-value (NaN); the corrections leave it out of
     the count of tests, as R's ``p.adjust`` does.
@@ -170,8 +170,8 @@ def outcome_degeneracy(
 ) -> Degeneracy | None:
     """Whether ``outcome`` is degenerate in ``panel`` for a panel estimate over ``arms``, and why.
 
-    The checks, in order: ``no_data``, ``too_few_families``, ``arm_in_one_cluster`` (``one_cluster`` for one
-    arm; only when ``panel`` has the design's cluster column), ``no_variation``, ``no_variation_in_change``.
+    The checks, in order: ``no_data``, ``too_few_families``, ``one_cluster`` and ``arm_in_one_cluster`` (only when
+    ``panel`` has the design's cluster column), ``no_variation``, ``no_variation_in_change``.
 
     Parameters
     ----------
@@ -213,10 +213,10 @@ def outcome_degeneracy(
             return Degeneracy(outcome, "too_few_families", arm=_ARMS.get(arm, str(arm)))
     if design.cluster in panel:  # the arm's families all in one village: its shock is the arm's, no CRV1
         cluster_of = panel.drop_duplicates(design.unit).set_index(design.unit)[design.cluster].reindex(wide.index)
+        if cluster_of[arm_of.isin(list(arms)).to_numpy()].nunique() < 2:
+            return Degeneracy(outcome, "one_cluster")
         for arm in arms:
             if cluster_of[(arm_of == arm).to_numpy()].nunique() < 2:
-                if len(arms) == 1:
-                    return Degeneracy(outcome, "one_cluster")
                 return Degeneracy(outcome, "arm_in_one_cluster", arm=_ARMS.get(arm, str(arm)))
     used = wide[arm_of.isin(list(arms)).to_numpy()]
     values = used.to_numpy(dtype=float)
