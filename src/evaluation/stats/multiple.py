@@ -160,8 +160,6 @@ def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
 def romano_wolf(t_stats: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
     """Romano-Wolf step-down adjusted p-values from observed and bootstrap t statistics.
 
-    Parameters
-    ----------
     A hypothesis whose observed statistic is missing (NaN, e.g. an outcome without variance, whose t is 0/0) or
     whose bootstrap statistics are not all finite is left out of the step-down: its p-value is NaN and the others
     are computed over the remaining hypotheses (as if it had not been tested), never "significant" by default.
