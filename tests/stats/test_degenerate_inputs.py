@@ -193,3 +193,25 @@ def test_reason_codes_are_checked():
         NotEstimable("not_a_reason", "x")
     for r in REASONS:
         assert NotEstimable(r, "x").reason == r
+
+
+# ------------------------------------------------------------------------------- NaN refused, argument named
+def test_public_statistics_refuse_nan_naming_the_argument():
+    from evaluation.stats.inference import vcov_crv1, vcov_hc1
+    from evaluation.stats.lee_bounds import imbens_manski
+    from evaluation.stats.power import icc_anova, mde
+
+    X, e = np.ones((6, 1)), np.array([1.0, 2, np.nan, 4, 5, 6])
+    with pytest.raises(ValueError, match=r"^resid has 1 missing"):
+        vcov_crv1(X, e, np.array([0, 0, 1, 1, 2, 2]))
+    with pytest.raises(ValueError, match=r"^resid has 1 missing"):
+        vcov_hc1(X, e)
+    with pytest.raises(ValueError, match=r"^se_lower has 1 missing"):
+        imbens_manski(0.1, 0.3, np.nan, 0.1)  # was scipy's "function value at x=0.0 is NaN"
+    with pytest.raises(ValueError, match=r"^y has 1 missing"):
+        icc_anova(e, np.array([0, 0, 1, 1, 2, 2]))
+    with pytest.raises(ValueError, match="clusters has missing labels"):
+        icc_anova(np.arange(6.0), np.array(["a", "a", None, "b", "c", "c"], dtype=object))
+    with pytest.raises(ValueError, match=r"^icc has 1 missing"):
+        mde(50, 50, 20, 1.0, np.nan, 0.5)  # was a silent NaN
+    assert np.isfinite(mde(50, 50, 20, 1.0, 0.1, 0.5))

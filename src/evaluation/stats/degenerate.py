@@ -53,7 +53,7 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 
-__all__ = ["REASONS", "Degeneracy", "NotEstimable", "outcome_degeneracy", "reason_of"]
+__all__ = ["REASONS", "Degeneracy", "NotEstimable", "outcome_degeneracy", "reason_of", "require_finite"]
 
 REASONS = (
     "no_data",
@@ -227,3 +227,26 @@ def outcome_degeneracy(
     if all(np.ptp(change[arm_used == arm]) == 0 for arm in arms):
         return Degeneracy(outcome, "no_variation_in_change")
     return None
+
+
+def require_finite(**values: object) -> None:
+    """Refuse a missing (NaN) or infinite number among the named arguments, with a message naming the argument.
+
+    The public statistics call it on the inputs they cannot use: a NaN would otherwise flow silently into a NaN
+    (or, worse, a finite but meaningless) result.
+
+    Parameters
+    ----------
+    **values : object
+        Argument name -> a number or an array of numbers.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> has <k> missing or infinite value(s)"`` for the first argument that has one.
+    """
+    for name, value in values.items():
+        arr = np.asarray(value, dtype=float)
+        bad = int(arr.size - np.isfinite(arr).sum())
+        if bad:
+            raise ValueError(f"{name} has {bad} missing or infinite value(s); drop those rows or fix the input first")

@@ -35,6 +35,14 @@ def _as_design(X: np.ndarray) -> np.ndarray:
     return X
 
 
+def _finite(**arrays: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the first array with a NaN or infinite value."""
+    for name, a in arrays.items():
+        bad = int(a.size - np.isfinite(a).sum())
+        if bad:
+            raise ValueError(f"{name} has {bad} missing or infinite value(s); drop those rows first")
+
+
 def _check_rank(r: np.ndarray, n: int) -> None:
     """Raise ``ValueError`` if the triangular factor ``r`` shows a numerically rank-deficient design."""
     k = r.shape[1]
@@ -136,7 +144,8 @@ def vcov_hc1(X: np.ndarray, resid: np.ndarray) -> np.ndarray:
     Raises
     ------
     ValueError
-        When ``resid`` and ``X`` differ in rows, or there are no more observations than coefficients (n <= k).
+        When ``resid`` and ``X`` differ in rows, either holds a NaN or infinite value (the message names it), or
+        there are no more observations than coefficients (n <= k).
 
     References
     ----------
@@ -147,6 +156,7 @@ def vcov_hc1(X: np.ndarray, resid: np.ndarray) -> np.ndarray:
     n, k = X.shape
     if e.shape[0] != n:
         raise ValueError(f"resid has {e.shape[0]} rows but X has {n}")
+    _finite(X=X, resid=e)
     if n <= k:
         raise ValueError(f"too few observations for HC1: n={n} must exceed k={k}")
     r = _qr_r(X)
@@ -198,7 +208,8 @@ def vcov_crv1(X: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray) -> np
     Raises
     ------
     ValueError
-        If there are fewer than 2 clusters or ``n <= k``.
+        If there are fewer than 2 clusters, ``n <= k``, or ``X`` or ``resid`` holds a NaN or infinite value (the
+        message names it).
 
     References
     ----------
@@ -211,6 +222,7 @@ def vcov_crv1(X: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray) -> np
     codes, n_clusters = _codes(cluster_codes)
     if e.shape[0] != n or codes.shape[0] != n:
         raise ValueError(f"X ({n} rows), resid ({e.shape[0]}) and cluster_codes ({codes.shape[0]}) disagree")
+    _finite(X=X, resid=e)
     if n_clusters < 2:
         raise ValueError(f"at least 2 clusters are needed for CRV1, found {n_clusters}")
     if n <= k:
