@@ -300,4 +300,5 @@ def lee_bounds_did(
         for k in ("lower", "upper", "trim_share", "trimmed_group", "ci_low", "ci_high"):
             if not (isinstance(row[k], float) and not np.isfinite(row[k])):  # no key rather than NaN
                 keys[key(scope, outcome, "lee", k)] = row[k]
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", "lower", "upper", "trim_share", "trimmed_group", "se_lower", "se_upper", "ci_low", "ci_high"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable
