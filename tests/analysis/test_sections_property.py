@@ -160,3 +160,29 @@ def test_named_degenerate_shapes_say_why(opened, d):
             "arm_in_one_cluster", "no_variation", "no_data"
         }  # fmt: skip
         assert not any(k.endswith(".wcr_p_value") for k in keys)  # no bootstrap of a 0/0 statistic
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_section_that_fails_on_a_degenerate_scope_says_why_in_words(lang):
+    """``degrades``: a reason code becomes ``<scope>.<topic>.reason`` and a sentence in the reader's language."""
+    from evaluation.analysis.evaluation import degrades
+    from evaluation.core.record import ResultsRecorder
+    from evaluation.stats.degenerate import NotEstimable
+
+    class Scope:
+        scope = SCOPE
+
+        def __init__(self):
+            self.lang, self.recorder = lang, ResultsRecorder()
+
+        @degrades("few_clusters")
+        def section(self):
+            raise NotEstimable("arm_in_one_cluster", "every prokus family lives in one cluster", arm="prokus")
+
+    s = Scope()
+    shown = repr(s.section())
+    keys = s.recorder.as_dict()
+    assert keys[f"{SCOPE}.few_clusters.reason"] == "arm_in_one_cluster"
+    assert keys[f"{SCOPE}.few_clusters.status"].startswith("not estimable: ")
+    words = {"id": "semua keluarga ProKUS tinggal di satu desa", "en": "all ProKUS families live in a single village"}
+    assert words[lang] in shown
