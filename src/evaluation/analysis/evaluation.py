@@ -43,6 +43,9 @@ from evaluation.core.record import ResultsRecorder
 from evaluation.intake.codebook import Codebook, load_codebook
 from evaluation.intake.pipeline import ensure_processed
 from evaluation.intake.tables import Dataset, load_dataset
+from evaluation.stats.degenerate import reason_of
+from evaluation.text.catalogue import t
+from evaluation.text.degenerate import reason_clause
 
 __all__ = ["Banner", "Evaluation", "Section", "Sections", "degrades", "open_evaluation"]
 
@@ -51,8 +54,11 @@ def degrades(topic: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let a section fail soft on data too thin to estimate it (a small or unbalanced sample).
 
     ``ValueError`` (rank-deficient design, empty group, too few clusters) and ``LinAlgError`` become a section that
-    says why, and ``<scope>.<topic>.status = "not estimable: ..."`` in results.json; any other error (a bug) still
-    stops the notebook. Nothing else of the section is recorded.
+    says why, and ``<scope>.<topic>.status = "not estimable: ..."`` in results.json; when the error carries a reason
+    code of :data:`evaluation.stats.degenerate.REASONS` (one village, an arm in one village, ...), also
+    ``<scope>.<topic>.reason = <code>`` and the section says it in the reader's words
+    (:func:`evaluation.text.degenerate.reason_clause`). Any other error (a bug) still stops the notebook. Nothing
+    else of the section is recorded.
 
     Parameters
     ----------
@@ -73,7 +79,12 @@ def degrades(topic: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             except (ValueError, np.linalg.LinAlgError) as exc:
                 reason = str(exc).split("\n")[0]
                 self.recorder.add(key(self.scope, topic, "status"), f"not estimable: {reason}")
-                note = inference_phrase("not_estimable", self.lang, reason=reason)
+                if (code := reason_of(exc)) is not None:  # a degenerate scope: the reason in the reader's words
+                    self.recorder.add(key(self.scope, topic, "reason"), code)
+                    why = reason_clause(code, self.lang, getattr(exc, "wave", None), getattr(exc, "arm", None))
+                    note = t("degenerate_section_note", self.lang, why=why)
+                else:
+                    note = inference_phrase("not_estimable", self.lang, reason=reason)
                 title = inference_phrase("not_estimable_title", self.lang, topic=topic.replace("_", " "))
                 return Section(title, None, [note], level=2)
 

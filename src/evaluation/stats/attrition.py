@@ -291,5 +291,7 @@ def ipw_did(
         inf = fit.inference(1, design.alpha)
         rows.append({"outcome": outcome, **inf, "n_units": int(keep.sum())})
         for k, v in inf.items():
-            keys[key(scope, outcome, "ipw_did", k)] = v
-    return pd.DataFrame(rows), keys
+            if np.isfinite(v):  # e.g. no p-value when the SE is 0: no key rather than NaN
+                keys[key(scope, outcome, "ipw_did", k)] = v
+    columns = ["outcome", "estimate", "se", "ci_low", "ci_high", "p_value", "n_units"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable

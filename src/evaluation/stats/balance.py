@@ -261,6 +261,8 @@ def balance_table(
             key(scope, "balance", "joint", "n_obs"): len(sub),
         }
     )
-    table = pd.DataFrame(rows)
+    columns = ["variable", "n_prokus", "mean_prokus", "sd_prokus", "n_comparison", "mean_comparison"]
+    columns += ["sd_comparison", "difference", "normalised_difference", "p_value"]
+    table = pd.DataFrame(rows, columns=columns)  # the columns even when one group is empty
     table.attrs["joint"] = {"f_stat": f, "p_value": p, "df_num": q, "df_den": df, "n_obs": len(sub)}
     return table, keys

@@ -40,13 +40,15 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
-from evaluation.stats.inference import t_critical
-from evaluation.stats.regression import cluster_codes, clustered_by, dummies, first_differences
+from evaluation.stats.degenerate import NotEstimable
+from evaluation.stats.inference import t_critical, t_inference, vcov_crv3
+from evaluation.stats.regression import cluster_codes, clustered_by, dummies, first_differences, identified_dummies
 
 __all__ = [
     "FEW_CLUSTERS",
     "WildResult",
     "change_does_not_vary",
+    "crv3_did",
     "draw_weights",
     "wcr_did",
     "wcr_test",
@@ -129,18 +131,36 @@ def draw_weights(
     raise ValueError(f"weights must be 'rademacher' or 'webb', got {weights!r}")
 
 
+def _checked(y: object, X: object, codes: object, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``y``, ``X`` and ``codes`` as arrays, or a ``ValueError`` naming the argument that a bootstrap cannot use."""
+    y = np.asarray(y, dtype=float).ravel()
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] != y.size:
+        raise ValueError(f"X must have shape (n, k) with n = {y.size} rows of y, got {X.shape}")
+    if not 0 <= j < X.shape[1]:
+        raise ValueError(f"j must index a column of X (0..{X.shape[1] - 1}), got {j}")
+    for name, arr in (("y", y), ("X", X)):
+        if not np.isfinite(arr).all():
+            bad = int((~np.isfinite(arr)).sum())
+            raise ValueError(f"{name} has {bad} missing or infinite value(s); drop those rows first")
+    codes = np.asarray(codes)
+    if codes.shape != (y.size,):
+        raise ValueError(f"codes must have one cluster per row of y ({y.size}), got shape {codes.shape}")
+    if pd.isna(pd.Series(codes.astype(object))).any():
+        raise ValueError("codes has missing cluster labels; drop the rows without a cluster first")
+    return y, X, codes
+
+
 class _Wild:
     """Precomputed cluster sums of one regression for the statistic at any null value ``r``."""
 
     def __init__(self, y: np.ndarray, X: np.ndarray, codes: np.ndarray, j: int, restricted: bool) -> None:
-        y = np.asarray(y, dtype=float)
-        X = np.asarray(X, dtype=float)
+        y, X, codes = _checked(y, X, codes, j)
         n, k = X.shape
-        codes = np.asarray(codes)
         self.present, dense = np.unique(codes, return_inverse=True)
         G = self.present.size
         if G < 2:
-            raise ValueError("the wild cluster bootstrap needs at least 2 clusters")
+            raise NotEstimable("one_cluster", f"the wild cluster bootstrap needs at least 2 clusters, found {G}")
         q, rr = np.linalg.qr(X)
         A = np.linalg.solve(rr, q.T)  # (k, n) = (X'X)^{-1} X'
         beta = A @ y
@@ -158,6 +178,13 @@ class _Wild:
         score = csum((aj * resid)[:, None])[:, 0]
         self.beta = float(beta[j])
         self.se = float(np.sqrt(self.ssc * np.sum(score**2)))
+        scale = max(float(np.abs(y).max(initial=0.0)), 1e-300) * float(np.sqrt(np.sum(aj**2)))
+        if not self.se > 1e-10 * scale:  # 0 up to rounding: every t statistic would be 0/0 or +-inf
+            raise NotEstimable(
+                "no_cluster_variation",
+                "the cluster-robust standard error is zero (the outcome's residuals cancel within every cluster, "
+                "e.g. it does not vary, or each group lies in a single village)",
+            )
         if restricted:
             X0 = np.delete(X, j, axis=1)
             if X0.shape[1]:
@@ -234,7 +261,9 @@ def wild_tstats(
     Raises
     ------
     ValueError
-        With fewer than 2 clusters.
+        When ``y`` or ``X`` holds a missing or infinite value or a cluster label is missing (the message names the
+        argument); :class:`evaluation.stats.degenerate.NotEstimable` (a ``ValueError``) with fewer than 2 clusters
+        (``one_cluster``) or a CRV1 standard error of zero (``no_cluster_variation``).
 
     References
     ----------
@@ -295,7 +324,9 @@ def wcr_test(
     Raises
     ------
     ValueError
-        With fewer than 2 clusters or unknown ``weights``.
+        With unknown ``weights``, a missing or infinite value in ``y`` or ``X``, or a missing cluster label (the
+        message names the argument); :class:`evaluation.stats.degenerate.NotEstimable` (a ``ValueError``) with
+        fewer than 2 clusters (``one_cluster``) or a CRV1 standard error of zero (``no_cluster_variation``).
 
     References
     ----------
@@ -421,9 +452,11 @@ def wcr_did(
     table : pandas.DataFrame
         One row per outcome and weight type with the :class:`WildResult` fields; an outcome whose DiD is not
         estimable (fewer than 3 families, one arm, or a change that is the same for every family of each arm, so
-        that every bootstrap statistic is 0/0) has no row and no keys.
+        that every bootstrap statistic is 0/0) has no row and no keys; one whose CRV1 standard error is zero (e.g.
+        each arm in a single village) has no row and only ``wcr_reason``.
     keys : dict
-        ``<scope>.<outcome>.did.{wcr_p_value, wcr_ci_low, wcr_ci_high, wcr_webb_*, wcr_draws}``.
+        ``<scope>.<outcome>.did.{wcr_p_value, wcr_ci_low, wcr_ci_high, wcr_webb_*, wcr_draws}``, or
+        ``<scope>.<outcome>.did.wcr_reason`` (a code of :data:`evaluation.stats.degenerate.REASONS`).
 
     Raises
     ------
@@ -436,7 +469,7 @@ def wcr_did(
     (2019). *Stata Journal* 19(1), 4-60.
     """
     design = clustered_by(design, cluster)
-    clusters = np.unique(panel[design.cluster].astype(str))
+    clusters = np.unique(panel[design.cluster].dropna().astype(str))
     draws = {}
     for i, wt in enumerate(weights):
         draws[wt] = draw_weights(clusters.size, n_boot, wt, np.random.default_rng([seed, 100 + i]))
@@ -447,10 +480,16 @@ def wcr_did(
         if len(y) < 3 or len(set(X[:, 1])) < 2 or change_does_not_vary(y, X[:, 1]):
             continue  # not estimable (evaluation.stats.degenerate): the DiD reports why
         idx = np.searchsorted(clusters, cl)
-        for wt in weights:
-            v, full = draws[wt]
-            res = wcr_test(y, X, idx, 1, alpha=design.alpha, v=v[np.unique(idx)], weights=wt)
-            res = WildResult(**{**res.to_dict(), "full_enumeration": full})
+        results = []
+        try:
+            for wt in weights:
+                v, full = draws[wt]
+                res = wcr_test(y, X, idx, 1, alpha=design.alpha, v=v[np.unique(idx)], weights=wt)
+                results.append((wt, WildResult(**{**res.to_dict(), "full_enumeration": full})))
+        except NotEstimable as exc:  # e.g. one village per arm: the CRV1 SE is 0, every statistic 0/0
+            keys[key(scope, outcome, "did", "wcr_reason")] = exc.reason
+            continue
+        for wt, res in results:
             rows.append({"outcome": outcome, **res.to_dict()})
             tag = "wcr" if wt == "rademacher" else f"wcr_{wt}"
             for name in ("p_value", "ci_low", "ci_high"):
@@ -458,4 +497,88 @@ def wcr_did(
                 if np.isfinite(val):
                     keys[key(scope, outcome, "did", f"{tag}_{name}")] = val
         keys[key(scope, outcome, "did", "wcr_draws")] = int(draws[weights[0]][0].shape[1])
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", *WildResult.__dataclass_fields__]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable
+
+
+def crv3_did(
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    r"""CRV3 (cluster jackknife) standard error, interval and p-value of the panel DiD effect of each outcome.
+
+    The regression is the one of :func:`evaluation.stats.estimators.did` and :func:`wcr_did` (first differences
+    on ``[1, treated, fixed-effect dummies]``, one row per family with both waves), so the estimate equals the
+    DiD; only its variance is the cluster jackknife of :func:`evaluation.stats.inference.vcov_crv3`,
+    :math:`\frac{G-1}{G}\sum_g(\hat\beta^{(g)}-\hat\beta)^2`, with a t interval on ``G - 1`` degrees of freedom
+    (MacKinnon, Nielsen and Webb 2023): :math:`\hat\beta \mp t_{G-1, 1-\alpha/2}\,se_{CRV3}`, in outcome
+    units.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label that prefixes the result keys.
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the wave labels and ``alpha``.
+    fixed_effects : str, optional
+        Column whose levels get indicators in the first-difference regression; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters; default ``design.cluster``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per estimable outcome: ``outcome, estimate, crv3_se, crv3_ci_low, crv3_ci_high, crv3_p_value,
+        n_clusters``.
+    keys : dict
+        ``<scope>.<outcome>.did.{crv3_se, crv3_ci_low, crv3_ci_high, crv3_p_value}`` (finite values only), or
+        ``<scope>.<outcome>.did.crv3_reason`` (a code of :data:`evaluation.stats.degenerate.REASONS`) when the
+        jackknife does not exist (one cluster, a group in a single village, no variation).
+
+    References
+    ----------
+    MacKinnon, J. G., Nielsen, M. Ø. and Webb, M. D. (2023). *Journal of Econometrics* 232(2), 272-299.
+    """
+    design = clustered_by(design, cluster)
+    rows = []
+    keys: dict[str, object] = {}
+    for outcome in outcomes:
+        y, X, cl = _did_design(panel, outcome, design, fixed_effects)
+        if len(y) < 3 or len(set(X[:, 1])) < 2 or change_does_not_vary(y, X[:, 1]):
+            continue  # not estimable (evaluation.stats.degenerate): the DiD reports why
+        keep = np.ones(X.shape[1], dtype=bool)
+        if X.shape[1] > 2:  # fixed-effect levels without a row are dropped, as in did
+            keep[2:] = identified_dummies(X[:, 2:])
+        X = X[:, keep]
+        codes = cluster_codes(cl)
+        g = int(codes.max()) + 1
+        if g < 2:
+            keys[key(scope, outcome, "did", "crv3_reason")] = "one_cluster"
+            continue
+        try:
+            se = float(np.sqrt(vcov_crv3(X, y, codes)[1, 1]))
+        except (ValueError, np.linalg.LinAlgError):
+            keys[key(scope, outcome, "did", "crv3_reason")] = "arm_in_one_cluster"
+            continue
+        beta = float(np.linalg.lstsq(X, y, rcond=None)[0][1])
+        lo, hi, p = t_inference(beta, se, g - 1, design.alpha)
+        if not se > 0:
+            keys[key(scope, outcome, "did", "crv3_reason")] = "no_cluster_variation"
+            continue
+        row = {"outcome": outcome, "estimate": beta, "crv3_se": se, "crv3_ci_low": lo, "crv3_ci_high": hi,
+               "crv3_p_value": p, "n_clusters": g}  # fmt: skip
+        rows.append(row)
+        for name in ("crv3_se", "crv3_ci_low", "crv3_ci_high", "crv3_p_value"):
+            if np.isfinite(row[name]):
+                keys[key(scope, outcome, "did", name)] = row[name]
+    columns = ["outcome", "estimate", "crv3_se", "crv3_ci_low", "crv3_ci_high", "crv3_p_value", "n_clusters"]
+    return pd.DataFrame(rows, columns=columns), keys

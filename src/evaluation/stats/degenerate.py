@@ -28,6 +28,20 @@ Reason codes (:data:`REASONS`), checked in this order by :func:`outcome_degenera
     (doubly robust DiD only, :func:`evaluation.stats.estimators.drdid`) The comparison families cannot be
     reweighted to the covariates of the ProKUS families: some covariate values occur among ProKUS families only
     (perfect separation of the propensity score), so no comparison family stands for them.
+``no_cluster_variation``
+    The cluster-robust standard error is zero although the outcome varies: the residuals cancel within every
+    cluster, e.g. when each arm lies in a single village. A t statistic would be 0/0 (the wild bootstrap and
+    Romano-Wolf leave such an outcome out).
+``arm_in_one_cluster``
+    Every family of an arm (``arm``) with the outcome in both waves lives in one village (cluster). That
+    village's shock cannot be told apart from the programme's effect: with one village per arm the CRV1 standard
+    error is zero up to rounding (a "p < 0.0001" that means nothing), with one treated village CRV1 and the wild
+    bootstrap over-reject badly (MacKinnon and Webb 2017, *J. Applied Econometrics* 32(2)), and the cluster
+    jackknife (CRV3) does not exist (leaving that village out leaves the arm empty). When all families of the
+    estimate live in one village the reason is ``one_cluster``.
+``no_p_value``
+    (multiple testing only) The outcome has an estimate but no p-value (NaN); the corrections leave it out of
+    the count of tests, as R's ``p.adjust`` does.
 
 :class:`NotEstimable` is the ``ValueError`` the estimators raise for these cases (a subclass, so callers that
 already catch ``ValueError`` for degenerate designs keep working); its ``reason`` is one of the codes.
@@ -43,7 +57,7 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 
-__all__ = ["REASONS", "Degeneracy", "NotEstimable", "outcome_degeneracy", "reason_of"]
+__all__ = ["REASONS", "Degeneracy", "NotEstimable", "outcome_degeneracy", "reason_of", "require_finite"]
 
 REASONS = (
     "no_data",
@@ -53,6 +67,9 @@ REASONS = (
     "no_variation_in_reference",
     "one_cluster",
     "no_overlap",
+    "no_cluster_variation",
+    "arm_in_one_cluster",
+    "no_p_value",
 )
 _ARMS = {1: "prokus", 0: "comparison"}
 
@@ -90,6 +107,9 @@ class Degeneracy:
             "no_variation_in_reference": f"{o!r} does not vary among the comparison families at baseline",
             "one_cluster": f"fewer than 2 clusters have {o!r}",
             "no_overlap": f"no comparison families resemble the ProKUS families in their covariates ({o!r})",
+            "no_cluster_variation": f"the cluster-robust standard error of {o!r} is zero",
+            "arm_in_one_cluster": f"every {self.arm or 'one arm'} family with {o!r} lives in a single cluster",
+            "no_p_value": f"{o!r} has no p-value",
         }[self.reason]
 
     def error(self) -> NotEstimable:
@@ -117,6 +137,8 @@ class NotEstimable(ValueError):
     """
 
     def __init__(self, reason: str, message: str, *, wave: str | None = None, arm: str | None = None) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, got {reason!r}")
         super().__init__(f"{message} ({reason})")
         self.reason = reason
         self.wave = wave
@@ -153,6 +175,9 @@ def outcome_degeneracy(
     treated: str = "treated",
 ) -> Degeneracy | None:
     """Whether ``outcome`` is degenerate in ``panel`` for a panel estimate over ``arms``, and why.
+
+    The checks, in order: ``no_data``, ``too_few_families``, ``one_cluster`` and ``arm_in_one_cluster`` (only when
+    ``panel`` has the design's cluster column), ``no_variation``, ``no_variation_in_change``.
 
     Parameters
     ----------
@@ -192,6 +217,13 @@ def outcome_degeneracy(
     for arm in arms:
         if int((arm_of == arm).sum()) < 2:
             return Degeneracy(outcome, "too_few_families", arm=_ARMS.get(arm, str(arm)))
+    if design.cluster in panel:  # the arm's families all in one village: its shock is the arm's, no CRV1
+        cluster_of = panel.drop_duplicates(design.unit).set_index(design.unit)[design.cluster].reindex(wide.index)
+        if cluster_of[arm_of.isin(list(arms)).to_numpy()].nunique() < 2:
+            return Degeneracy(outcome, "one_cluster")
+        for arm in arms:
+            if cluster_of[(arm_of == arm).to_numpy()].nunique() < 2:
+                return Degeneracy(outcome, "arm_in_one_cluster", arm=_ARMS.get(arm, str(arm)))
     used = wide[arm_of.isin(list(arms)).to_numpy()]
     values = used.to_numpy(dtype=float)
     if np.ptp(values) == 0:
@@ -201,3 +233,26 @@ def outcome_degeneracy(
     if all(np.ptp(change[arm_used == arm]) == 0 for arm in arms):
         return Degeneracy(outcome, "no_variation_in_change")
     return None
+
+
+def require_finite(**values: object) -> None:
+    """Refuse a missing (NaN) or infinite number among the named arguments, with a message naming the argument.
+
+    The public statistics call it on the inputs they cannot use: a NaN would otherwise flow silently into a NaN
+    (or, worse, a finite but meaningless) result.
+
+    Parameters
+    ----------
+    **values : object
+        Argument name -> a number or an array of numbers.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> has <k> missing or infinite value(s)"`` for the first argument that has one.
+    """
+    for name, value in values.items():
+        arr = np.asarray(value, dtype=float)
+        bad = int(arr.size - np.isfinite(arr).sum())
+        if bad:
+            raise ValueError(f"{name} has {bad} missing or infinite value(s); drop those rows or fix the input first")

@@ -122,8 +122,11 @@ def ancova_vs_did(
                 continue
             keys[key(scope, outcome, "ancova", name)] = value
         for k in ("autocorrelation", "se_ratio", "theory_se_ratio"):
-            keys[key(scope, outcome, "ancova_vs_did", k)] = row[k]
-    return pd.DataFrame(rows), keys
+            if np.isfinite(row[k]):  # e.g. no ratio when the DiD SE is 0: no key rather than NaN
+                keys[key(scope, outcome, "ancova_vs_did", k)] = row[k]
+    columns = ["outcome", "did", "did_se", "did_ci_low", "did_ci_high", "ancova", "ancova_se", "ancova_ci_low"]
+    columns += ["ancova_ci_high", "autocorrelation", "se_ratio", "theory_se_ratio"]
+    return pd.DataFrame(rows, columns=columns), keys
 
 
 def event_study(

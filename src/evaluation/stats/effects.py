@@ -7,6 +7,7 @@ DataFrames (one row per outcome or group) and the flat result keys of DESIGN §5
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ class Effects:
             One row per outcome, one column per :class:`~evaluation.stats.results.Estimate` field.
         """
         rows = [e.to_dict() for e in self.estimates.values()]
-        return pd.DataFrame(rows)
+        columns = [f.name for f in dataclasses.fields(Estimate)]
+        return pd.DataFrame(rows, columns=columns)  # the columns even when no outcome is estimable
 
     def keys(self, scope: str) -> dict[str, object]:
         """Flat result keys ``<scope>.<outcome>.<method>.<field>``.
@@ -253,7 +255,8 @@ def group_means(
                     keys[key(scope, outcome, "means", f"{tag}_{label}_ci_low")] = mean - half
                     keys[key(scope, outcome, "means", f"{tag}_{label}_ci_high")] = mean + half
                 keys[key(scope, outcome, "means", f"{tag}_n")] = int(x.size)
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", "group", "wave", "mean", "sd", "n", "ci_half"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no family has both waves
 
 
 def baseline_balance(
@@ -321,7 +324,9 @@ def baseline_balance(
         for k, v in row.items():
             if k != "outcome":
                 keys[key(scope, outcome, "baseline", k)] = v
-    return pd.DataFrame(rows), keys
+    columns = ["outcome", "mean_prokus", "sd_prokus", "n_prokus", "mean_comparison", "sd_comparison"]
+    columns += ["n_comparison", "difference", "normalised_difference"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when one group is empty
 
 
 def before_after(

@@ -22,7 +22,7 @@ from scipy import optimize, stats
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
-from evaluation.stats.degenerate import outcome_degeneracy
+from evaluation.stats.degenerate import outcome_degeneracy, require_finite
 from evaluation.stats.regression import clustered_by
 
 __all__ = ["LeeBounds", "imbens_manski", "lee_bounds", "lee_bounds_did", "trimmed_mean"]
@@ -151,10 +151,16 @@ def imbens_manski(
     ci_high : float
         Upper end of the interval.
 
+    Raises
+    ------
+    ValueError
+        When a bound or standard error is missing (NaN) or infinite (the message names it).
+
     References
     ----------
     Imbens, G. W. and Manski, C. F. (2004). *Econometrica* 72(6), 1845-1857.
     """
+    require_finite(lower=lower, upper=upper, se_lower=se_lower, se_upper=se_upper)
     smax = max(se_lower, se_upper)
     width = max(upper - lower, 0.0)
     if smax <= 0:
@@ -276,7 +282,9 @@ def lee_bounds_did(
         idx = np.searchsorted(clusters, s["cluster"].to_numpy())
         lows, highs = _lee_bootstrap(y, t, obs, counts[:, idx].astype(float))
         se_l, se_u = float(np.nanstd(lows, ddof=1)), float(np.nanstd(highs, ddof=1))
-        ci_low, ci_high = imbens_manski(est.lower, est.upper, se_l, se_u, design.alpha)
+        ci_low, ci_high = float("nan"), float("nan")  # no interval when a bound has no bootstrap spread
+        if np.isfinite([est.lower, est.upper, se_l, se_u]).all():
+            ci_low, ci_high = imbens_manski(est.lower, est.upper, se_l, se_u, design.alpha)
         row = {
             "outcome": outcome,
             "lower": est.lower,
@@ -290,5 +298,7 @@ def lee_bounds_did(
         }
         rows.append(row)
         for k in ("lower", "upper", "trim_share", "trimmed_group", "ci_low", "ci_high"):
-            keys[key(scope, outcome, "lee", k)] = row[k]
-    return pd.DataFrame(rows), keys
+            if not (isinstance(row[k], float) and not np.isfinite(row[k])):  # no key rather than NaN
+                keys[key(scope, outcome, "lee", k)] = row[k]
+    columns = ["outcome", "lower", "upper", "trim_share", "trimmed_group", "se_lower", "se_upper", "ci_low", "ci_high"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable

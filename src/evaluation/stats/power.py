@@ -35,7 +35,7 @@ from scipy import special  # t/F/normal functions without importing scipy.stats 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
 from evaluation.stats.balance import weighted_mean_sd
-from evaluation.stats.degenerate import outcome_degeneracy
+from evaluation.stats.degenerate import outcome_degeneracy, require_finite
 from evaluation.stats.estimator_inputs import _weight_values
 from evaluation.stats.regression import first_differences
 
@@ -81,12 +81,20 @@ def icc_anova(y: np.ndarray, clusters: np.ndarray) -> float:
     float
         The ICC in ``[0, 1)`` (share of the variance between clusters).
 
+    Raises
+    ------
+    ValueError
+        When ``y`` holds a missing or infinite value or a cluster label is missing.
+
     References
     ----------
     Donner, A. (1986). "A review of inference procedures for the intraclass correlation coefficient in the one-way
     random effects model." *International Statistical Review* 54(1), 67-82.
     """
     y = np.asarray(y, dtype=float)
+    require_finite(y=y)
+    if pd.isna(pd.Series(np.asarray(clusters, dtype=object).ravel())).any():
+        raise ValueError("clusters has missing labels; drop the rows without a cluster first")
     _, g = np.unique(np.asarray(clusters).astype(str), return_inverse=True)
     G, n = g.max() + 1, y.size
     m = np.bincount(g, minlength=G).astype(float)
@@ -150,12 +158,15 @@ def mde(
     ------
     KeyError
         For an unknown ``design``.
+    ValueError
+        When ``sigma``, ``icc``, ``rho`` or ``treat_icc`` is missing (NaN) or infinite (the message names it).
 
     References
     ----------
     Bloom, H. S. (1995). "Minimum detectable effects." *Evaluation Review* 19(5), 547-556; McKenzie, D. (2012).
     *Journal of Development Economics* 99(2), 210-221 (the DiD and ANCOVA factors).
     """
+    require_finite(n_t=n_t, n_c=n_c, sigma=sigma, icc=icc, rho=rho, treat_icc=treat_icc)
     m = (n_t + n_c) / n_clusters
     deff = 1 + (m - 1) * icc * treat_icc
     dof = n_clusters - 2 if df == -1 else df
@@ -240,13 +251,18 @@ def power_table(
             "n_comparison": n_c,
             "n_clusters": G,
         }
+        usable = bool(np.isfinite([sd, icc, rho, t_icc]).all())  # e.g. rho of a baseline without variation
         for d in DESIGN_FACTORS:
-            row[f"mde_{d}"] = mde(n_t, n_c, G, sd, icc, rho, d, design.alpha, power, treat_icc=t_icc)
+            row[f"mde_{d}"] = (
+                mde(n_t, n_c, G, sd, icc, rho, d, design.alpha, power, treat_icc=t_icc) if usable else float("nan")
+            )
         row["mde_did_sd"] = row["mde_did"] / sd
         row["mde_ancova_sd"] = row["mde_ancova"] / sd
         rows.append(row)
         for k, v in row.items():
-            if k != "outcome":
+            if k != "outcome" and np.isfinite(v):  # e.g. no ICC with one village: no key, not NaN
                 keys[key(scope, outcome, "power", k)] = v
     keys[key(scope, "power", "target", "power")] = power
-    return pd.DataFrame(rows), keys
+    columns = ["treatment_icc", "outcome", "sd", "icc", "autocorrelation", "n_prokus", "n_comparison", "n_clusters"]
+    columns += [f"mde_{d}" for d in DESIGN_FACTORS] + ["mde_did_sd", "mde_ancova_sd"]
+    return pd.DataFrame(rows, columns=columns), keys  # the columns even when no outcome is estimable

@@ -83,7 +83,19 @@ def cluster_codes(values: Sequence[object] | np.ndarray | pd.Series) -> np.ndarr
     -------
     numpy.ndarray
         Codes, shape ``(n,)``, dtype ``intp``.
+
+    Raises
+    ------
+    ValueError
+        When a label is missing (None, NaN, ``pd.NA``): it would become a cluster of its own named "nan"; drop
+        such rows first, as :func:`evaluation.stats.estimators.did` does.
     """
+    missing = pd.isna(pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object))
+    if missing.any():
+        raise ValueError(
+            f"values (cluster labels) has {int(missing.sum())} missing label(s), first at row "
+            f"{int(np.flatnonzero(missing.to_numpy())[0])}; drop the rows without a cluster first"
+        )
     _, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
     return inv.astype(np.intp).ravel()
 
@@ -282,7 +294,8 @@ def first_differences(
 ) -> pd.DataFrame:
     """One row per unit observed with a non-missing ``outcome`` at baseline and at ``after`` (default endline).
 
-    These are the rows :func:`evaluation.stats.estimators.did` uses.
+    These are the rows :func:`evaluation.stats.estimators.did` uses (a unit without a cluster label is left out,
+    as there).
 
     Parameters
     ----------
@@ -301,7 +314,8 @@ def first_differences(
     -------
     pandas.DataFrame
         Columns ``unit`` (str), ``y_before``, ``y_after``, ``d`` (= after - before, outcome units), ``treated``
-        (0/1), ``cluster`` (str) and the ``keep`` columns; one row per complete unit, in baseline row order.
+        (0/1), ``cluster`` (str) and the ``keep`` columns; one row per complete unit with a cluster label, in
+        baseline row order.
 
     Raises
     ------
@@ -316,7 +330,7 @@ def first_differences(
     y0 = base[outcome].to_numpy(dtype=float, na_value=np.nan)
     y1_all = end[outcome].to_numpy(dtype=float, na_value=np.nan)
     y1 = np.where(pos >= 0, y1_all[np.maximum(pos, 0)] if y1_all.size else np.nan, np.nan)
-    ok = ~np.isnan(y0) & ~np.isnan(y1)
+    ok = ~np.isnan(y0) & ~np.isnan(y1) & base[design.cluster].notna().to_numpy()  # did's rows: cluster known
     out = pd.DataFrame(
         {
             "unit": base[design.unit].to_numpy()[ok].astype(str),

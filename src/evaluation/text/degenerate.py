@@ -19,7 +19,7 @@ def reason_fields(reason: str, lang: str, wave: str | None = None, arm: str | No
     if reason == "no_data":
         w = wave or ""
         fields["wave"] = t(f"degenerate_wave_{w}", lang) if w in WAVES else w
-    if reason == "too_few_families":
+    if reason in ("too_few_families", "arm_in_one_cluster"):
         fields["arm"] = t(f"group_{arm}", lang) if arm in ARMS else str(arm or "")
     return fields
 

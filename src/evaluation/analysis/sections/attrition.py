@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from evaluation.analysis.context import Computed, Context, Intermediates, View
@@ -10,6 +14,8 @@ from evaluation.analysis.sections._words import Words
 from evaluation.core.disclosure import MARK
 from evaluation.core.keys import key
 from evaluation.stats import attrition, small_cells
+from evaluation.stats.degenerate import reason_of
+from evaluation.text.degenerate import reason_clause
 from evaluation.text.formats import format_percent, format_points
 
 __all__ = ["compute_attrition", "show_attrition"]
@@ -31,37 +37,57 @@ def compute_attrition(ctx: Context, shared: Intermediates) -> Computed:
     Returns
     -------
     Computed
-        Keys ``<scope>.attrition.*``, ``<scope>.<outcome>.{lee,ipw_did}.*`` and the DiD keys; shown: ``rates``
-        (one row per characteristic level) with ``mask``, ``tests`` (difference and p-values), ``lee`` (one row
-        per outcome), ``ipw`` (indexed by outcome), ``did`` (estimates) and ``draws``.
+        Keys ``<scope>.attrition.*``, ``<scope>.<outcome>.{lee,ipw_did}.*`` and the DiD keys; a part that the data
+        cannot support (the tests, the Lee bounds or the IPW DiD, e.g. a rank-deficient selection regression in a
+        small scope) records ``<scope>.attrition.<part>.status`` (and ``.reason``, a code of
+        :data:`evaluation.stats.degenerate.REASONS`, when there is one) and the others still run. Shown: ``rates``
+        (one row per characteristic level) with ``mask``, ``tests`` (difference and p-values, or None), ``lee``
+        (one row per outcome), ``ipw`` (indexed by outcome), ``did`` (estimates), ``draws`` and ``failed`` (part:
+        reason code or None).
     """
     s, d, plan = ctx.scope, ctx.design, ctx.plan
     rates, keys = attrition.attrition_rates(ctx.panel, s, d, list(RATE_CHARACTERISTICS))
     amask, keys = small_cells.attrition_suppression(rates, s, keys, ctx.k)
     out = dict(keys)
-    dk = attrition.differential_attrition(ctx.panel, s, d, plan.balance, fixed_effects=ctx.fixed_effects)
-    out.update(dk)
-    tests = {
-        "difference": dk[key(s, "attrition", "difference", "estimate")],
-        "p": dk[key(s, "attrition", "difference", "p_value")],
-        "p_selective": dk[key(s, "attrition", "selective", "p_value")],
-    }
-    lee, lk = attrition.lee_bounds_did(
-        ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed
-    )
-    out.update(lk)
-    ipw, ik = attrition.ipw_did(ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES, fixed_effects=ctx.fixed_effects)
-    out.update(ik)
+    failed: dict[str, str | None] = {}  # part -> reason code (None: too thin, no code), each part fails alone
+
+    def part(name: str, run: Callable[[], tuple[Any, dict[str, Any]]]) -> Any:
+        try:
+            value, part_keys = run()
+        except (ValueError, np.linalg.LinAlgError) as exc:  # thin or degenerate data: this part only
+            out[key(s, "attrition", name, "status")] = f"not estimable: {str(exc).splitlines()[0]}"
+            failed[name] = reason_of(exc)
+            if failed[name] is not None:
+                out[key(s, "attrition", name, "reason")] = failed[name]
+            return None
+        out.update(part_keys)
+        return value
+
+    dk = part("tests", lambda: (None, attrition.differential_attrition(
+        ctx.panel, s, d, plan.balance, fixed_effects=ctx.fixed_effects)))  # fmt: skip
+    tests = None
+    if "tests" not in failed:
+        dk = {k: v for k, v in out.items() if k.startswith(f"{s}.attrition.")}
+        tests = {
+            "difference": dk[key(s, "attrition", "difference", "estimate")],
+            "p": dk[key(s, "attrition", "difference", "p_value")],
+            "p_selective": dk[key(s, "attrition", "selective", "p_value")],
+        }
+    lee = part("lee", lambda: attrition.lee_bounds_did(
+        ctx.panel, s, ctx.outcomes, d, n_boot=plan.inference.lee_draws, seed=ctx.seed))  # fmt: skip
+    ipw = part("ipw", lambda: attrition.ipw_did(
+        ctx.panel, s, ctx.outcomes, d, IPW_COVARIATES, fixed_effects=ctx.fixed_effects))  # fmt: skip
     did, dkeys = shared.did_all()
     out.update(dkeys)
     shown = {
         "rates": rates,
         "mask": amask,
         "tests": tests,
-        "lee": lee,
-        "ipw": ipw.set_index("outcome"),
+        "lee": lee if lee is not None else pd.DataFrame(columns=["outcome"]),
+        "ipw": (ipw if ipw is not None else pd.DataFrame(columns=["outcome"])).set_index("outcome"),
         "did": did,
         "draws": plan.inference.lee_draws,
+        "failed": failed,
     }
     return Computed(out, shown)
 
@@ -84,12 +110,21 @@ def show_attrition(result: Computed, view: View) -> Sections:
     w, lang = Words(view), view.lang
     rates, amask, tests = result.shown["rates"], result.shown["mask"], result.shown["tests"]
     lee, ipw, did = result.shown["lee"], result.shown["ipw"], result.shown["did"]
-    note = w.x(
-        "attrition_note",
-        d=format_points(tests["difference"], lang),
-        p=w.p(tests["p"]),
-        ps=w.p(tests["p_selective"]),
-    )
+    failed = result.shown.get("failed", {})
+
+    def why(part: str) -> str:
+        code = failed[part]
+        return w.t("attrition_part_failed_" + part, why=reason_clause(code, lang) if code else w.t("too_thin_data"))
+
+    if tests is not None:
+        note = w.x(
+            "attrition_note",
+            d=format_points(tests["difference"], lang),
+            p=w.p(tests["p"]),
+            ps=w.p(tests["p_selective"]),
+        )
+    else:
+        note = why("tests")
     rates_out = pd.DataFrame(
         {
             w.x("col_characteristic"): [w.var(c) for c in rates["characteristic"]],
@@ -121,6 +156,10 @@ def show_attrition(result: Computed, view: View) -> Sections:
     return Sections(
         [
             w.section(w.x("attrition_title"), rates_out, [note, *w.small_note(bool(amask.to_numpy().any()))]),
-            w.section("Lee (2009) & IPW", pd.DataFrame(rows), [w.x("lee_note", b=result.shown["draws"])]),
+            w.section(
+                "Lee (2009) & IPW",
+                pd.DataFrame(rows),
+                [w.x("lee_note", b=result.shown["draws"]), *(why(p) for p in ("lee", "ipw") if p in failed)],
+            ),
         ]
     )

@@ -178,10 +178,12 @@ def compute_few_clusters(ctx: Context, shared: Intermediates) -> Computed:
     Returns
     -------
     Computed
-        Keys ``<scope>.inference.{n_clusters,wild_bootstrap}`` and, when run, the DiD keys and
-        ``<scope>.<outcome>.did.wcr_*`` of every estimable outcome and index; shown: ``g``, ``limit``, ``draws``
-        and, when run, ``table`` (one row per outcome and weight type), ``did`` (estimates), ``names`` and
-        ``left_out`` (the degenerate outcomes and why, :class:`evaluation.stats.degenerate.Degeneracy`).
+        Keys ``<scope>.inference.{n_clusters,wild_bootstrap}`` and, when run, the DiD keys,
+        ``<scope>.<outcome>.did.wcr_*`` and the cluster-jackknife ``<scope>.<outcome>.did.crv3_*``
+        (:func:`evaluation.stats.bootstrap.crv3_did`) of every estimable outcome and index; shown: ``g``, ``limit``,
+        ``draws`` and, when run, ``table`` (one row per outcome and weight type), ``crv3`` (one row per outcome),
+        ``did`` (estimates), ``names`` and ``left_out`` (the degenerate outcomes and why,
+        :class:`evaluation.stats.degenerate.Degeneracy`).
     """
     g, limit = int(ctx.panel[ctx.design.cluster].nunique()), ctx.plan.inference.few_clusters
     draws = ctx.plan.inference.bootstrap_draws
@@ -198,9 +200,10 @@ def compute_few_clusters(ctx: Context, shared: Intermediates) -> Computed:
     table, wkeys = bootstrap.wcr_did(
         shared.indexed()[0], ctx.scope, names, ctx.design, n_boot=draws, seed=ctx.seed, fixed_effects=ctx.fixed_effects
     )
+    crv3, ckeys = bootstrap.crv3_did(shared.indexed()[0], ctx.scope, names, ctx.design, fixed_effects=ctx.fixed_effects)
     left_out = shared.did().reasons
-    shown = {**shown, "table": table, "did": did, "names": names, "left_out": left_out}
-    return Computed({**keys, **dkeys, **wkeys}, shown)
+    shown = {**shown, "table": table, "did": did, "names": names, "left_out": left_out, "crv3": crv3}
+    return Computed({**keys, **dkeys, **wkeys, **ckeys}, shown)
 
 
 def show_few_clusters(result: Computed, view: View) -> Section:
@@ -223,6 +226,7 @@ def show_few_clusters(result: Computed, view: View) -> Section:
     if "table" not in result.shown:
         return w.section(w.x("wcr_title"), None, [w.x("wcr_not_needed", g=g, k=limit)])
     table, did = result.shown["table"], result.shown["did"]
+    crv3 = result.shown["crv3"].set_index("outcome")
     rows = []
     for o in result.shown["names"]:
         r = table[(table["outcome"] == o) & (table["weights"] == "rademacher")]
@@ -230,19 +234,22 @@ def show_few_clusters(result: Computed, view: View) -> Section:
         if r.empty or o not in did:
             continue
         r, wb = r.iloc[0], wb.iloc[0]
+        c3 = crv3.loc[o] if o in crv3.index else None
         rows.append(
             {
                 w.t("col_outcome"): w.olabel(o),
                 w.x("col_role"): w.role(o),
                 w.t("col_effect"): w.val(o, did[o].estimate, signed=True),
                 w.x("col_p_crv"): w.p(did[o].p_value),
+                w.x("col_p_crv3"): w.p(c3["crv3_p_value"]) if c3 is not None else "–",
+                w.x("col_ci_crv3"): w.interval(o, c3["crv3_ci_low"], c3["crv3_ci_high"]) if c3 is not None else "–",
                 w.x("col_p_wcr"): w.p(r["p_value"]),
                 w.x("col_ci_wcr"): w.interval(o, r["ci_low"], r["ci_high"]),
                 w.x("col_p_webb"): w.p(wb["p_value"]),
                 w.x("col_ci_webb"): w.interval(o, wb["ci_low"], wb["ci_high"]),
             }
         )
-    notes = [w.x("wcr_note", g=g, k=limit, b=result.shown["draws"])]
+    notes = [w.x("wcr_note", g=g, k=limit, b=result.shown["draws"]), w.x("crv3_note", g=g)]
     if result.shown.get("left_out"):
         notes.append(w.t("degenerate_left_out_wcr", items=w.degenerate_list(result.shown["left_out"])))
     return w.section(w.x("wcr_title"), pd.DataFrame(rows), notes)

@@ -15,6 +15,7 @@ from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
 from evaluation.core.config import NATIONAL
 from evaluation.core.keys import key
+from evaluation.stats import bootstrap
 from evaluation.stats import effects as analysis
 from evaluation.text import figures
 from evaluation.text.formats import format_number, format_percent, format_relative
@@ -134,10 +135,15 @@ def compute_did(ctx: Context, shared: Intermediates) -> Computed:
     Returns
     -------
     Computed
-        Keys ``<scope>.<outcome>.did.*``; shown: ``effects`` (:class:`evaluation.stats.effects.Effects`).
+        Keys ``<scope>.<outcome>.did.*``, with the cluster-jackknife interval beside the CRV1 one
+        (``did.crv3_{se,ci_low,ci_high,p_value}``, :func:`evaluation.stats.bootstrap.crv3_did`); shown: ``effects``
+        (:class:`evaluation.stats.effects.Effects`) and ``crv3`` (one row per outcome with a CRV3 interval).
     """
     did = shared.did()
-    return Computed(did.keys(ctx.scope), {"effects": did})
+    crv3, ckeys = bootstrap.crv3_did(
+        ctx.panel, ctx.scope, list(did.estimates), ctx.design, fixed_effects=ctx.fixed_effects
+    )
+    return Computed({**did.keys(ctx.scope), **ckeys}, {"effects": did, "crv3": crv3})
 
 
 def show_did(result: Computed, view: View) -> Section:
@@ -157,11 +163,17 @@ def show_did(result: Computed, view: View) -> Section:
     """
     w = Words(view)
     did = result.shown["effects"]
+    crv3 = result.shown["crv3"].set_index("outcome")
+
+    def ci3(o: str) -> str:
+        return w.ci(o, crv3.at[o, "crv3_ci_low"], crv3.at[o, "crv3_ci_high"]) if o in crv3.index else "–"
+
     rows = [
         {
             w.t("col_outcome"): w.label(o),
             w.t("col_effect"): w.fmt(o, e.estimate, signed=True),
             w.t("col_ci"): w.ci(o, e.ci_low, e.ci_high),
+            w.x("col_ci_crv3"): ci3(o),
             w.t("col_p"): w.p(e.p_value),
             w.t("col_n"): format_number(e.n_units, w.lang),
             w.t("col_clusters"): format_number(e.n_clusters or 0, w.lang),
@@ -174,6 +186,7 @@ def show_did(result: Computed, view: View) -> Section:
             w.t("col_outcome"): w.label(o),
             w.t("col_effect"): "–",
             w.t("col_ci"): "–",
+            w.x("col_ci_crv3"): "–",
             w.t("col_p"): "–",
             w.t("col_n"): "–",
             w.t("col_clusters"): "–",
@@ -181,7 +194,7 @@ def show_did(result: Computed, view: View) -> Section:
         }
         for o, why in did.reasons.items()
     ]  # a degenerate outcome: a row that says why ("did not vary"), no numbers
-    notes = [w.t("did_caveat")]
+    notes = [w.t("did_caveat"), w.x("did_crv3_note")]
     notes += _failure_notes(w, did)
     return Section(w.t("did_title"), pd.DataFrame(rows), notes)
 
