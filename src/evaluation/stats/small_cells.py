@@ -18,12 +18,13 @@ smaller group's mean would follow from it and the other group's mean.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import DesignSettings
+from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.indicators import INDICATORS
 from evaluation.core.keys import key, prefix
 from evaluation.stats import disclosure
 from evaluation.stats.heterogeneity import INCOME_TERCILE, add_income_tercile
@@ -39,8 +40,40 @@ __all__ = [
     "is_small",
     "level_counts",
     "risk_suppression",
+    "run_suppression",
     "scorecard_suppression",
+    "share_cells",
+    "share_is_small",
 ]
+
+# Scorecard shares that are not shares of families (the disbursed share of the planned rupiah).
+NOT_FAMILY_SHARES = frozenset({"bsimu_amount"})
+# Rows of the run's tables that publish the same cells (linked tables, Hundepool et al. 2012 §5.5): hiding the key
+# row hides its followers. The families that received no BSIMU are both the scorecard's "did not receive"
+# (1 - share of families) and the risk flag ``grant_not_disbursed``; the on-time indicator's n is the number who
+# received it; the disbursed share of the planned amount equals the share of families when every plan is the same.
+LINKED_ROWS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("scorecard", "bsimu_families"): (
+        ("scorecard", "bsimu_amount"),
+        ("scorecard", "bsimu_on_time"),
+        ("risk", "grant_not_disbursed"),
+    ),
+    ("risk", "grant_not_disbursed"): (
+        ("scorecard", "bsimu_families"),
+        ("scorecard", "bsimu_amount"),
+        ("scorecard", "bsimu_on_time"),
+    ),
+}
+_KEEP_WHEN_HIDDEN = frozenset({"target", "suppressed"})  # a plan figure, and the marker itself
+
+
+def _hide_row(keys: dict[str, object], scope: str, table: str, row: str) -> None:
+    """Drop every published field of one row (``<scope>.<table>.<row>.*``) but its target; mark it suppressed."""
+    pre = prefix(scope, table, row)
+    for name in [x for x in keys if x.startswith(pre) and x.rsplit(".", 1)[1] not in _KEEP_WHEN_HIDDEN]:
+        del keys[name]
+    keys[key(scope, table, row, "suppressed")] = True
+
 
 HET_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value")
 BALANCE_PROKUS = ("n_prokus", "mean_prokus", "sd_prokus")
@@ -378,13 +411,65 @@ def dose_suppression(
     return out, kept
 
 
+def share_cells(share: float | None, n: float | None) -> tuple[float, float]:
+    """The two counts a share of ``n`` families publishes: ``round(share * n)`` and ``n`` minus it (NaN if unknown).
+
+    Parameters
+    ----------
+    share : float or None
+        The share (0-1).
+    n : float or None
+        The families it is a share of.
+
+    Returns
+    -------
+    tuple of float
+        Families with and without the attribute.
+    """
+    if share is None or n is None or not (np.isfinite(share) and np.isfinite(n)):
+        return float("nan"), float("nan")
+    yes = float(round(share * n))
+    return yes, float(n) - yes
+
+
+def share_is_small(share: float | None, n: float | None, k: int) -> bool:
+    """True when either count a share publishes (:func:`share_cells`) describes 1 to ``k - 1`` families.
+
+    Parameters
+    ----------
+    share : float or None
+        The share (0-1).
+    n : float or None
+        The families it is a share of.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    bool
+        Whether the share must be suppressed by the threshold rule.
+    """
+    return any(is_small(c, k) for c in share_cells(share, n))
+
+
+def _family_share(indicator: str) -> bool:
+    """A scorecard indicator whose realisation is a share of the families counted in its ``n``."""
+    ind = INDICATORS.get(indicator)
+    return ind is not None and ind.kind == "share" and indicator not in NOT_FAMILY_SHARES
+
+
 def scorecard_suppression(
     table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Hide an indicator's realisation, ratio, status and n when it describes fewer than ``k`` families.
 
-    The target (a plan figure) stays. Hidden indicators get ``<scope>.scorecard.<indicator>.suppressed = True``
-    and are left out of the status summary counts' underlying statuses (their status is hidden).
+    An indicator describes its ``n`` families and, when its realisation is a share of them (:data:`INDICATORS`
+    kind ``share``, except shares of rupiah), the two counts ``share * n`` and ``(1 - share) * n``: it is hidden
+    when any of them is 1 to ``k - 1`` (:func:`share_is_small`; "95.5% of 200 received" tells that 9 did not).
+    Linked rows (:data:`LINKED_ROWS`) follow: when the share of families that received BSIMU is hidden, so are the
+    share of the amount (equal when every plan is the same) and the on-time indicator (its ``n`` is the number who
+    received it). The target (a plan figure) stays. Hidden indicators get
+    ``<scope>.scorecard.<indicator>.suppressed = True`` and are left out of the status summary counts.
 
     Parameters
     ----------
@@ -406,12 +491,18 @@ def scorecard_suppression(
     """
     out = table.copy()
     n = out["n"].astype(float)
-    out["suppressed"] = ((n > 0) & (n < k)).to_numpy()
+    small = np.array((n > 0) & (n < k), dtype=bool)
+    for pos, (name, share, size) in enumerate(zip(out["indicator"], out["realisation"], n, strict=True)):
+        if _family_share(name) and share_is_small(float(share), float(size), k):
+            small[pos] = True
+    hidden = {name for name, h in zip(out["indicator"], small, strict=True) if h}
+    for (table_a, row_a), followers in LINKED_ROWS.items():
+        if table_a == "scorecard" and row_a in hidden:
+            hidden |= {row for t, row in followers if t == "scorecard"}
+    out["suppressed"] = out["indicator"].isin(hidden).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        for f in ("realisation", "ratio", "status", "n"):
-            kept.pop(key(scope, "scorecard", r["indicator"], f), None)
-        kept[key(scope, "scorecard", r["indicator"], "suppressed")] = True
+        _hide_row(kept, scope, "scorecard", r["indicator"])
     shown = out[~out["suppressed"]]
     for name in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
         status = name.rsplit(".", 1)[1]
@@ -423,9 +514,10 @@ def scorecard_suppression(
 def risk_suppression(
     summary: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Hide a risk flag's count and rate when it describes fewer than ``k`` families (``0 < count < k``).
+    """Hide a risk flag's count and rate when it describes fewer than ``k`` families.
 
-    The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together; when the
+    The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together, when the
+    flagged families (``0 < count < k``) or the others (``0 < n - count < k``) are too few; when the
     scope itself has fewer than ``k`` programme families every row (and n) is hidden. Hidden flags get
     ``<scope>.risk.<flag>.suppressed = True``.
 
@@ -450,12 +542,11 @@ def risk_suppression(
     out = summary.copy()
     count = out["count"].astype(float)
     base = out["n"].astype(float)
-    out["suppressed"] = (((count > 0) & (count < k)) | ((base > 0) & (base < k))).to_numpy()
+    rest = base - count  # the families without the flag: n is published, so they follow from the count
+    out["suppressed"] = (((count > 0) & (count < k)) | ((rest > 0) & (rest < k)) | ((base > 0) & (base < k))).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        for f in ("count", "rate"):
-            kept.pop(key(scope, "risk", r["flag"], f), None)
-        kept[key(scope, "risk", r["flag"], "suppressed")] = True
+        _hide_row(kept, scope, "risk", r["flag"])
     if len(base) and 0 < float(base.iloc[0]) < k:
         kept.pop(key(scope, "risk", "n_families"), None)
     kept[key(scope, "disclosure", "risk_suppressed")] = int(out["suppressed"].sum())
@@ -502,3 +593,149 @@ def is_small(n: float | None, k: int) -> bool:
     """
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
 
+
+def _number(results: Mapping[str, object], name: str) -> float | None:
+    v = results.get(name)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _rows(results: Mapping[str, object], k: int) -> dict[tuple[str, str, str], tuple[bool, float]]:
+    """Every scorecard and risk row of a merged results mapping: (scope, table, row) -> (hidden, size).
+
+    A row is hidden when its notebook hid it (``suppressed``), when its scope's base is hidden, or by the threshold
+    rule applied to the counts its published fields give (a count and the base; a share and its n). ``size``: the
+    families the row's smaller count describes (NaN when hidden or unknown), used to choose complementary rows.
+    """
+    rows: dict[tuple[str, str, str], tuple[bool, float]] = {}
+    for name in results:
+        parts = name.split(".")
+        if len(parts) != 4 or parts[1] not in ("scorecard", "risk") or parts[2] == "summary":
+            continue
+        scope, table, row = parts[:3]
+        if (scope, table, row) in rows:
+            continue
+        if results.get(key(scope, table, row, "suppressed")) is True:
+            rows[(scope, table, row)] = (True, float("nan"))
+            continue
+        if table == "risk":
+            count, base = (
+                _number(results, key(scope, "risk", row, "count")),
+                _number(results, key(scope, "risk", "n_families")),
+            )
+            if count is None or base is None:
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+            yes, no = count, base - count
+        else:
+            n = _number(results, key(scope, "scorecard", row, "n"))
+            if n is None:
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+            if _family_share(row):
+                yes, no = share_cells(_number(results, key(scope, "scorecard", row, "realisation")), n)
+            else:
+                yes, no = n, float("nan")
+            if is_small(n, k):
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+        small = is_small(yes, k) or is_small(no, k)
+        sizes = [c for c in (yes, no) if np.isfinite(c)]
+        rows[(scope, table, row)] = (small, min(sizes) if sizes else float("nan"))
+    return rows
+
+
+def run_suppression(
+    results: Mapping[str, object], k: int, regions: Sequence[str] | None = None, national: str = NATIONAL
+) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
+    """Disclosure control across the whole run: linked tables and scopes, applied to the merged ``results.json``.
+
+    Each notebook protects its own tables (:func:`scorecard_suppression`, :func:`risk_suppression`). Across the
+    run, two more ways recover a hidden count, and this closes both, before any document is written:
+
+    * **linked tables** (:data:`LINKED_ROWS`): the scorecard's share of families that received BSIMU publishes the
+      count the risk flag ``grant_not_disbursed`` hides, and the on-time indicator's n publishes the count received:
+      a hidden key row hides its followers;
+    * **scopes**: the national figures are the total of the regional cells (same flag or indicator), so a region's
+      hidden count would be the national count minus the other regions'. When exactly one row of such a relation
+      (the national row and the rows of every region the national figures add up, ``regions``) is hidden, the open
+      row describing the fewest families (preferring rows whose smaller count is not zero) is hidden too
+      (complementary suppression), repeated with the links until nothing changes. A region of ``regions`` that the
+      run does not publish counts as hidden (a run of some regions leaves the others' total unknown).
+
+    Every row is first re-checked by the threshold rule on what it publishes (a count and its base, a share and its
+    n: :func:`share_is_small`). A hidden row keeps only its target and gets ``suppressed = True``; the scorecard's
+    status summary is recounted over the rows shown; ``<scope>.disclosure.{scorecard,risk}_suppressed`` count the
+    hidden rows.
+
+    Parameters
+    ----------
+    results : mapping of str to object
+        The run's merged results (every scope).
+    k : int
+        Threshold ``[run] min_cell_size`` (families).
+    regions : sequence of str, optional
+        The regions whose rows add up to the national rows (the config's regions); default: the scopes of
+        ``results`` other than ``national``.
+    national : str, default "national"
+        The scope whose rows are the total of the regions' rows.
+
+    Returns
+    -------
+    results : dict
+        The protected results (sorted keys).
+    hidden : list of (scope, table, row)
+        The rows this pass hid that the notebooks had shown, sorted.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5 (linked tables);
+    ONS (2019), *Disclosure control guidance for tables*.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    rows = _rows(results, k)
+    parts = sorted(str(r) for r in regions) if regions is not None else sorted({s for s, _, _ in rows} - {national})
+    hidden = {r for r, (h, _) in rows.items() if h}
+    size = {r: s for r, (_, s) in rows.items()}
+    changed = True
+    while changed:
+        changed = False
+        for scope, table, row in sorted(hidden):
+            for t, r in LINKED_ROWS.get((table, row), ()):
+                if (scope, t, r) in rows and (scope, t, r) not in hidden:
+                    hidden.add((scope, t, r))
+                    changed = True
+        for table, row in sorted({(t, r) for _, t, r in rows}):
+            if (national, table, row) not in rows:
+                continue
+            members = [(s, table, row) for s in (national, *parts)]
+            shut = [m for m in members if m in hidden or m not in rows]
+            if len(members) < 2 or len(shut) != 1:
+                continue
+            candidates = sorted(
+                (m for m in members if m in rows and m not in hidden),
+                key=lambda m: (not (size[m] > 0), size[m] if np.isfinite(size[m]) else np.inf, m),
+            )
+            hidden.add(candidates[0])
+            changed = True
+    out = dict(results)
+    newly = sorted(r for r in hidden if out.get(key(*r, "suppressed")) is not True)
+    for scope, table, row in newly:
+        _hide_row(out, scope, table, row)
+    for scope in sorted({r[0] for r in rows}):
+        for table in ("scorecard", "risk"):
+            n_hidden = sum(1 for r in hidden if r[0] == scope and r[1] == table)
+            name = key(scope, "disclosure", f"{table}_suppressed")
+            if name in out or any(r[0] == scope and r[1] == table for r in newly):
+                out[name] = n_hidden
+        for name in [x for x in out if x.startswith(prefix(scope, "scorecard", "summary"))]:
+            status = name.rsplit(".", 1)[1]
+            out[name] = sum(
+                1 for (s, t, r) in rows if s == scope and t == "scorecard" and out.get(key(s, t, r, "status")) == status
+            )
+    return dict(sorted(out.items())), newly
