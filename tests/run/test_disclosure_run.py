@@ -291,3 +291,24 @@ def test_on_the_demo_numbers_one_hidden_region_gets_a_complement(demo_tables):
     fixed, hidden = small_cells.run_suppression(old, 1, cfg.region_codes)  # k = 1: only the relation acts
     assert len(hidden) == 1 and hidden[0][1:] == ("risk", "eligibility_doubt") and hidden[0][0] != "3402"
     assert not _hidden_cells(fixed, [*REGIONS, NATIONAL]) & set(derive(fixed))
+
+
+def test_a_notebook_hides_its_rows_that_the_run_hides_across_scopes():
+    """The region whose row the run-level rule picks hides it in its own tables (and technical report) too."""
+    import pandas as pd
+
+    counts = {"31": 18, "3210": 12, "3217": 17, "3322": 11, "3402": None}
+    by_scope = {r: _risk(r, {"eligibility_doubt": c, "grant_late": 20}) for r, c in counts.items()}
+    by_scope[NATIONAL] = _risk(NATIONAL, {"eligibility_doubt": 64, "grant_late": 100}, n=1000)
+    assert small_cells.hidden_across_scopes(by_scope, "3322", K, REGIONS) == {("risk", "eligibility_doubt")}
+    assert small_cells.hidden_across_scopes(by_scope, "31", K, REGIONS) == set()
+    summary = pd.DataFrame(
+        {"flag": ["eligibility_doubt", "grant_late"], "count": [11, 20], "n": [200, 200], "suppressed": [False, False]}
+    )
+    keys = by_scope["3322"] | {key("3322", "disclosure", "risk_suppressed"): 0}
+    out, kept = small_cells.hide_rows(summary, "flag", "3322", "risk", keys, {("risk", "eligibility_doubt")})
+    assert out["suppressed"].tolist() == [True, False]
+    assert kept[key("3322", "risk", "eligibility_doubt", "suppressed")] is True
+    assert key("3322", "risk", "eligibility_doubt", "count") not in kept
+    assert kept[key("3322", "risk", "grant_late", "count")] == 20
+    assert kept[key("3322", "disclosure", "risk_suppressed")] == 1

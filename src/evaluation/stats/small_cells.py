@@ -739,3 +739,83 @@ def run_suppression(
                 1 for (s, t, r) in rows if s == scope and t == "scorecard" and out.get(key(s, t, r, "status")) == status
             )
     return dict(sorted(out.items())), newly
+
+
+def hidden_across_scopes(
+    keys_by_scope: Mapping[str, Mapping[str, object]], scope: str, k: int, regions: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The scorecard and risk rows of ``scope`` that disclosure control across the run hides.
+
+    A notebook computes the monitoring keys of every scope of the data (cheap), protected as each notebook
+    protects its own (:func:`scorecard_suppression`, :func:`risk_suppression`), and asks which of its own rows
+    :func:`run_suppression` hides across scopes; so its own tables (and technical report) hide what the run hides.
+
+    Parameters
+    ----------
+    keys_by_scope : mapping of str to mapping
+        Each scope's scorecard and risk keys (regions and ``national``).
+    scope : str
+        The notebook's scope.
+    k : int
+        Threshold (families).
+    regions : sequence of str
+        The regions whose figures add up to the national ones.
+
+    Returns
+    -------
+    set of (table, row)
+        Rows of ``scope`` hidden by the run-level rule (``("risk", flag)`` or ``("scorecard", indicator)``).
+    """
+    merged: dict[str, object] = {}
+    for part in keys_by_scope.values():
+        merged.update(part)
+    protected, _ = run_suppression(merged, k, regions)
+    out = set()
+    for name, value in protected.items():
+        parts = name.split(".")
+        if len(parts) == 4 and parts[0] == scope and parts[3] == "suppressed" and value is True:
+            out.add((parts[1], parts[2]))
+    return out
+
+
+def hide_rows(
+    table: pd.DataFrame, column: str, scope: str, name: str, keys: Mapping[str, object], rows: set[tuple[str, str]]
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Hide the rows of one of ``scope``'s tables named in ``rows`` (from :func:`hidden_across_scopes`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A scorecard table or risk summary with a ``suppressed`` column.
+    column : str
+        Its row-name column (``indicator`` or ``flag``).
+    scope : str
+        The scope.
+    name : str
+        ``"scorecard"`` or ``"risk"``.
+    keys : mapping of str to object
+        Its kept keys.
+    rows : set of (table, row)
+        The rows to hide.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        With ``suppressed`` set for those rows.
+    keys : dict
+        Without their keys, with their markers, the summary recounted and the disclosure count updated.
+    """
+    out = table.copy()
+    kept = dict(keys)
+    extra = out[column].isin({row for t, row in rows if t == name}).to_numpy() & ~out["suppressed"].to_numpy()
+    if not extra.any():
+        return out, kept
+    out["suppressed"] = out["suppressed"].to_numpy() | extra
+    for row in out.loc[extra, column]:
+        _hide_row(kept, scope, name, row)
+    kept[key(scope, "disclosure", f"{name}_suppressed")] = int(out["suppressed"].sum())
+    if name == "scorecard":
+        shown = out[~out["suppressed"]]
+        for k_ in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
+            kept[k_] = int((shown["status"] == k_.rsplit(".", 1)[1]).sum())
+    return out, kept
