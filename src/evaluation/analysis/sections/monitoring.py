@@ -42,6 +42,10 @@ def _across_scopes(ctx: Context) -> set[tuple[str, str]]:
     region's count the national total minus the other regions would give), so this notebook hides them too.
     """
     d = ctx.design
+    tag = (ctx.k, ctx.cfg.region_codes, ctx.targets, d)
+    if _ACROSS and _ACROSS[0] is ctx.dataset and _ACROSS[1] == tag:  # both tables of one notebook: computed once
+        keys, regions = _ACROSS[2]
+        return small_cells.hidden_across_scopes(keys, ctx.scope, ctx.k, regions)
     everything = analysis_table(ctx.dataset.roster, ctx.dataset.programme, ctx.dataset.survey, d.treated_value)
     present = set(everything[REGION_COLUMN].astype(str))
     regions = [r for r in ctx.cfg.region_codes if r in present]
@@ -59,7 +63,11 @@ def _across_scopes(ctx: Context) -> set[tuple[str, str]]:
             **small_cells.scorecard_suppression(table, scope, sc, ctx.k)[1],
             **small_cells.risk_suppression(summary, scope, risk, ctx.k)[1],
         }
+    _ACROSS[:] = [ctx.dataset, tag, (keys, regions)]
     return small_cells.hidden_across_scopes(keys, ctx.scope, ctx.k, regions)
+
+
+_ACROSS: list = []  # the last data set's monitoring keys of every scope (the data set itself, settings, keys)
 
 
 def compute_scorecard(ctx: Context) -> Computed:
