@@ -37,6 +37,8 @@ __all__ = [
     "balance_suppression",
     "dose_suppression",
     "heterogeneity_suppression",
+    "hidden_across_scopes",
+    "hide_rows",
     "is_small",
     "level_counts",
     "risk_suppression",
