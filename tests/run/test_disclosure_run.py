@@ -312,3 +312,95 @@ def test_a_notebook_hides_its_rows_that_the_run_hides_across_scopes():
     assert key("3322", "risk", "eligibility_doubt", "count") not in kept
     assert kept[key("3322", "risk", "grant_late", "count")] == 20
     assert kept[key("3322", "disclosure", "risk_suppressed")] == 1
+
+
+# ---------------------------------------------------------------------------------- balance: 0/1 rows are counts
+@pytest.fixture(scope="module")
+def demo_balance(tmp_path_factory, demo_dir):
+    """Balance keys of every scope as the notebooks record them (cross-scope rule included), truth and categories."""
+    from evaluation.analysis.context import build_context
+    from evaluation.analysis.sections import balance
+    from evaluation.intake.codebook import load_codebook
+    from evaluation.intake.pipeline import ensure_processed
+    from evaluation.intake.tables import load_dataset
+    from evaluation.stats import balance as stats_balance
+
+    root = tmp_path_factory.mktemp("disclosure-balance")
+    cfg = load_config(write_config(root / "config.toml", demo_dir, root / "reports"))
+    codebook = load_codebook(cfg.run.codebook)
+    processed = ensure_processed(cfg.run.data_dir, cfg.run.processed_dir, codebook, cfg.design.treated_value)
+    dataset = load_dataset(processed, codebook)
+    merged, plain, truth, dummies = {}, {}, {}, {}
+    for scope in [*cfg.region_codes, NATIONAL]:
+        ctx = build_context(scope, cfg, codebook, dataset, root / scope)
+        result = balance.compute_balance_table(ctx)
+        merged.update(result.keys)
+        table, keys = stats_balance.balance_table(ctx.panel, scope, ctx.design, ctx.plan.balance, ctx.outcomes)
+        cats = small_cells.balance_categories(ctx.panel, tuple(ctx.plan.balance), table)
+        plain.update(small_cells.balance_suppression(table, scope, keys, ctx.k, cats)[1])
+        table = result.shown["table"]
+        for _, r in table.iterrows():
+            for g in ("prokus", "comparison"):
+                if small_cells._binary(table[table["variable"] == r["variable"]], g)[0]:
+                    truth[(scope, r["variable"], g)] = round(r[f"mean_{g}"] * r[f"n_{g}"])
+        for var in ctx.plan.balance:
+            found = [v for v in table["variable"] if str(v).startswith(f"{var}_")]
+            if found:
+                dummies.setdefault(var, set()).update(found)
+    return merged, truth, dummies, plain
+
+
+def _derive_balance(results: dict, truth: dict, dummies: dict) -> dict:
+    """Counts of 0/1 balance rows that follow from what is published.
+
+    Mean times N, the other dummies of a category (they add up to N), the national count minus the regions'.
+    """
+    known = {}
+    for scope, var, g in truth:
+        m, n = results.get(key(scope, "balance", var, f"mean_{g}")), results.get(key(scope, "balance", var, f"n_{g}"))
+        if m is not None and n is not None:
+            known[(scope, var, g)] = round(m * n)
+    changed = True
+    while changed:
+        changed = False
+        for _scope, var, g in truth:  # national = sum of the regions
+            cell = (var, g)
+            missing = [r for r in REGIONS if (r, *cell) not in known]
+            if (NATIONAL, *cell) in known and len(missing) == 1 and (missing[0], *cell) in truth:
+                known[(missing[0], *cell)] = known[(NATIONAL, *cell)] - sum(
+                    known[(r, *cell)] for r in REGIONS if r != missing[0]
+                )
+                changed = True
+        for levels in dummies.values():  # the dummies of one category add up to N
+            for scope in [*REGIONS, NATIONAL]:
+                for g in ("prokus", "comparison"):
+                    cells = [(scope, v, g) for v in sorted(levels) if (scope, v, g) in truth]
+                    n = results.get(key(scope, "balance", sorted(levels)[0], f"n_{g}"))
+                    missing = [c for c in cells if c not in known]
+                    if len(missing) == 1 and n is not None and len(cells) == len(levels):
+                        known[missing[0]] = n - sum(known[c] for c in cells if c != missing[0])
+                        changed = True
+    return known
+
+
+def test_no_hidden_balance_count_of_the_demo_run_can_be_recomputed(demo_balance):
+    merged, truth, dummies, _ = demo_balance
+    hidden = {c for c in truth if key(c[0], "balance", c[1], f"mean_{c[2]}") not in merged}
+    assert hidden, "the demo hides no 0/1 balance cell: the test would prove nothing"
+    derived = _derive_balance(merged, truth, dummies)
+    for cell, value in derived.items():
+        assert truth[cell] == value, cell  # the derivation is sound
+    leaks = sorted(hidden & set(derived))
+    assert not leaks, f"hidden balance counts recomputable from what is published: {leaks}"
+
+
+def test_without_the_cross_scope_rule_the_demo_balance_leaked(demo_balance):
+    """Each scope protecting only its own table (as before issue 15): the attack finds a hidden count.
+
+    The national count minus the other regions' (or, from there, through the other dummies of its category).
+    """
+    _, truth, dummies, plain = demo_balance
+    hidden = {c for c in truth if key(c[0], "balance", c[1], f"mean_{c[2]}") not in plain}
+    derived = _derive_balance(plain, truth, dummies)
+    assert all(truth[c] == v for c, v in derived.items())
+    assert hidden & set(derived)

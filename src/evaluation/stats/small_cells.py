@@ -33,6 +33,7 @@ from evaluation.stats.regression import first_differences
 __all__ = [
     "HET_FIELDS",
     "attrition_suppression",
+    "balance_across_scopes",
     "balance_categories",
     "balance_suppression",
     "dose_suppression",
@@ -272,6 +273,7 @@ def balance_suppression(
     keys: Mapping[str, object],
     k: int,
     categories: Mapping[str, list[str]] | None = None,
+    withheld: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Mask of the balance table's cells (columns of :data:`BALANCE_PROKUS` etc.) describing fewer than ``k``.
 
@@ -295,6 +297,9 @@ def balance_suppression(
         Threshold (families).
     categories : mapping of str to list of str, optional
         Dummy rows of each categorical variable (:func:`balance_categories`).
+    withheld : pandas.DataFrame, optional
+        Boolean mask of cells hidden for another reason (across scopes: :func:`balance_across_scopes`); their
+        complements are hidden as for small cells.
 
     Returns
     -------
@@ -335,7 +340,8 @@ def balance_suppression(
         if len(rows) > 1:
             rel += [[(r, c) for r in rows] for c in ("mean_prokus", "mean_comparison", "difference")]
     binary = {g: _binary(table, g) for g in ("prokus", "comparison")}
-    mask = disclosure.suppression_mask(n, k, rel)
+    extra = None if withheld is None else withheld.reindex(index=n.index, columns=n.columns).eq(True)
+    mask = disclosure.suppression_mask(n, k, rel, extra)
     while True:
         spread = mask.copy()
         for pos, i in enumerate(table.index):
@@ -345,7 +351,7 @@ def balance_suppression(
                     spread.loc[i, [*own, *BALANCE_BOTH]] = True
         if spread.equals(mask):
             break
-        mask = disclosure.suppression_mask(n, k, rel, spread)
+        mask = disclosure.suppression_mask(n, k, rel, spread if extra is None else spread | extra)
     kept = dict(keys)
     for i in table.index:
         for c in cols:
@@ -821,3 +827,81 @@ def hide_rows(
         for k_ in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
             kept[k_] = int((shown["status"] == k_.rsplit(".", 1)[1]).sum())
     return out, kept
+
+
+def balance_across_scopes(
+    tables: Mapping[str, pd.DataFrame],
+    categories: Mapping[str, Mapping[str, list[str]]],
+    k: int,
+    regions: Sequence[str],
+    national: str = NATIONAL,
+) -> dict[str, pd.DataFrame]:
+    """Balance masks of every scope with complementary suppression across scopes (issue 15).
+
+    A 0/1 row's group mean times its N is a count (families of a business type), and the national count is the
+    total of the regions' (same variable and group), so a region's hidden mean would be the national count minus
+    the other regions'. Each scope's mask starts as :func:`balance_suppression` makes it; whenever exactly one
+    ``mean_<group>`` cell of such a relation (the national row and every region of ``regions``; a region without
+    the row counts as hidden) is hidden, the open cell describing the fewest families (preferring a count that is
+    not zero) is withheld and that scope's mask made again, so that its own complements follow (the other dummies
+    of the category, the between-group statistics); repeated until nothing changes.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Each scope's :func:`evaluation.stats.balance.balance_table` table (regions and ``national``).
+    categories : mapping of str to mapping
+        Each scope's :func:`balance_categories`.
+    k : int
+        Threshold (families).
+    regions : sequence of str
+        The regions whose counts add up to the national ones.
+    national : str, default "national"
+        The total scope.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Each scope's boolean mask (as :func:`balance_suppression` returns it).
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
+    """
+    withheld = {s: pd.DataFrame(False, index=t.index, columns=list(t.columns)) for s, t in tables.items()}
+    masks = {s: balance_suppression(t, s, {}, k, categories.get(s))[0] for s, t in tables.items()}
+    if national not in tables:
+        return masks
+    rows = {s: {v: i for i, v in t["variable"].items()} for s, t in tables.items()}
+    binary = {s: {g: dict(zip(t["variable"], _binary(t, g), strict=True)) for g in ("prokus", "comparison")}
+              for s, t in tables.items()}  # fmt: skip
+    changed = True
+    while changed:
+        changed = False
+        for var in tables[national]["variable"]:
+            for g in ("prokus", "comparison"):
+                col = f"mean_{g}"
+                members = [national, *regions]
+                if not all(binary.get(s, {}).get(g, {}).get(var, False) for s in members if var in rows.get(s, {})):
+                    continue
+                shut = [s for s in members if var not in rows.get(s, {}) or masks[s].at[rows[s][var], col]]
+                if len(shut) != 1:
+                    continue
+
+                def size(s: str, var: str = var, g: str = g) -> tuple[bool, float, str]:
+                    t, i = tables[s], rows[s][var]
+                    n_g = float(t.at[i, f"n_{g}"])
+                    count = round(float(t.at[i, f"mean_{g}"]) * n_g)
+                    smaller = min(count, n_g - count)
+                    return (not smaller > 0, smaller, s)
+
+                pick = min((s for s in members if s not in shut), key=size)
+                withheld[pick].at[rows[pick][var], col] = True
+                masks[pick] = balance_suppression(tables[pick], pick, {}, k, categories.get(pick), withheld[pick])[0]
+                changed = True
+    return masks
