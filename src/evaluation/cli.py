@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_cmd_run)
 
-    f = sub.add_parser("verify", help="re-execute a run from its manifest and compare results.json number by number")
+    f = sub.add_parser("verify", help="re-execute a run; check its numbers and published files against the manifest")
     f.add_argument("run_dir", help="a run directory, e.g. reports/latest")
     f.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: as recorded)")
     f.add_argument("--blas-threads", type=int, default=None, help="BLAS threads of the kernels (default: as recorded)")

@@ -138,7 +138,9 @@ def test_scorecard_indicator(n, hidden):
     """An indicator over k-1 families keeps only its target; its status leaves the summary counts too."""
     table = pd.DataFrame(
         [
-            {"indicator": "bsimu_on_time", "target": 0.9, "realisation": 0.5, "ratio": 0.55, "status": "off_track",
+            # none on time: a share of 0 publishes n and 0 (a share of 0.5 would publish two counts of n / 2, hidden
+            # by the share rule, tested below); here only the indicator's n decides
+            {"indicator": "bsimu_on_time", "target": 0.9, "realisation": 0.0, "ratio": 0.0, "status": "off_track",
              "n": n},
             {"indicator": "bsimu_families", "target": 0.9, "realisation": 0.9, "ratio": 1.0, "status": "on_track",
              "n": 200},
@@ -153,6 +155,24 @@ def test_scorecard_indicator(n, hidden):
     assert kept.get("s.scorecard.bsimu_on_time.suppressed", False) is hidden
     assert "s.scorecard.bsimu_on_time.target" in kept
     assert kept["s.scorecard.summary.off_track"] == (0 if hidden else 1)
+
+
+@pytest.mark.parametrize(
+    "share, n, hidden",
+    [(0.955, 200, True), (0.95, 200, False), (0.045, 200, True), (0.05, 200, False), (0.5, 2 * K, False),
+     (1.0, 200, False), (0.0, 200, False), (0.5, 2 * K - 2, True)],
+)
+def test_scorecard_share_whose_complement_is_small(share, n, hidden):
+    """A share of n families publishes share * n and (1 - share) * n: either of 1 to k - 1 hides the share."""
+    table = pd.DataFrame(
+        [{"indicator": "business_operating", "target": 0.8, "realisation": share, "ratio": share / 0.8,
+          "status": "on_track", "n": n}]
+    )
+    keys = {f"s.scorecard.business_operating.{f}": 1 for f in ("target", "realisation", "ratio", "n")}
+    _, kept = small_cells.scorecard_suppression(table, "s", keys, K)
+    assert ("s.scorecard.business_operating.realisation" in kept) is not hidden
+    assert ("s.scorecard.business_operating.n" in kept) is not hidden
+    assert kept.get("s.scorecard.business_operating.suppressed", False) is hidden
 
 
 @pytest.mark.parametrize("n, hidden", [(K - 1, True), (K, False), (K + 1, False)])

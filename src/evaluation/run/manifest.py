@@ -14,7 +14,10 @@ A manifest records, for one run:
 - ``seeds`` and ``threads``: the analysis seed, the demo data's seed, ``PYTHONHASHSEED``, and the BLAS/OpenMP
   thread count pinned for the run's kernels;
 - ``outputs``: the SHA-256 of every output file of the run except the executed notebooks (which always carry
-  execution timestamps) and the kernels' log.
+  execution timestamps) and the kernels' log;
+- ``notebook_outputs``: for each executed notebook, the SHA-256 of its cell outputs only, normalised
+  (:func:`notebook_fingerprint`: no execution counts, metadata or timestamps; the run folder and the project root
+  replaced by placeholders), so that ``verify`` compares what a notebook showed, not when it ran.
 
 ``created_utc`` is the one place a run date is kept; no report shows it, so that two runs of the same inputs give
 byte-identical outputs. The manifest itself is not byte-identical between runs (run id, date, output paths).
@@ -118,6 +121,75 @@ def hash_outputs(run_dir: Path) -> dict[str, str]:
         p.relative_to(run_dir).as_posix(): sha256_file(p)
         for p in _files_under(run_dir)
         if p.name not in UNHASHED_OUTPUTS
+    }
+
+
+NOTEBOOK_NAME = "notebook.ipynb"
+_OUTPUT_FIELDS = ("output_type", "name", "text", "data", "ename", "evalue", "traceback")
+_VOLATILE_MIME = ("application/vnd.jupyter.widget-view+json",)  # widget ids are random per execution
+
+
+def notebook_fingerprint(path: Path, run_dir: Path) -> str:
+    """SHA-256 of an executed notebook's cell outputs, normalised; the same outputs give the same hash.
+
+    Kept per code cell, in order: each output's type, stream name, text, MIME data (widget views left out: their ids
+    are random), error name, value and traceback. Left out: execution counts, cell and notebook metadata (papermill's
+    start and end times, durations), cell sources (the injected parameters name the output folder). The run folder
+    (absolute and project-relative) and the project root are replaced by ``<run>`` and ``<project>`` in the
+    outputs, so a notebook re-executed into another folder gives the same fingerprint.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The executed notebook (``.ipynb``, JSON).
+    run_dir : pathlib.Path
+        The run folder it was executed into (the parent of its scope's folder).
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of the canonical JSON of the normalised outputs.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        outs = []
+        for out in cell.get("outputs", []):
+            kept = {k: out[k] for k in _OUTPUT_FIELDS if k in out}
+            if "data" in kept:
+                kept["data"] = {m: v for m, v in kept["data"].items() if m not in _VOLATILE_MIME}
+            outs.append(kept)
+        cells.append(outs)
+    text = json.dumps(cells, sort_keys=True, ensure_ascii=False)
+    run_abs = str(Path(run_dir).resolve())
+    for old, new in ((run_abs, "<run>"), (display_path(run_dir), "<run>"), (str(PROJ_ROOT.resolve()), "<project>")):
+        if old and old != ".":
+            text = text.replace(json.dumps(old)[1:-1], new)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_notebooks(run_dir: Path, executed_in: Path | None = None) -> dict[str, str]:
+    """:func:`notebook_fingerprint` of every executed notebook of a run (relative POSIX path -> hash).
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder.
+    executed_in : pathlib.Path, optional
+        The folder the notebooks were executed into, when the run has moved since (a finished run is renamed from
+        ``<run-id>.partial``; a copy lies elsewhere); default ``run_dir``.
+
+    Returns
+    -------
+    dict of str to str
+        ``<scope>/notebook.ipynb`` -> fingerprint, sorted.
+    """
+    return {
+        p.relative_to(run_dir).as_posix(): notebook_fingerprint(p, executed_in or run_dir)
+        for p in _files_under(run_dir)
+        if p.name == NOTEBOOK_NAME
     }
 
 
@@ -287,12 +359,17 @@ def build_manifest(
         "code": {"git": git_state(), "package_sha256": package_sources()},
         "software": software(),
         "outputs": {},
+        "notebook_outputs": {},
     }
 
 
 def write_manifest(manifest: Mapping[str, Any], run_dir: Path) -> Path:
-    """Add the output hashes of ``run_dir`` and write ``run_dir/manifest.json`` (sorted keys, UTF-8)."""
-    data = {**manifest, "outputs": hash_outputs(run_dir)}
+    """Add the output hashes of ``run_dir`` and write ``run_dir/manifest.json`` (sorted keys, UTF-8).
+
+    ``outputs``: :func:`hash_outputs`; ``notebook_outputs``: :func:`hash_notebooks` (the executed notebooks by their
+    normalised cell outputs).
+    """
+    data = {**manifest, "outputs": hash_outputs(run_dir), "notebook_outputs": hash_notebooks(run_dir)}
     path = run_dir / MANIFEST_NAME
     return write_text(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 

@@ -73,6 +73,7 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             },
         },
         "outputs": {"type": "object", "additionalProperties": _SHA256},
+        "notebook_outputs": {"type": "object", "additionalProperties": _SHA256},
         "verify": {"type": "object"},
         "code": {"type": "object"},
         "seeds": {"type": "object"},

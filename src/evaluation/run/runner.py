@@ -32,8 +32,8 @@ from evaluation.core.atomic import NotOwned, describe_os_error, owned_by
 from evaluation.core.config import NATIONAL, Config, check_range, load_config, max_jobs
 from evaluation.core.errors import UserError
 from evaluation.core.paths import NOTEBOOKS_DIR, PROJ_ROOT, resolve
-from evaluation.core.record import merge_results, read_results, write_results
 from evaluation.run.manifest import build_manifest, display_path, write_manifest
+from evaluation.run.merge import merge_run
 from evaluation.run.runlock import check_run_id, clean_leftovers, kernel_tempdir, mark_partial, run_lock
 
 REGION_NOTEBOOK = "region_evaluation.ipynb"
@@ -487,8 +487,7 @@ def _locked_run(
             ) from None
         raise
     try:
-        merged = merge_results(read_results(partial / t.scope / "results.json") for t in tasks)
-        write_results(merged, partial / "results.json")
+        merge_run(partial, [t.scope for t in tasks], cfg)  # disclosure control across tables and scopes, then write
         write_manifest(manifest, partial)  # first, so that the landing page can link it
         write_instrument_files(partial / "instrument", cfg)  # the forms and the printable questionnaire
         render_reports(partial, cfg, [t.scope for t in tasks], rid, n_jobs)  # the landing page links the forms

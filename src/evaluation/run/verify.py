@@ -15,8 +15,18 @@
    ``|old - new| <= tol * max(|old|, |new|)`` (``math.isclose`` with ``abs_tol = 0``). A key present on one side
    only, or whose type changed (say a count that became a float), is a mismatch.
 
-The other outputs (figures, HTML, per-notebook results) are compared byte for byte and reported, for information:
-with the same inputs, software and thread count they are identical too.
+4. Every published file is checked against the manifest (:func:`check_published`): the briefs, workbooks,
+   figures, landing page, technical reports, instrument files, per-notebook results, everything ``outputs`` lists,
+   by SHA-256; the executed notebooks by their normalised cell outputs (``notebook_outputs``,
+   :func:`evaluation.run.manifest.notebook_fingerprint`: not by timestamps or metadata). A file edited after the
+   run, a listed file that is missing, and a file the manifest does not list (an unexpected file in a published
+   run carries the run's name without its guarantee, e.g. a forged ``brief_fr.html``) are each named.
+5. The re-executed run's files are compared with the manifest the same way: with the same inputs, software and
+   thread count every document is byte-identical, so a difference means the run does not reproduce.
+
+The verdict is VERIFIED (exit 0) only when results.json reproduces (3) and no file differs (4, 5); otherwise NOT
+VERIFIED (exit 1), naming each key and each file. Hidden files (the runner's ``.prokus-owned`` marker), the
+manifest itself and the kernels' log are not published outputs and are not compared.
 """
 
 from __future__ import annotations
@@ -34,17 +44,19 @@ from typing import Any
 from evaluation.core.config import load_config, with_overrides
 from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
-from evaluation.core.record import merge_results, read_results, write_results
+from evaluation.core.record import read_results
 from evaluation.run.manifest import (
     MANIFEST_NAME,
     display_path,
     git_state,
+    hash_notebooks,
     hash_outputs,
     package_sources,
     read_manifest,
     sha256_file,
 )
 from evaluation.run.manifest_check import check_manifest
+from evaluation.run.merge import merge_run
 
 MISSING = "(missing)"
 _SHORT_HASH = 12
@@ -168,6 +180,82 @@ def check_inputs(manifest: Mapping[str, Any]) -> int:
     return len(manifest["inputs"])
 
 
+@dataclass(frozen=True)
+class FileDifference:
+    """A published file that differs from the manifest: ``edited``, ``missing``, ``unexpected``, ``not reproduced``."""
+
+    path: str
+    reason: str
+
+
+_REASONS = {
+    "edited": "differs from the manifest (changed after the run)",
+    "missing": "listed in the manifest but missing",
+    "unexpected": "not listed in the manifest",
+    "not reproduced": "the re-executed file differs from the manifest",
+}
+
+
+def executed_in(manifest: Mapping[str, Any]) -> Path | None:
+    """The folder the run's notebooks were executed into (the parent of a recorded ``output_dir``), if recorded."""
+    for nb in manifest.get("notebooks", []):
+        out = nb.get("parameters", {}).get("output_dir")
+        if isinstance(out, str) and out:
+            return resolve(out).parent
+    return None
+
+
+def recorded_files(manifest: Mapping[str, Any]) -> dict[str, str] | None:
+    """Every published file the manifest records with its hash; None when it records none (a run too old)."""
+    outputs = manifest.get("outputs")
+    if not outputs:
+        return None
+    return {**outputs, **manifest.get("notebook_outputs", {})}
+
+
+def published_files(manifest: Mapping[str, Any], run_dir: Path, executed: Path | None = None) -> dict[str, str]:
+    """The hashes of the files in ``run_dir`` as the manifest records them (notebooks by their normalised outputs)."""
+    files = hash_outputs(run_dir)
+    if "notebook_outputs" in manifest:
+        files |= hash_notebooks(run_dir, executed or executed_in(manifest) or run_dir)
+    return files
+
+
+def compare_files(recorded: Mapping[str, str], found: Mapping[str, str], changed: str) -> list[FileDifference]:
+    """Files of ``found`` that differ from ``recorded`` (reason ``changed``), are missing, or are not recorded."""
+    out = []
+    for path in sorted(set(recorded) | set(found)):
+        if path not in found:
+            out.append(FileDifference(path, "missing"))
+        elif path not in recorded:
+            out.append(FileDifference(path, "unexpected"))
+        elif recorded[path] != found[path]:
+            out.append(FileDifference(path, changed))
+    return out
+
+
+def check_published(manifest: Mapping[str, Any], run_dir: Path) -> tuple[int, list[FileDifference]]:
+    """Compare every file of a run with the hashes its manifest recorded.
+
+    Parameters
+    ----------
+    manifest : mapping
+        The run's manifest.
+    run_dir : pathlib.Path
+        The run folder.
+
+    Returns
+    -------
+    checked : int
+        Files compared (recorded or found).
+    differences : list of FileDifference
+        Each file edited after the run, missing, or not in the manifest, sorted by path.
+    """
+    recorded = recorded_files(manifest) or {}
+    found = published_files(manifest, run_dir)
+    return len(set(recorded) | set(found)), compare_files(recorded, found, "edited")
+
+
 @dataclass
 class VerifyReport:
     """What :func:`verify` found; :meth:`render` gives the table the command prints."""
@@ -179,14 +267,14 @@ class VerifyReport:
     blas_threads: int
     comparison: Comparison
     outputs_total: int = 0
-    outputs_differing: tuple[str, ...] = ()
+    outputs_differing: tuple[FileDifference, ...] = ()
     notes: list[str] = field(default_factory=list)
     kept: Path | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every number of results.json reproduced."""
-        return self.comparison.ok
+        """True when every number of results.json reproduced and every published file is as the manifest says."""
+        return self.comparison.ok and not self.outputs_differing
 
     def render(self, max_rows: int = 50) -> str:
         """The verification table: inputs, re-execution, checked / matched / mismatched, each mismatch."""
@@ -208,26 +296,33 @@ class VerifyReport:
             lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
             if len(c.mismatches) > max_rows:
                 lines.append(f"  ... and {len(c.mismatches) - max_rows} more")
-        same = self.outputs_total - len(self.outputs_differing)
+        bad = {d.path for d in self.outputs_differing}
         lines += [
             "",
-            f"  other outputs (figures, HTML, per-notebook results): {same} of {self.outputs_total} byte-identical",
+            f"  published files (briefs, workbooks, figures, landing page, technical reports, instrument, notebooks "
+            f"by their outputs): {self.outputs_total - len(bad)} of {self.outputs_total} as in {MANIFEST_NAME}",
         ]
         if self.outputs_differing:
-            shown = ", ".join(self.outputs_differing[:10])
-            more = f" and {len(self.outputs_differing) - 10} more" if len(self.outputs_differing) > 10 else ""
-            lines.append(f"    differing: {shown}{more}")
+            lines.append("  Files that differ:")
+            lines += [f"    {d.path}: {_REASONS[d.reason]}" for d in self.outputs_differing[:max_rows]]
+            if len(self.outputs_differing) > max_rows:
+                lines.append(f"    ... and {len(self.outputs_differing) - max_rows} more")
         lines += [f"  note: {n}" for n in self.notes]
         if self.kept:
             lines.append(f"  re-executed run kept in {self.kept}")
         lines.append("")
         if self.ok:
-            lines.append(f"VERIFIED: all {c.checked} values of results.json reproduce.")
-        else:
             lines.append(
-                f"NOT VERIFIED: {len(c.mismatches)} of {c.checked} values of results.json do not reproduce "
-                "(listed above)."
+                f"VERIFIED: all {c.checked} values of results.json reproduce and all {self.outputs_total} published "
+                "files are as the manifest records them."
             )
+        else:
+            parts = []
+            if c.mismatches or c.matched != c.checked:
+                parts.append(f"{len(c.mismatches)} of {c.checked} values of results.json do not reproduce")
+            if bad:
+                parts.append(f"{len(bad)} published file(s) differ from the manifest: {', '.join(sorted(bad))}")
+            lines.append(f"NOT VERIFIED: {'; '.join(parts)} (listed above).")
         return "\n".join(lines)
 
 
@@ -270,6 +365,10 @@ def _notes(manifest: Mapping[str, Any], run_dir: Path) -> list[str]:
     recorded = manifest.get("outputs", {}).get("results.json")
     if recorded and recorded != sha256_file(run_dir / "results.json"):
         notes.append("the run's results.json was modified after the run (its SHA-256 differs from the manifest's)")
+    if not manifest.get("outputs"):
+        notes.append("the manifest records no output hashes: the files were compared with their re-execution only")
+    elif "notebook_outputs" not in manifest:
+        notes.append("the manifest predates notebook fingerprints: the executed notebooks were not compared")
     code = manifest.get("code", {})
     old_git, now_git = code.get("git", {}), git_state()
     if old_git.get("available") and now_git.get("available") and old_git.get("commit") != now_git.get("commit"):
@@ -334,8 +433,7 @@ def reexecute(
             raise
         finally:
             bar.close()
-    merged = merge_results(read_results(out_root / t.scope / "results.json") for t in tasks)
-    write_results(merged, out_root / "results.json")
+    merged = merge_run(out_root, [t.scope for t in tasks], cfg)  # as the run merged and protected them
     write_manifest(manifest, out_root)  # the briefs' report date is the recorded run's created_utc
     write_instrument_files(out_root / "instrument", cfg)  # as the run did: forms and printable questionnaires
     render_reports(out_root, cfg, [t.scope for t in tasks], str(manifest["run_id"]), n_jobs)
@@ -376,9 +474,14 @@ def verify(
     seconds = time.perf_counter() - start
     rel_tol = float(load_config(manifest["config"]).run.verify_rel_tolerance)  # the config's hash was checked
     comparison = compare_results(recorded, new, rel_tol)
-    old_out, new_out = hash_outputs(run), hash_outputs(tmp / run.name)
-    paths = sorted(set(old_out) | set(new_out))
-    differing = tuple(p for p in paths if old_out.get(p) != new_out.get(p))
+    total, published = check_published(manifest, run)
+    recorded_out = recorded_files(manifest)
+    if recorded_out is None:  # a manifest without output hashes: compare the run with its re-execution
+        recorded_out = published_files(manifest, run)
+    again = published_files(manifest, tmp / run.name, tmp / run.name)
+    reproduced = compare_files(recorded_out, again, "not reproduced")
+    seen = {d.path for d in published}
+    differing = tuple(sorted([*published, *(d for d in reproduced if d.path not in seen)], key=lambda d: d.path))
     report = VerifyReport(
         run_dir=run,
         inputs_checked=n_inputs,
@@ -386,7 +489,7 @@ def verify(
         seconds=seconds,
         blas_threads=threads,
         comparison=comparison,
-        outputs_total=len(paths),
+        outputs_total=total,
         outputs_differing=differing,
         notes=_notes(manifest, run),
         kept=tmp if keep else None,

@@ -18,12 +18,13 @@ smaller group's mean would follow from it and the other group's mean.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from evaluation.core.config import DesignSettings
+from evaluation.core.config import NATIONAL, DesignSettings
+from evaluation.core.indicators import INDICATORS
 from evaluation.core.keys import key, prefix
 from evaluation.stats import disclosure
 from evaluation.stats.heterogeneity import INCOME_TERCILE, add_income_tercile
@@ -32,15 +33,50 @@ from evaluation.stats.regression import first_differences
 __all__ = [
     "HET_FIELDS",
     "attrition_suppression",
+    "balance_across_scopes",
     "balance_categories",
     "balance_suppression",
     "dose_suppression",
     "heterogeneity_suppression",
+    "hidden_across_scopes",
+    "hide_rows",
     "is_small",
     "level_counts",
     "risk_suppression",
+    "run_suppression",
     "scorecard_suppression",
+    "share_cells",
+    "share_is_small",
 ]
+
+# Scorecard shares that are not shares of families (the disbursed share of the planned rupiah).
+NOT_FAMILY_SHARES = frozenset({"bsimu_amount"})
+# Rows of the run's tables that publish the same cells (linked tables, Hundepool et al. 2012 §5.5): hiding the key
+# row hides its followers. The families that received no BSIMU are both the scorecard's "did not receive"
+# (1 - share of families) and the risk flag ``grant_not_disbursed``; the on-time indicator's n is the number who
+# received it; the disbursed share of the planned amount equals the share of families when every plan is the same.
+LINKED_ROWS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("scorecard", "bsimu_families"): (
+        ("scorecard", "bsimu_amount"),
+        ("scorecard", "bsimu_on_time"),
+        ("risk", "grant_not_disbursed"),
+    ),
+    ("risk", "grant_not_disbursed"): (
+        ("scorecard", "bsimu_families"),
+        ("scorecard", "bsimu_amount"),
+        ("scorecard", "bsimu_on_time"),
+    ),
+}
+_KEEP_WHEN_HIDDEN = frozenset({"target", "suppressed"})  # a plan figure, and the marker itself
+
+
+def _hide_row(keys: dict[str, object], scope: str, table: str, row: str) -> None:
+    """Drop every published field of one row (``<scope>.<table>.<row>.*``) but its target; mark it suppressed."""
+    pre = prefix(scope, table, row)
+    for name in [x for x in keys if x.startswith(pre) and x.rsplit(".", 1)[1] not in _KEEP_WHEN_HIDDEN]:
+        del keys[name]
+    keys[key(scope, table, row, "suppressed")] = True
+
 
 HET_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value")
 BALANCE_PROKUS = ("n_prokus", "mean_prokus", "sd_prokus")
@@ -237,6 +273,7 @@ def balance_suppression(
     keys: Mapping[str, object],
     k: int,
     categories: Mapping[str, list[str]] | None = None,
+    withheld: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Mask of the balance table's cells (columns of :data:`BALANCE_PROKUS` etc.) describing fewer than ``k``.
 
@@ -260,6 +297,9 @@ def balance_suppression(
         Threshold (families).
     categories : mapping of str to list of str, optional
         Dummy rows of each categorical variable (:func:`balance_categories`).
+    withheld : pandas.DataFrame, optional
+        Boolean mask of cells hidden for another reason (across scopes: :func:`balance_across_scopes`); their
+        complements are hidden as for small cells.
 
     Returns
     -------
@@ -300,7 +340,8 @@ def balance_suppression(
         if len(rows) > 1:
             rel += [[(r, c) for r in rows] for c in ("mean_prokus", "mean_comparison", "difference")]
     binary = {g: _binary(table, g) for g in ("prokus", "comparison")}
-    mask = disclosure.suppression_mask(n, k, rel)
+    extra = None if withheld is None else withheld.reindex(index=n.index, columns=n.columns).eq(True)
+    mask = disclosure.suppression_mask(n, k, rel, extra)
     while True:
         spread = mask.copy()
         for pos, i in enumerate(table.index):
@@ -310,7 +351,7 @@ def balance_suppression(
                     spread.loc[i, [*own, *BALANCE_BOTH]] = True
         if spread.equals(mask):
             break
-        mask = disclosure.suppression_mask(n, k, rel, spread)
+        mask = disclosure.suppression_mask(n, k, rel, spread if extra is None else spread | extra)
     kept = dict(keys)
     for i in table.index:
         for c in cols:
@@ -378,13 +419,65 @@ def dose_suppression(
     return out, kept
 
 
+def share_cells(share: float | None, n: float | None) -> tuple[float, float]:
+    """The two counts a share of ``n`` families publishes: ``round(share * n)`` and ``n`` minus it (NaN if unknown).
+
+    Parameters
+    ----------
+    share : float or None
+        The share (0-1).
+    n : float or None
+        The families it is a share of.
+
+    Returns
+    -------
+    tuple of float
+        Families with and without the attribute.
+    """
+    if share is None or n is None or not (np.isfinite(share) and np.isfinite(n)):
+        return float("nan"), float("nan")
+    yes = float(round(share * n))
+    return yes, float(n) - yes
+
+
+def share_is_small(share: float | None, n: float | None, k: int) -> bool:
+    """True when either count a share publishes (:func:`share_cells`) describes 1 to ``k - 1`` families.
+
+    Parameters
+    ----------
+    share : float or None
+        The share (0-1).
+    n : float or None
+        The families it is a share of.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    bool
+        Whether the share must be suppressed by the threshold rule.
+    """
+    return any(is_small(c, k) for c in share_cells(share, n))
+
+
+def _family_share(indicator: str) -> bool:
+    """A scorecard indicator whose realisation is a share of the families counted in its ``n``."""
+    ind = INDICATORS.get(indicator)
+    return ind is not None and ind.kind == "share" and indicator not in NOT_FAMILY_SHARES
+
+
 def scorecard_suppression(
     table: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Hide an indicator's realisation, ratio, status and n when it describes fewer than ``k`` families.
 
-    The target (a plan figure) stays. Hidden indicators get ``<scope>.scorecard.<indicator>.suppressed = True``
-    and are left out of the status summary counts' underlying statuses (their status is hidden).
+    An indicator describes its ``n`` families and, when its realisation is a share of them (:data:`INDICATORS`
+    kind ``share``, except shares of rupiah), the two counts ``share * n`` and ``(1 - share) * n``: it is hidden
+    when any of them is 1 to ``k - 1`` (:func:`share_is_small`; "95.5% of 200 received" tells that 9 did not).
+    Linked rows (:data:`LINKED_ROWS`) follow: when the share of families that received BSIMU is hidden, so are the
+    share of the amount (equal when every plan is the same) and the on-time indicator (its ``n`` is the number who
+    received it). The target (a plan figure) stays. Hidden indicators get
+    ``<scope>.scorecard.<indicator>.suppressed = True`` and are left out of the status summary counts.
 
     Parameters
     ----------
@@ -406,12 +499,18 @@ def scorecard_suppression(
     """
     out = table.copy()
     n = out["n"].astype(float)
-    out["suppressed"] = ((n > 0) & (n < k)).to_numpy()
+    small = np.array((n > 0) & (n < k), dtype=bool)
+    for pos, (name, share, size) in enumerate(zip(out["indicator"], out["realisation"], n, strict=True)):
+        if _family_share(name) and share_is_small(float(share), float(size), k):
+            small[pos] = True
+    hidden = {name for name, h in zip(out["indicator"], small, strict=True) if h}
+    for (table_a, row_a), followers in LINKED_ROWS.items():
+        if table_a == "scorecard" and row_a in hidden:
+            hidden |= {row for t, row in followers if t == "scorecard"}
+    out["suppressed"] = out["indicator"].isin(hidden).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        for f in ("realisation", "ratio", "status", "n"):
-            kept.pop(key(scope, "scorecard", r["indicator"], f), None)
-        kept[key(scope, "scorecard", r["indicator"], "suppressed")] = True
+        _hide_row(kept, scope, "scorecard", r["indicator"])
     shown = out[~out["suppressed"]]
     for name in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
         status = name.rsplit(".", 1)[1]
@@ -423,9 +522,10 @@ def scorecard_suppression(
 def risk_suppression(
     summary: pd.DataFrame, scope: str, keys: Mapping[str, object], k: int
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Hide a risk flag's count and rate when it describes fewer than ``k`` families (``0 < count < k``).
+    """Hide a risk flag's count and rate when it describes fewer than ``k`` families.
 
-    The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together; when the
+    The rate is count / n with n published (``risk.n_families``), so count and rate are hidden together, when the
+    flagged families (``0 < count < k``) or the others (``0 < n - count < k``) are too few; when the
     scope itself has fewer than ``k`` programme families every row (and n) is hidden. Hidden flags get
     ``<scope>.risk.<flag>.suppressed = True``.
 
@@ -450,12 +550,11 @@ def risk_suppression(
     out = summary.copy()
     count = out["count"].astype(float)
     base = out["n"].astype(float)
-    out["suppressed"] = (((count > 0) & (count < k)) | ((base > 0) & (base < k))).to_numpy()
+    rest = base - count  # the families without the flag: n is published, so they follow from the count
+    out["suppressed"] = (((count > 0) & (count < k)) | ((rest > 0) & (rest < k)) | ((base > 0) & (base < k))).to_numpy()
     kept = dict(keys)
     for _, r in out[out["suppressed"]].iterrows():
-        for f in ("count", "rate"):
-            kept.pop(key(scope, "risk", r["flag"], f), None)
-        kept[key(scope, "risk", r["flag"], "suppressed")] = True
+        _hide_row(kept, scope, "risk", r["flag"])
     if len(base) and 0 < float(base.iloc[0]) < k:
         kept.pop(key(scope, "risk", "n_families"), None)
     kept[key(scope, "disclosure", "risk_suppressed")] = int(out["suppressed"].sum())
@@ -502,3 +601,307 @@ def is_small(n: float | None, k: int) -> bool:
     """
     return n is not None and bool(np.isfinite(n)) and 0 < n < k
 
+
+def _number(results: Mapping[str, object], name: str) -> float | None:
+    v = results.get(name)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _rows(results: Mapping[str, object], k: int) -> dict[tuple[str, str, str], tuple[bool, float]]:
+    """Every scorecard and risk row of a merged results mapping: (scope, table, row) -> (hidden, size).
+
+    A row is hidden when its notebook hid it (``suppressed``), when its scope's base is hidden, or by the threshold
+    rule applied to the counts its published fields give (a count and the base; a share and its n). ``size``: the
+    families the row's smaller count describes (NaN when hidden or unknown), used to choose complementary rows.
+    """
+    rows: dict[tuple[str, str, str], tuple[bool, float]] = {}
+    for name in results:
+        parts = name.split(".")
+        if len(parts) != 4 or parts[1] not in ("scorecard", "risk") or parts[2] == "summary":
+            continue
+        scope, table, row = parts[:3]
+        if (scope, table, row) in rows:
+            continue
+        if results.get(key(scope, table, row, "suppressed")) is True:
+            rows[(scope, table, row)] = (True, float("nan"))
+            continue
+        if table == "risk":
+            count, base = (
+                _number(results, key(scope, "risk", row, "count")),
+                _number(results, key(scope, "risk", "n_families")),
+            )
+            if count is None or base is None:
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+            yes, no = count, base - count
+        else:
+            n = _number(results, key(scope, "scorecard", row, "n"))
+            if n is None:
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+            if _family_share(row):
+                yes, no = share_cells(_number(results, key(scope, "scorecard", row, "realisation")), n)
+            else:
+                yes, no = n, float("nan")
+            if is_small(n, k):
+                rows[(scope, table, row)] = (True, float("nan"))
+                continue
+        small = is_small(yes, k) or is_small(no, k)
+        sizes = [c for c in (yes, no) if np.isfinite(c)]
+        rows[(scope, table, row)] = (small, min(sizes) if sizes else float("nan"))
+    return rows
+
+
+def run_suppression(
+    results: Mapping[str, object], k: int, regions: Sequence[str] | None = None, national: str = NATIONAL
+) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
+    """Disclosure control across the whole run: linked tables and scopes, applied to the merged ``results.json``.
+
+    Each notebook protects its own tables (:func:`scorecard_suppression`, :func:`risk_suppression`). Across the
+    run, two more ways recover a hidden count, and this closes both, before any document is written:
+
+    * **linked tables** (:data:`LINKED_ROWS`): the scorecard's share of families that received BSIMU publishes the
+      count the risk flag ``grant_not_disbursed`` hides, and the on-time indicator's n publishes the count received:
+      a hidden key row hides its followers;
+    * **scopes**: the national figures are the total of the regional cells (same flag or indicator), so a region's
+      hidden count would be the national count minus the other regions'. When exactly one row of such a relation
+      (the national row and the rows of every region the national figures add up, ``regions``) is hidden, the open
+      row describing the fewest families (preferring rows whose smaller count is not zero) is hidden too
+      (complementary suppression), repeated with the links until nothing changes. A region of ``regions`` that the
+      run does not publish counts as hidden (a run of some regions leaves the others' total unknown).
+
+    Every row is first re-checked by the threshold rule on what it publishes (a count and its base, a share and its
+    n: :func:`share_is_small`). A hidden row keeps only its target and gets ``suppressed = True``; the scorecard's
+    status summary is recounted over the rows shown; ``<scope>.disclosure.{scorecard,risk}_suppressed`` count the
+    hidden rows.
+
+    Parameters
+    ----------
+    results : mapping of str to object
+        The run's merged results (every scope).
+    k : int
+        Threshold ``[run] min_cell_size`` (families).
+    regions : sequence of str, optional
+        The regions whose rows add up to the national rows (the config's regions); default: the scopes of
+        ``results`` other than ``national``.
+    national : str, default "national"
+        The scope whose rows are the total of the regions' rows.
+
+    Returns
+    -------
+    results : dict
+        The protected results (sorted keys).
+    hidden : list of (scope, table, row)
+        The rows this pass hid that the notebooks had shown, sorted.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5 (linked tables);
+    ONS (2019), *Disclosure control guidance for tables*.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    rows = _rows(results, k)
+    parts = sorted(str(r) for r in regions) if regions is not None else sorted({s for s, _, _ in rows} - {national})
+    hidden = {r for r, (h, _) in rows.items() if h}
+    size = {r: s for r, (_, s) in rows.items()}
+    changed = True
+    while changed:
+        changed = False
+        for scope, table, row in sorted(hidden):
+            for t, r in LINKED_ROWS.get((table, row), ()):
+                if (scope, t, r) in rows and (scope, t, r) not in hidden:
+                    hidden.add((scope, t, r))
+                    changed = True
+        for table, row in sorted({(t, r) for _, t, r in rows}):
+            if (national, table, row) not in rows:
+                continue
+            members = [(s, table, row) for s in (national, *parts)]
+            shut = [m for m in members if m in hidden or m not in rows]
+            if len(members) < 2 or len(shut) != 1:
+                continue
+            candidates = sorted(
+                (m for m in members if m in rows and m not in hidden),
+                key=lambda m: (not (size[m] > 0), size[m] if np.isfinite(size[m]) else np.inf, m),
+            )
+            hidden.add(candidates[0])
+            changed = True
+    out = dict(results)
+    newly = sorted(r for r in hidden if out.get(key(*r, "suppressed")) is not True)
+    for scope, table, row in newly:
+        _hide_row(out, scope, table, row)
+    for scope in sorted({r[0] for r in rows}):
+        for table in ("scorecard", "risk"):
+            n_hidden = sum(1 for r in hidden if r[0] == scope and r[1] == table)
+            name = key(scope, "disclosure", f"{table}_suppressed")
+            if name in out or any(r[0] == scope and r[1] == table for r in newly):
+                out[name] = n_hidden
+        for name in [x for x in out if x.startswith(prefix(scope, "scorecard", "summary"))]:
+            status = name.rsplit(".", 1)[1]
+            out[name] = sum(
+                1 for (s, t, r) in rows if s == scope and t == "scorecard" and out.get(key(s, t, r, "status")) == status
+            )
+    return dict(sorted(out.items())), newly
+
+
+def hidden_across_scopes(
+    keys_by_scope: Mapping[str, Mapping[str, object]], scope: str, k: int, regions: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The scorecard and risk rows of ``scope`` that disclosure control across the run hides.
+
+    A notebook computes the monitoring keys of every scope of the data (cheap), protected as each notebook
+    protects its own (:func:`scorecard_suppression`, :func:`risk_suppression`), and asks which of its own rows
+    :func:`run_suppression` hides across scopes; so its own tables (and technical report) hide what the run hides.
+
+    Parameters
+    ----------
+    keys_by_scope : mapping of str to mapping
+        Each scope's scorecard and risk keys (regions and ``national``).
+    scope : str
+        The notebook's scope.
+    k : int
+        Threshold (families).
+    regions : sequence of str
+        The regions whose figures add up to the national ones.
+
+    Returns
+    -------
+    set of (table, row)
+        Rows of ``scope`` hidden by the run-level rule (``("risk", flag)`` or ``("scorecard", indicator)``).
+    """
+    merged: dict[str, object] = {}
+    for part in keys_by_scope.values():
+        merged.update(part)
+    protected, _ = run_suppression(merged, k, regions)
+    out = set()
+    for name, value in protected.items():
+        parts = name.split(".")
+        if len(parts) == 4 and parts[0] == scope and parts[3] == "suppressed" and value is True:
+            out.add((parts[1], parts[2]))
+    return out
+
+
+def hide_rows(
+    table: pd.DataFrame, column: str, scope: str, name: str, keys: Mapping[str, object], rows: set[tuple[str, str]]
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Hide the rows of one of ``scope``'s tables named in ``rows`` (from :func:`hidden_across_scopes`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A scorecard table or risk summary with a ``suppressed`` column.
+    column : str
+        Its row-name column (``indicator`` or ``flag``).
+    scope : str
+        The scope.
+    name : str
+        ``"scorecard"`` or ``"risk"``.
+    keys : mapping of str to object
+        Its kept keys.
+    rows : set of (table, row)
+        The rows to hide.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        With ``suppressed`` set for those rows.
+    keys : dict
+        Without their keys, with their markers, the summary recounted and the disclosure count updated.
+    """
+    out = table.copy()
+    kept = dict(keys)
+    extra = out[column].isin({row for t, row in rows if t == name}).to_numpy() & ~out["suppressed"].to_numpy()
+    if not extra.any():
+        return out, kept
+    out["suppressed"] = out["suppressed"].to_numpy() | extra
+    for row in out.loc[extra, column]:
+        _hide_row(kept, scope, name, row)
+    kept[key(scope, "disclosure", f"{name}_suppressed")] = int(out["suppressed"].sum())
+    if name == "scorecard":
+        shown = out[~out["suppressed"]]
+        for k_ in [x for x in kept if x.startswith(prefix(scope, "scorecard", "summary"))]:
+            kept[k_] = int((shown["status"] == k_.rsplit(".", 1)[1]).sum())
+    return out, kept
+
+
+def balance_across_scopes(
+    tables: Mapping[str, pd.DataFrame],
+    categories: Mapping[str, Mapping[str, list[str]]],
+    k: int,
+    regions: Sequence[str],
+    national: str = NATIONAL,
+) -> dict[str, pd.DataFrame]:
+    """Balance masks of every scope with complementary suppression across scopes (issue 15).
+
+    A 0/1 row's group mean times its N is a count (families of a business type), and the national count is the
+    total of the regions' (same variable and group), so a region's hidden mean would be the national count minus
+    the other regions'. Each scope's mask starts as :func:`balance_suppression` makes it; whenever exactly one
+    ``mean_<group>`` cell of such a relation (the national row and every region of ``regions``; a region without
+    the row counts as hidden) is hidden, the open cell describing the fewest families (preferring a count that is
+    not zero) is withheld and that scope's mask made again, so that its own complements follow (the other dummies
+    of the category, the between-group statistics); repeated until nothing changes.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Each scope's :func:`evaluation.stats.balance.balance_table` table (regions and ``national``).
+    categories : mapping of str to mapping
+        Each scope's :func:`balance_categories`.
+    k : int
+        Threshold (families).
+    regions : sequence of str
+        The regions whose counts add up to the national ones.
+    national : str, default "national"
+        The total scope.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Each scope's boolean mask (as :func:`balance_suppression` returns it).
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool et al. (2012), sections 5.2 and 5.5.
+    """
+    withheld = {s: pd.DataFrame(False, index=t.index, columns=list(t.columns)) for s, t in tables.items()}
+    masks = {s: balance_suppression(t, s, {}, k, categories.get(s))[0] for s, t in tables.items()}
+    if national not in tables:
+        return masks
+    rows = {s: {v: i for i, v in t["variable"].items()} for s, t in tables.items()}
+    binary = {s: {g: dict(zip(t["variable"], _binary(t, g), strict=True)) for g in ("prokus", "comparison")}
+              for s, t in tables.items()}  # fmt: skip
+    changed = True
+    while changed:
+        changed = False
+        for var in tables[national]["variable"]:
+            for g in ("prokus", "comparison"):
+                col = f"mean_{g}"
+                members = [national, *regions]
+                if not all(binary.get(s, {}).get(g, {}).get(var, False) for s in members if var in rows.get(s, {})):
+                    continue
+                shut = [s for s in members if var not in rows.get(s, {}) or masks[s].at[rows[s][var], col]]
+                if len(shut) != 1:
+                    continue
+
+                def size(s: str, var: str = var, g: str = g) -> tuple[bool, float, str]:
+                    t, i = tables[s], rows[s][var]
+                    n_g = float(t.at[i, f"n_{g}"])
+                    count = round(float(t.at[i, f"mean_{g}"]) * n_g)
+                    smaller = min(count, n_g - count)
+                    return (not smaller > 0, smaller, s)
+
+                pick = min((s for s in members if s not in shut), key=size)
+                withheld[pick].at[rows[pick][var], col] = True
+                masks[pick] = balance_suppression(tables[pick], pick, {}, k, categories.get(pick), withheld[pick])[0]
+                changed = True
+    return masks

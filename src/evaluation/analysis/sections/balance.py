@@ -86,6 +86,39 @@ def show_analysis_plan(result: Computed, view: View) -> Section:
 
 
 # ----------------------------------------------------------------------------------------------------- balance
+_ACROSS: list = []  # the last data set's cross-scope balance masks (the data set itself, settings, masks)
+
+
+def _balance_across_scopes(ctx: Context) -> dict[str, dict[str, bool]]:
+    """Balance cells of the scope hidden across scopes: variable -> column -> hidden.
+
+    Every scope's balance cells (N, mean, SD by group; no tests) are computed from the data and protected with
+    complementary suppression across scopes (:func:`evaluation.stats.small_cells.balance_across_scopes`: a region's
+    hidden count is not the national count minus the other regions'); computed once per data set.
+    """
+    from evaluation.core.config import REGION_COLUMN, select_scope
+    from evaluation.intake.tables import analysis_table
+
+    plan, d = ctx.plan, ctx.design
+    tag = (ctx.k, ctx.cfg.region_codes, tuple(plan.balance), tuple(ctx.outcomes), tuple(plan.primary), d)
+    if not (_ACROSS and _ACROSS[0] is ctx.dataset and _ACROSS[1] == tag):
+        everything = analysis_table(ctx.dataset.roster, ctx.dataset.programme, ctx.dataset.survey, d.treated_value)
+        present = set(everything[REGION_COLUMN].astype(str))
+        regions = [r for r in ctx.cfg.region_codes if r in present]
+        tables, cats = {}, {}
+        for scope in [*regions, NATIONAL]:
+            panel = select_scope(everything, scope)
+            tables[scope] = balance.balance_table(panel, scope, d, plan.balance, ctx.outcomes, plan.primary)[0]
+            cats[scope] = small_cells.balance_categories(panel, tuple(plan.balance), tables[scope])
+        masks = small_cells.balance_across_scopes(tables, cats, ctx.k, regions)
+        by_scope = {
+            s: {v: m.loc[i].to_dict() for i, v in tables[s]["variable"].items() if i in m.index and m.loc[i].any()}
+            for s, m in masks.items()
+        }
+        _ACROSS[:] = [ctx.dataset, tag, by_scope]
+    return _ACROSS[2].get(ctx.scope, {})
+
+
 def compute_balance_table(ctx: Context) -> Computed:
     """Baseline balance of the plan's covariates and the outcomes, with the joint F test; small cells hidden.
 
@@ -107,7 +140,9 @@ def compute_balance_table(ctx: Context) -> Computed:
         ctx.panel, ctx.scope, ctx.design, plan.balance, ctx.outcomes, plan.primary, fixed_effects=ctx.fixed_effects
     )
     cats = small_cells.balance_categories(ctx.panel, tuple(plan.balance), table)
-    mask, keys = small_cells.balance_suppression(table, ctx.scope, keys, ctx.k, cats)
+    across = _balance_across_scopes(ctx)  # cells the run hides across scopes (issue 15)
+    withheld = pd.DataFrame([across.get(v, {}) for v in table["variable"]], index=table.index).eq(True)
+    mask, keys = small_cells.balance_suppression(table, ctx.scope, keys, ctx.k, cats, withheld)
     return Computed(dict(keys), {"table": table, "mask": mask, "outcomes": ctx.outcomes})
 
 

@@ -16,8 +16,9 @@ from evaluation.analysis.display import Section
 from evaluation.analysis.sections._words import Words
 from evaluation.core.atomic import replacing_file, write_text
 from evaluation.core.cellsafe import write_csv
-from evaluation.core.config import select_scope
+from evaluation.core.config import NATIONAL, REGION_COLUMN, select_scope
 from evaluation.core.disclosure import MARK
+from evaluation.intake.tables import analysis_table
 from evaluation.stats import monitoring, small_cells
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import t
@@ -31,6 +32,42 @@ def _programme(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
         select_scope(ctx.dataset.roster, ctx.scope), ctx.dataset.programme, treated_value=ctx.design.treated_value
     )
     return prog, ctx.panel[ctx.panel["treated"] == 1]
+
+
+def _across_scopes(ctx: Context) -> set[tuple[str, str]]:
+    """Rows of this scope hidden by disclosure control across the run (issue 15).
+
+    Every scope's monitoring tables are computed here, protected as each notebook protects them, and
+    :func:`evaluation.stats.small_cells.hidden_across_scopes` says which of this scope's rows the run hides (a
+    region's count the national total minus the other regions would give), so this notebook hides them too.
+    """
+    d = ctx.design
+    tag = (ctx.k, ctx.cfg.region_codes, ctx.targets, d)
+    if _ACROSS and _ACROSS[0] is ctx.dataset and _ACROSS[1] == tag:  # both tables of one notebook: computed once
+        keys, regions = _ACROSS[2]
+        return small_cells.hidden_across_scopes(keys, ctx.scope, ctx.k, regions)
+    everything = analysis_table(ctx.dataset.roster, ctx.dataset.programme, ctx.dataset.survey, d.treated_value)
+    present = set(everything[REGION_COLUMN].astype(str))
+    regions = [r for r in ctx.cfg.region_codes if r in present]
+    keys: dict[str, dict[str, object]] = {}
+    for scope in [*regions, NATIONAL]:
+        prog = monitoring.programme_families(
+            select_scope(ctx.dataset.roster, scope), ctx.dataset.programme, treated_value=d.treated_value
+        )
+        panel = select_scope(everything, scope)
+        treated = panel[panel["treated"] == 1]
+        design = {"unit": d.unit, "period": d.period, "before": d.before}
+        table, sc = monitoring.scorecard(prog, treated, scope, ctx.targets, **design, after=d.after)
+        summary, _, risk = monitoring.risk_flags(prog, treated, scope, ctx.targets, **design)
+        keys[scope] = {
+            **small_cells.scorecard_suppression(table, scope, sc, ctx.k)[1],
+            **small_cells.risk_suppression(summary, scope, risk, ctx.k)[1],
+        }
+    _ACROSS[:] = [ctx.dataset, tag, (keys, regions)]
+    return small_cells.hidden_across_scopes(keys, ctx.scope, ctx.k, regions)
+
+
+_ACROSS: list = []  # the last data set's monitoring keys of every scope (the data set itself, settings, keys)
 
 
 def compute_scorecard(ctx: Context) -> Computed:
@@ -53,6 +90,7 @@ def compute_scorecard(ctx: Context) -> Computed:
         prog, treated, ctx.scope, ctx.targets, unit=d.unit, period=d.period, before=d.before, after=d.after
     )
     table, keys = small_cells.scorecard_suppression(table, ctx.scope, keys, ctx.k)
+    table, keys = small_cells.hide_rows(table, "indicator", ctx.scope, "scorecard", keys, _across_scopes(ctx))
     return Computed(dict(keys), {"table": table})
 
 
@@ -115,6 +153,7 @@ def compute_risk_flags(ctx: Context) -> Computed:
         prog, treated, ctx.scope, ctx.targets, unit=d.unit, period=d.period, before=d.before
     )
     summary, keys = small_cells.risk_suppression(summary, ctx.scope, keys, ctx.k)
+    summary, keys = small_cells.hide_rows(summary, "flag", ctx.scope, "risk", keys, _across_scopes(ctx))
     return Computed(dict(keys), {"summary": summary, "flagged": flagged})
 
 
