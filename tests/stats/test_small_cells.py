@@ -222,9 +222,10 @@ def test_reports_show_the_mark_never_a_suppressed_value(tmp_path):
     ctx = open_run(run, load_config())
     content = brief_content(ctx, "3402", "en")
     late = next(r for r in content["risk"]["rows"] if "late" in r[1].lower())
-    assert late[2:] == [MARK, MARK]
+    assert late[3:] == [MARK, MARK]  # count and rate (after the flag and its rule)
     card = next(r for r in content["scorecard"]["rows"] if r["name"] == "bsimu_on_time")
-    assert card["cells"][3:] == [MARK, MARK] and card["status_text"] == MARK
+    # realisation and gap hidden; the rule (a plan figure) stays
+    assert card["cells"][3:5] == [MARK, MARK] and card["status_text"] == MARK
     assert "fewer than 10 families" in content["risk_note"]
     rows, hidden = _household_rows(ctx, "3402", ["household_income", "business_operating"], "en")
     assert [lv for _, lv, _ in rows if lv] == ["male", "female", "food", "T1"]  # codebook order
