@@ -95,7 +95,8 @@ def _numbers(table: Any, where: str, path: str, allowed: tuple[str, ...] | None 
 def load_targets(path: str | Path | None = None) -> Targets:
     """Read and check the targets file (default ``data/targets.toml``)."""
     raw, shown = read_toml(
-        path, DEFAULT_TARGETS, "targets file", {"plan", "poverty_lines", "status", "targets", "risk"},
+        path, DEFAULT_TARGETS, "targets file",
+        {"plan", "poverty_lines", "status", "targets", "risk", "monitoring"},  # monitoring: core.monitoring_plan
         "set [run] targets to an existing file",
     )
     plan = _build(Plan, raw.get("plan", {}), "plan", shown)
