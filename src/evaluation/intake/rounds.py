@@ -239,19 +239,20 @@ def _where(visits: pd.DataFrame, i: int) -> str:
 
 def _check_twice(visits: pd.DataFrame) -> None:
     sub = visits["_submission"].astype(str)
-    dup = sub.ne("") & sub.duplicated(keep=False)
+    dup = sub.ne("") & sub.duplicated(keep="first")
     if dup.any():
-        first, second = np.flatnonzero(dup.to_numpy())[:2]
+        second = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((sub == sub.iloc[second]).to_numpy())[0])
         raise _error(visits.at[second, "_file"], int(visits.at[second, "_row"]), None,
                      f"this submission was already read from {_where(visits, first)} (same submission id)",
                      "round_submitted_twice", "keep each export once in the rounds folder: move the repeated file "
                      "out of the folder (keep a copy elsewhere), do not edit the rows")  # fmt: skip
-    dup = visits.duplicated(["family_id", "period"], keep=False)
+    dup = visits.duplicated(["family_id", "period"], keep="first")
     if dup.any():
-        idx = np.flatnonzero(dup.to_numpy())
-        first = idx[0]
-        second = next(j for j in idx[1:] if visits.at[j, "family_id"] == visits.at[first, "family_id"]
-                      and visits.at[j, "period"] == visits.at[first, "period"])  # fmt: skip
+        second = int(np.flatnonzero(dup.to_numpy())[0])
+        fam, period = visits.at[second, "family_id"], visits.at[second, "period"]
+        same = (visits["family_id"] == fam) & (visits["period"] == period)
+        first = int(np.flatnonzero(same.to_numpy())[0])
         same_file = visits.at[first, "_file"] == visits.at[second, "_file"]
         fix = (
             "if the two rows are the same visit entered twice, remove the later copy on the server and export "
