@@ -38,7 +38,7 @@ from evaluation.intake.exports import EXTENSIONS, read_export, shown_path
 from evaluation.intake.problems import Report
 from evaluation.intake.pseudonymise import Key, pseudonym
 
-__all__ = ["FIELDS", "ROUNDS_DIR", "RoundFile", "read_rounds", "round_files", "stack_rounds"]
+__all__ = ["FIELDS", "ROUNDS_DIR", "RoundFile", "processed_rounds", "read_rounds", "round_files", "stack_rounds"]
 
 ROUNDS_DIR = "rounds"
 # Field -> kind: the visit form's questions a round needs (``business_operating`` may be absent).
@@ -357,3 +357,36 @@ def read_rounds(folder: str | Path, plan: MonitoringPlan, key: Key, roster: pd.D
     first = ["period", "visit_round", "family_id", "officer", *([region] if roster is not None else [])]
     out = out[first + [c for c in out.columns if c not in first]]
     return out.sort_values(["period", "family_id"], kind="mergesort").reset_index(drop=True)
+
+
+def processed_rounds(data_dir: str | Path, roster: pd.DataFrame, key: Key,
+                     plan: MonitoringPlan | None = None) -> pd.DataFrame | None:  # fmt: skip
+    """The processed rounds table of a raw data directory, or None when it has no ``rounds/`` exports.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The raw data directory (its ``rounds/`` folder is read).
+    roster : pandas.DataFrame
+        The validated roster with raw family ids (``Intake.tables["roster"]``).
+    key : Key
+        The pseudonymisation key of the intake.
+    plan : MonitoringPlan, optional
+        The periods; the project's targets file when None.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`read_rounds` of the folder.
+
+    Raises
+    ------
+    UserError
+        When a round export breaks a rule (see the module docstring).
+    """
+    from evaluation.core.monitoring_plan import load_monitoring_plan
+
+    folder = Path(data_dir) / ROUNDS_DIR
+    if not round_files(folder):
+        return None
+    return read_rounds(folder, plan or load_monitoring_plan(), key, roster=roster)

@@ -306,8 +306,9 @@ def round_keys(scope: str, period: str, prog: pd.DataFrame, warn: pd.DataFrame, 
 
     Keys: ``<scope>.monitoring.<period>.<indicator>.{plan,realisation,ratio,status,n}``,
     ``<scope>.monitoring.<period>.warning.<rule>.count`` (or ``.suppressed = True`` when ``0 < count < k``) and,
-    with a follow-up table, ``<scope>.monitoring.<period>.follow_up.{resolved,still_open,new,raised_before}`` and
-    ``.follow_up.resolution_rate``.
+    with a follow-up table, ``<scope>.monitoring.<period>.follow_up.<state>.count`` (or ``.suppressed``) and
+    ``.follow_up.resolution_rate.value`` (left out when the previous round raised fewer than ``k`` warnings, or
+    when the resolved or still-open count is suppressed: the rate would reveal it).
 
     Parameters
     ----------
@@ -352,7 +353,8 @@ def round_keys(scope: str, period: str, prog: pd.DataFrame, warn: pd.DataFrame, 
                 out[key(scope, "monitoring", period, "follow_up", s, "suppressed")] = True
             else:
                 out[key(scope, "monitoring", period, "follow_up", s, "count")] = c
-        if raised >= k:
+        hidden = [s for s in ("resolved", "still_open") if 0 < int(states.get(s, 0)) < k]
+        if raised >= k and not hidden:  # the rate and the raised total would reveal a hidden count
             out[key(scope, "monitoring", period, "follow_up", "resolution_rate", "value")] = (
                 int(states.get("resolved", 0)) / raised
             )
