@@ -98,6 +98,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from evaluation.run.monitor import monitor  # issue 17: one monitoring round, every region and the nation
+
+    out = monitor(args.period, regions=args.regions, config=args.config, data_dir=args.data_dir)
+    print(f"Monitoring round {args.period} written to {out}/ (monitoring_brief_{{id,en}}.pdf/.html per scope; "
+          "ids to follow up only in each scope's restricted/ folder).")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from evaluation.core.config import load_config
     from evaluation.intake.codebook import load_codebook
@@ -254,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--keep", action="store_true", help="keep the re-executed run (its path is printed)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=_cmd_verify)
+
+    m = sub.add_parser("monitor", help="one monitoring round: progress against plan, early warnings, follow-up")
+    m.add_argument("--period", required=True, help="the round's month, YYYY-MM ([monitoring] periods of targets.toml)")
+    m.add_argument("--regions", nargs="+", default=None, help="region codes (default: all configured)")
+    m.add_argument("--config", default=None, help="config file (default data/config.toml)")
+    m.add_argument("--data-dir", default=None, help="raw data directory with rounds/ (default from config)")
+    m.set_defaults(func=_cmd_monitor)
 
     v = sub.add_parser("validate", help="check a data directory against the codebook")
     v.add_argument("data_dir")

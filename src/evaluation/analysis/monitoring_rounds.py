@@ -97,6 +97,22 @@ class MonitoringRound:
         self.recorder.add(f"{self.scope}.monitoring.{self.period}.data.synthetic", bool(self.synthetic))
         if not 0 < n_visited < self.k:
             self.recorder.add(f"{self.scope}.monitoring.{self.period}.visits.visited", n_visited)
+        base = f"{self.scope}.monitoring.{self.period}.quarter"
+        for quarter, p in self.quarter_ends().items():  # the triwulan table travels with the round
+            prog = sr.progress(self.visits, self.families, self.plan, p)
+            for _, r in prog.iterrows():
+                for f in ("plan", "realisation"):
+                    if pd.notna(r[f]):
+                        self.recorder.add(f"{base}.{quarter}.{r['indicator']}.{f}", float(r[f]))
+            self.recorder.add(f"{base}.{quarter}.period", p)
+
+    def quarter_ends(self) -> dict[str, str]:
+        """Each quarter (triwulan) up to this period and its last period so far (``2020-Q4`` -> ``2020-12``)."""
+        ends: dict[str, str] = {}
+        for p in self.plan.periods:
+            if p <= self.period:
+                ends[self.plan.quarter(p)] = p
+        return ends
 
     # ------------------------------------------------------------------------------------------------ shows
     def header(self) -> Banner:
@@ -168,12 +184,8 @@ class MonitoringRound:
 
     def quarterly(self) -> Section:
         """Cumulative realisation at the end of each quarter (triwulan) up to this period."""
-        upto = [p for p in self.plan.periods if p <= self.period]
-        ends = {}
-        for p in upto:
-            ends[self.plan.quarter(p)] = p  # the last month of each quarter seen so far
         rows = []
-        for quarter, p in ends.items():
+        for quarter, p in self.quarter_ends().items():
             prog = sr.progress(self.visits, self.families, self.plan, p).set_index("indicator")
             row = {t("mr_col_quarter", self.lang): f"{quarter} ({p})"}
             for name in prog.index:

@@ -11,6 +11,7 @@ listing every round.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from pathlib import Path
@@ -33,19 +34,19 @@ LANGUAGES = ("id", "en")
 MONITORING = "monitoring"
 
 
-def _results(run_dir: Path, period: str, scope: str) -> dict[str, Any]:
-    path = run_dir / MONITORING / period / scope / "results.json"
+def _results(folder: Path) -> dict[str, Any]:
+    path = folder / "results.json"
     return read_results(path) if path.is_file() else {}
 
 
-def brief_content(run_dir: Path, cfg: Config, plan: MonitoringPlan, period: str, scope: str,
+def brief_content(folder: Path, cfg: Config, plan: MonitoringPlan, period: str, scope: str,
                   lang: str) -> dict[str, Any]:  # fmt: skip
     """The brief's content (words and formatted numbers) from the round's results files.
 
     Parameters
     ----------
-    run_dir : pathlib.Path
-        The run folder.
+    folder : pathlib.Path
+        The round's folder of the scope (``<run>/monitoring/<period>/<scope>``): its ``results.json`` and figure.
     cfg : Config
         The configuration (scope names, disclosure threshold).
     plan : MonitoringPlan
@@ -62,7 +63,7 @@ def brief_content(run_dir: Path, cfg: Config, plan: MonitoringPlan, period: str,
     dict
         The JSON the Typst and HTML templates read.
     """
-    res = _results(run_dir, period, scope)
+    res = _results(folder)
     base = f"{scope}.monitoring.{period}"
     k = cfg.run.min_cell_size
     counts: list[tuple[str, int | None]] = []
@@ -101,23 +102,19 @@ def brief_content(run_dir: Path, cfg: Config, plan: MonitoringPlan, period: str,
         fu_note = t("mr_fu_rate", lang, rate=MARK if rate is None else format_percent(float(rate), lang, decimals=0))
     else:
         fu_note = t("mr_fu_first", lang)
-    quarters: dict[str, str] = {}
-    for p in plan.periods:
-        if p <= period:
-            quarters[plan.quarter(p)] = p
+    quarters = {plan.quarter(p): p for p in plan.periods if p <= period}  # the last period of each quarter so far
     q_cols = [t("mr_col_quarter", lang)] + [t(f"mr_ind_{n}", lang) for n in SCHEDULE_INDICATORS if n in plan.schedule]
     q_rows = []
     for quarter, p in quarters.items():
-        r = _results(run_dir, p, scope)
-        b = f"{scope}.monitoring.{p}"
+        b = f"{base}.quarter.{quarter}"
         row = [f"{quarter} ({p})"]
         for n in SCHEDULE_INDICATORS:
             if n in plan.schedule:
-                row.append(f"{format_indicator(n, r.get(f'{b}.{n}.realisation'), lang)} / "
-                           f"{format_indicator(n, r.get(f'{b}.{n}.plan'), lang)}")  # fmt: skip
+                row.append(f"{format_indicator(n, res.get(f'{b}.{n}.realisation'), lang)} / "
+                           f"{format_indicator(n, res.get(f'{b}.{n}.plan'), lang)}")  # fmt: skip
         q_rows.append(row)
     figure = f"figures/s_curve_{scope}_{period}.png"
-    has_figure = (run_dir / MONITORING / period / scope / figure).is_file()
+    has_figure = (folder / figure).is_file()
     name = cfg.scope_name(scope) if scope != NATIONAL else ("Nasional" if lang == "id" else "National")
     return {
         "lang": lang,
@@ -139,14 +136,14 @@ def brief_content(run_dir: Path, cfg: Config, plan: MonitoringPlan, period: str,
     }
 
 
-def render_round_brief(run_dir: Path, cfg: Config, plan: MonitoringPlan, period: str, scope: str,
+def render_round_brief(folder: Path, cfg: Config, plan: MonitoringPlan, period: str, scope: str,
                        lang: str) -> dict[str, Path]:  # fmt: skip
     """Write the PDF (Typst) and HTML brief of one scope, round and language.
 
     Parameters
     ----------
-    run_dir : pathlib.Path
-        The run folder.
+    folder : pathlib.Path
+        The round's folder of the scope (``<run>/monitoring/<period>/<scope>``); the brief is written there.
     cfg : Config
         The configuration.
     plan : MonitoringPlan
@@ -165,43 +162,45 @@ def render_round_brief(run_dir: Path, cfg: Config, plan: MonitoringPlan, period:
     """
     import typst
 
-    folder = run_dir / MONITORING / period / scope
-    content = brief_content(run_dir, cfg, plan, period, scope, lang)
+    content = brief_content(folder, cfg, plan, period, scope, lang)
     pdf = typst.compile(
         template_text("monitoring_brief.typ").encode("utf-8"),
         root=str(folder),
         font_paths=list(_font_paths()),
         ignore_system_fonts=True,
         sys_inputs={"data": json.dumps(content, ensure_ascii=False)},
-    )
+        timestamp=int(dt.datetime.combine(plan.close_date(period), dt.time(12), tzinfo=dt.UTC).timestamp()),
+    )  # the PDF's date is the round's close date: the same bytes every time
     out_pdf = write_bytes(folder / f"monitoring_brief_{lang}.pdf", pdf)
     out_html = write_text(folder / f"monitoring_brief_{lang}.html", render_template("monitoring_brief.html.j2",
                                                                                      d=content))  # fmt: skip
     return {"pdf": out_pdf, "html": out_html}
 
 
-def render_rounds(run_dir: Path, cfg: Config, tasks: list[str]) -> Path:
+def render_rounds(root: Path, cfg: Config, tasks: list[str], briefs: bool = True) -> Path:
     """Briefs of every round task (``monitoring/<period>/<scope>``) and the rounds' index page.
 
     Parameters
     ----------
-    run_dir : pathlib.Path
-        The run folder.
+    root : pathlib.Path
+        The folder of the rounds (``<run>/monitoring``, or ``reports/monitoring`` for ``prokus-eval monitor``).
     cfg : Config
         The configuration.
     tasks : list of str
-        The monitoring task scopes of the run.
+        The monitoring task scopes of the run (``monitoring/<period>/<scope>``).
+    briefs : bool, default True
+        Render the briefs too (False: only the index, of briefs rendered before).
 
     Returns
     -------
     pathlib.Path
-        ``<run>/monitoring/index.html``.
+        ``<root>/index.html``.
     """
     plan = load_monitoring_plan(cfg.run.targets)
-    pairs = sorted({tuple(s.split("/")[1:3]) for s in tasks})
-    for period, scope in pairs:
+    pairs = sorted({tuple(s.split("/")[-2:]) for s in tasks})
+    for period, scope in pairs if briefs else []:
         for lang in LANGUAGES:
-            render_round_brief(run_dir, cfg, plan, period, scope, lang)
+            render_round_brief(root / period / scope, cfg, plan, period, scope, lang)
     lang = cfg.run.language
     scopes = list(dict.fromkeys(s for _, s in sorted(pairs, key=lambda ps: (ps[1] == NATIONAL, ps[1]))))
     head = "".join(f"<th scope='col'>{html.escape(cfg.scope_name(s))}</th>" for s in scopes)
@@ -221,4 +220,4 @@ def render_rounds(run_dir: Path, cfg: Config, tasks: list[str]) -> Path:
             "<style>body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:1.5rem auto;max-width:70rem}"
             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3rem .5rem}</style></head>"
             f"<body><h1>{title}</h1><table><tr><th></th>{head}</tr>{''.join(body)}</table></body></html>\n")
-    return write_text(run_dir / MONITORING / "index.html", page)
+    return write_text(root / "index.html", page)

@@ -305,7 +305,7 @@ def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: st
         if rounds:
             from evaluation.reporting.monitoring_brief import render_rounds
 
-            render_rounds(run_dir, cfg, rounds)
+            render_rounds(run_dir / MONITORING, cfg, rounds)
         return render_run(run_dir, cfg, scopes, run_id=run_id, jobs=jobs)
     except UserError:
         raise
