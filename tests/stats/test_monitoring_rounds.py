@@ -176,3 +176,25 @@ def test_hand_computed_two_rounds():
     assert hidden["3402.monitoring.2020-11.warning.no_visit.suppressed"] is True
     assert "3402.monitoring.2020-11.warning.no_visit.count" not in hidden
     assert hidden["3402.monitoring.2020-11.warning.officer_overload.count"] == 0
+
+
+def test_resolution_rate_per_region_with_disclosure_control():
+    """Two regions: A raised 20 warnings (15 resolved, 5 still open: 5 < k hides the group), B raised 30 (20, 10)."""
+    rows = [("r", "family", f"a{i}", "O1", "A", "resolved") for i in range(15)]
+    rows += [("r", "family", f"a{i}", "O1", "A", "still_open") for i in range(15, 20)]
+    rows += [("r", "family", f"b{i}", "O2", "B", "resolved") for i in range(20)]
+    rows += [("r", "family", f"b{i}", "O2", "B", "still_open") for i in range(20, 30)]
+    rows += [("r", "family", f"c{i}", "O2", "B", "new") for i in range(12)]
+    tracked = pd.DataFrame(rows, columns=["rule", "unit", "id", "officer", "region", "state"])
+    rates = rounds.resolution_rates(tracked, "region")
+    assert rates.loc["A", ["raised", "resolved", "still_open", "new"]].tolist() == [20, 15, 5, 0]
+    assert rates.at["B", "rate"] == pytest.approx(20 / 30)
+    keys = rounds.rate_keys("national", "2020-11", rates, "region", k=10)
+    assert keys == {
+        "national.monitoring.2020-11.follow_up.by_region.A.suppressed": True,
+        "national.monitoring.2020-11.follow_up.by_region.B.raised": 30,
+        "national.monitoring.2020-11.follow_up.by_region.B.resolved": 20,
+        "national.monitoring.2020-11.follow_up.by_region.B.rate": pytest.approx(20 / 30),
+    }
+    by_officer = rounds.resolution_rates(tracked, "officer")
+    assert by_officer.at["O1", "rate"] == pytest.approx(15 / 20) and by_officer.at["O2", "new"] == 12

@@ -92,6 +92,9 @@ class MonitoringRound:
             self.tracked = sr.follow_up(before, self.warning_table, visited)
         self.recorder.update(sr.round_keys(self.scope, self.period, self.progress_table, self.warning_table,
                                            self.tracked, self.k))  # fmt: skip
+        if self.tracked is not None and self.scope == NATIONAL:  # resolution rate per region (public, [c] rule)
+            by_region = sr.resolution_rates(self.tracked, "region")
+            self.recorder.update(sr.rate_keys(self.scope, self.period, by_region, "region", self.k))
         n_visited = int((self.visits["period"] == self.period).sum())
         self.recorder.add(f"{self.scope}.monitoring.{self.period}.visits.families", len(self.families))
         self.recorder.add(f"{self.scope}.monitoring.{self.period}.data.synthetic", bool(self.synthetic))
@@ -178,6 +181,12 @@ class MonitoringRound:
             rows.append({t("mr_col_status", self.lang): t(f"mr_fu_{state}", self.lang),
                          t("mr_col_count", self.lang): shown})
         rate = keys.get(f"{base}.resolution_rate.value")
+        regions = [(c, keys.get(f"{base}.by_region.{c}.rate"), keys.get(f"{base}.by_region.{c}.suppressed"))
+                   for c in sorted({str(r) for r in self.tracked["region"] if str(r)})]  # fmt: skip
+        for code, rate, hidden in regions if self.scope == NATIONAL else []:
+            shown = MARK if hidden or rate is None else format_percent(float(rate), self.lang, decimals=0)
+            rows.append({t("mr_col_status", self.lang): f"{t('mr_fu_rate_region', self.lang)} {code}",
+                         t("mr_col_count", self.lang): shown})  # fmt: skip
         notes = [t("mr_fu_rate", self.lang, rate=MARK if rate is None else format_percent(float(rate), self.lang,
                                                                                           decimals=0))]  # fmt: skip
         return Section(t("mr_follow_up", self.lang), pd.DataFrame(rows), notes)
@@ -244,6 +253,11 @@ class MonitoringRound:
         path = folder / f"monitoring_{self.scope}_{self.period}.csv"
         with replacing_file(path, mode=0o600) as tmp:
             write_csv(table, tmp)
+        if self.tracked is not None:  # resolution rate per officer (pseudonymous codes): restricted only
+            rates = sr.resolution_rates(self.tracked, "officer").reset_index()
+            rates.insert(0, "period", self.period)
+            with replacing_file(folder / f"resolution_by_officer_{self.scope}_{self.period}.csv", mode=0o600) as tmp:
+                write_csv(rates, tmp)
         write_text(folder / "README.txt", "".join(textwrap.fill(t("restricted_readme", lang), 100) + "\n\n"
                                                   for lang in ("id", "en")))  # fmt: skip
         return path

@@ -98,6 +98,11 @@ def brief_content(folder: Path, cfg: Config, plan: MonitoringPlan, period: str, 
         for state in ("resolved", "still_open", "new"):
             c = res.get(f"{base}.follow_up.{state}.count")
             fu_rows.append([t(f"mr_fu_{state}", lang), MARK if c is None else format_number(int(c), lang)])
+        prefix = f"{base}.follow_up.by_region."
+        for code in sorted({k.removeprefix(prefix).split(".")[0] for k in res if k.startswith(prefix)}):
+            r = res.get(f"{prefix}{code}.rate")
+            shown = MARK if r is None else format_percent(float(r), lang, decimals=0)
+            fu_rows.append([f"{t('mr_fu_rate_region', lang)} {cfg.scope_name(code)}", shown])
         rate = res.get(f"{base}.follow_up.resolution_rate.value")
         fu_note = t("mr_fu_rate", lang, rate=MARK if rate is None else format_percent(float(rate), lang, decimals=0))
     else:

@@ -53,6 +53,7 @@ __all__ = [
     "follow_up",
     "latest_visits",
     "progress",
+    "rate_keys",
     "resolution_rates",
     "round_keys",
     "warnings",
@@ -358,4 +359,44 @@ def round_keys(scope: str, period: str, prog: pd.DataFrame, warn: pd.DataFrame, 
             out[key(scope, "monitoring", period, "follow_up", "resolution_rate", "value")] = (
                 int(states.get("resolved", 0)) / raised
             )
+    return out
+
+
+def rate_keys(scope: str, period: str, rates: pd.DataFrame, by: str, k: int) -> dict[str, object]:
+    """Result keys of the resolution rate per group, with the disclosure rule of :func:`round_keys`.
+
+    ``<scope>.monitoring.<period>.follow_up.by_<by>.<group>.{raised,resolved,rate}``; a group whose raised,
+    resolved or still-open count lies between 0 and ``k`` (exclusive) gets ``.suppressed = True`` instead (the rate
+    and the raised total would reveal the hidden count).
+
+    Parameters
+    ----------
+    scope : str
+        Region code or ``national``.
+    period : str
+        ``YYYY-MM``.
+    rates : pandas.DataFrame
+        :func:`resolution_rates`'s table.
+    by : str
+        The grouping (``region``), named in the key.
+    k : int
+        Disclosure threshold (families).
+
+    Returns
+    -------
+    dict of str to object
+        The keys.
+    """
+    out: dict[str, object] = {}
+    for group, r in rates.iterrows():
+        if not str(group):
+            continue
+        small = [c for c in ("raised", "resolved", "still_open") if 0 < int(r[c]) < k]
+        if small:
+            out[key(scope, "monitoring", period, "follow_up", f"by_{by}", group, "suppressed")] = True
+            continue
+        out[key(scope, "monitoring", period, "follow_up", f"by_{by}", group, "raised")] = int(r["raised"])
+        out[key(scope, "monitoring", period, "follow_up", f"by_{by}", group, "resolved")] = int(r["resolved"])
+        if int(r["raised"]) > 0:
+            out[key(scope, "monitoring", period, "follow_up", f"by_{by}", group, "rate")] = float(r["rate"])
     return out
