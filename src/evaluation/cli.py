@@ -30,9 +30,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
     data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
-    if args.indicators_only:  # the export shape without the questions (before issue 12)
-        import dataclasses
+    import dataclasses
 
+    data = dataclasses.replace(data, rounds=True)  # issue 17: the monthly monitoring rounds, in rounds/
+    if args.indicators_only:  # the export shape without the questions (before issue 12)
         data = dataclasses.replace(data, items=None)
     if args.format == "kobo":
         from evaluation.synthetic.kobo import write_kobo_demo

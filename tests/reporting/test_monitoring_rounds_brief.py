@@ -6,6 +6,7 @@ written, and the brief rendered from it in both languages; the PDF is read back 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -28,7 +29,7 @@ KEY = Key(DEMO_KEY, "public demo key (test)", demo=True)
 def round_dir(tmp_path_factory):
     data = generate(families_per_region=200, comparison_per_region=10, seed=20201)
     raw = tmp_path_factory.mktemp("brief") / "demo"
-    data.write(raw)
+    dataclasses.replace(data, rounds=True).write(raw)
     plan = load_monitoring_plan()
     visits = read_rounds(raw / ROUNDS_DIR, plan, KEY, roster=data.roster)
     fam = visits[visits["region_code"] == "3217"]

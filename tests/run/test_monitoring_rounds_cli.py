@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pandas as pd
@@ -15,7 +16,7 @@ from evaluation.synthetic.demo import generate
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("mon") / "demo"
-    generate(families_per_region=30, comparison_per_region=10, seed=11).write(out)
+    dataclasses.replace(generate(families_per_region=30, comparison_per_region=10, seed=11), rounds=True).write(out)
     return out
 
 
@@ -54,3 +55,11 @@ def test_data_without_rounds(capsys, demo_dir, tmp_path):
     assert main(["monitor", "--period", "2020-12", "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err
     assert "no monitoring rounds" in err and "rounds/" in err
+
+
+def test_demo_data_writes_the_rounds(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo-data", "--out", str(out), "--families", "50", "--comparison", "50"]) == 0
+    files = sorted(p.name for p in (out / "rounds").iterdir())
+    assert files == [f"monitoring_{p}.csv" for p in ("2020-08", "2020-09", "2020-10", "2020-11", "2020-12",
+                                                      "2021-01", "2021-02")] + ["truth_rounds.csv"]  # fmt: skip

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,7 +33,7 @@ def demo(tmp_path_factory):
     """The default demo's ProKUS families (200 per region, seed 20201), written with their rounds."""
     data = generate(families_per_region=200, comparison_per_region=20, seed=20201)
     out = tmp_path_factory.mktemp("rounds") / "demo"
-    data.write(out)
+    dataclasses.replace(data, rounds=True).write(out)
     plan = load_monitoring_plan()
     visits = read_rounds(out / ROUNDS_DIR, plan, KEY, roster=data.roster)
     truth = pd.read_csv(out / ROUNDS_DIR / TRUTH_FILE, dtype=str)

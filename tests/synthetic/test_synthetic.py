@@ -129,11 +129,7 @@ def test_write_replaces_whole_directory(tmp_path, demo):
     write_kobo_demo(demo, out)  # the generator's own folder, with other files (monitoring.csv, survey_*.csv)
     demo.write(out)
     assert sorted(x.name for x in out.iterdir()) == sorted(
-        ["roster.csv", "programme.csv", "survey.csv", "truth.json", "dataset.json", "rounds", MARKER]
-    )  # rounds/: the monitoring rounds and their truth (issue 17)
-    assert sorted(x.name for x in (out / "rounds").iterdir()) == sorted(
-        [f"monitoring_{p}.csv" for p in ("2020-08", "2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02")]
-        + ["truth_rounds.csv"]
+        ["roster.csv", "programme.csv", "survey.csv", "truth.json", "dataset.json", MARKER]
     )
     (out / "stale.csv").write_text("old")  # a file the generator did not write: the folder is no longer its own
     with pytest.raises(NotOwned):

@@ -119,7 +119,9 @@ class SyntheticData:
     truth: dict[str, float]
     metadata: dict[str, object] = field(default_factory=dict)
     items: pd.DataFrame | None = None  # answers to the survey's questions, row by row with ``survey``
-    rounds: bool = True  # also write the monitoring rounds (``rounds/``, :mod:`evaluation.synthetic.rounds`)
+    rounds: bool = False  # also write the monitoring rounds (``rounds/``, :mod:`evaluation.synthetic.rounds`);
+    # ``prokus-eval demo-data`` sets it, so that ``make report`` renders every round (a run adds one notebook per
+    # round and scope only when the data hold rounds)
 
     def survey_export(self) -> pd.DataFrame:
         """The survey as the instrument exports it.
