@@ -29,7 +29,9 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
         raise UserError(f"--families {fam} is not a positive multiple of 5 (five regions)", fix="use e.g. 1000")
     per_region = (fam // 5) if fam else 200
     comparison = (args.comparison // 5) if args.comparison else per_region
-    data = generate(families_per_region=per_region, comparison_per_region=comparison, seed=args.seed)
+    data = generate(
+        families_per_region=per_region, comparison_per_region=comparison, seed=args.seed, pre_waves=args.pre_waves
+    )
     import dataclasses
 
     data = dataclasses.replace(data, rounds=True)  # issue 17: the monthly monitoring rounds, in rounds/
@@ -96,6 +98,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(
         f"Run complete: {shown}/ (results.json, one report.html per region and national); reports/latest points here."
     )
+    # the last line says which file to open: the landing page (run's language), and the other languages' pages
+    others = sorted(p.name for p in Path(final).glob("index_*.html"))
+    also = f" (also {', '.join(others)})" if others else ""
+    print(f"Open {shown}/index.html to start{also}.")
     return 0
 
 
@@ -229,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--indicators-only",
         action="store_true",
         help="survey exports hold the indicator columns only, not the answers to the questions they come from",
+    )
+    d.add_argument(
+        "--pre-waves",
+        action="store_true",
+        help="also a 2019 pre-programme wave and a midline (event study, parallel-trends sensitivity); off by default",
     )
     d.add_argument(
         "--districts",

@@ -42,6 +42,11 @@ def _results(scope: str, *, did: bool, lo: float, hi: float, start: str = "2020-
             r[f"{scope}.{o}.did.ci_low"] = lo * scale
             r[f"{scope}.{o}.did.ci_high"] = hi * scale
             r[f"{scope}.{o}.did.n_clusters"] = 20
+            # the analysis plan's checks (issue 15): adjusted p-values and attrition bounds on the interval's side
+            for correction in ("holm", "romano_wolf", "fdr_bh"):
+                r[f"{scope}.{o}.did.{correction}_p_value"] = 0.01
+            r[f"{scope}.{o}.lee.ci_low"] = (lo - 0.05) * scale if lo > 0 else lo * scale
+            r[f"{scope}.{o}.lee.ci_high"] = hi * scale
     return r
 
 
@@ -70,8 +75,8 @@ def test_interval_including_zero_never_claims_an_effect(tmp_path, lang):
     for text in (pdf, html):
         assert not re.search(r"signifikan|significant|meningkat signifikan", text, re.IGNORECASE)
         assert not re.search(r"menaikkan|menurunkan|raised the average|lowered the average", text)
-        assert ("belum ada bukti efek program" if lang == "id" else "no clear evidence of a programme effect") in text
-    assert html.count("belum jelas (interval memuat nol)" if lang == "id" else "unclear (interval includes zero)") == 4
+        assert ("tidak ada bukti dampak program" if lang == "id" else "no evidence of a programme effect") in text
+    assert html.count("tidak ada bukti dampak<" if lang == "id" else "no evidence of an effect<") == 4  # table cells
 
 
 def test_interval_above_zero_is_stated_as_an_effect(tmp_path):

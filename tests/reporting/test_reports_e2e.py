@@ -67,7 +67,7 @@ def test_every_scope_has_briefs_technical_report_and_workbook(finished):
 
     index = (finished / "index.html").read_text(encoding="utf-8")
     for scope in SCOPES:
-        files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html")]
+        files = [f"{scope}/brief_{lang}.{ext}" for lang in ("id", "en") for ext in ("pdf", "html", "docx")]
         files += [f"{scope}/report.html", f"{scope}/tables_{scope}.xlsx", f"{scope}/notebook.ipynb"]
         for rel in files:
             assert (finished / rel).is_file(), rel
@@ -106,6 +106,15 @@ def test_no_family_id_in_any_public_output(finished):
     for path in public:
         if path.suffix in (".html", ".json", ".ipynb", ".log"):
             assert not FAMILY_ID.search(path.read_text(encoding="utf-8", errors="replace")), path
+        elif path.suffix == ".tex":
+            assert not FAMILY_ID.search(path.read_text(encoding="utf-8")), path
+        elif path.suffix == ".docx":
+            from docx import Document
+
+            doc = Document(str(path))
+            texts = [p.text for p in doc.paragraphs]
+            texts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+            assert not any(FAMILY_ID.search(x) for x in texts), path
         elif path.suffix == ".pdf":
             assert not FAMILY_ID.search(_pdf_text(path)[0]), path
         elif path.suffix == ".xlsx":
@@ -145,14 +154,17 @@ def chromium():
 def test_pages_open_in_headless_chromium_with_every_image_and_no_console_error(finished, chromium, tmp_path_factory):
     shots = Path(os.environ.get("PROKUS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    pages = [finished / "index.html"] + [finished / s / f"brief_{lang}.html" for s in SCOPES for lang in ("id", "en")]
+    pages = [finished / "index.html", finished / "index_en.html"]
+    pages += [finished / s / f"brief_{lang}.html" for s in SCOPES for lang in ("id", "en")]
     for page in pages:
         chromium.get(page.as_uri())
         images = chromium.execute_script(
             "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0]);"
         )
-        if page.name != "index.html":
-            assert len(images) == 4, page  # before/after, by region, by family group, scorecard
+        if not page.name.startswith("index"):
+            # before/after, by region, by family group (issue 15: the scorecard's ratio chart is gone; the table
+            # shows the rule's quantity and limits)
+            assert len(images) == 3, page
         assert all(ok for _, ok in images), [src for src, ok in images if not ok]
         resources = chromium.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name);"
@@ -173,3 +185,85 @@ def test_the_landing_page_links_the_instrument_written_beside_the_reports(finish
                                                    for ext in ("pdf", "docx")]:  # fmt: skip
             assert (finished / rel).is_file(), rel
             assert f'href="{rel}"' in index, rel
+
+
+def test_every_claim_of_every_brief_and_landing_page_follows_the_evidence_rule(finished):
+    """Issue 15: each data-evidence (the grade of a finding) equals the rule's grade of its data-key."""
+    from tests.reporting.test_evidence import check_every_claim
+
+    n_headline = len(open_run(finished, load_config()).headline)
+    # per scope: a sentence and a table row in each of two briefs, and a cell in each of two landing pages
+    assert check_every_claim(finished) == len(SCOPES) * n_headline * (2 * 2 + 2)
+
+
+def test_brief_charts_have_no_colliding_or_clipped_tick_labels(finished, monkeypatch):
+    from evaluation.reporting import brief, charts
+
+    ctx = open_run(finished, load_config())
+    drawn = []
+
+    def check(fig, path, dpi=120):
+        drawn.append((path.name, charts.tick_label_overlaps(fig)))
+        charts.plt.close(fig)
+        return path
+
+    monkeypatch.setattr(charts, "save", check)
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            brief.draw_charts(ctx, scope, lang, finished / "unused", [])
+    assert len(drawn) == len(SCOPES) * 2 * 3
+    assert [(name, bad) for name, bad in drawn if bad] == []
+
+
+def _html_items(html: str, heading: str) -> list[str]:
+    """Text of the list items under the HTML brief's heading ``heading`` (tags removed, entities unescaped)."""
+    import html as h
+
+    section = html.split(f"<h2>{h.escape(heading)}</h2>", 1)[1].split("</ul>", 1)[0].split("</ol>", 1)[0]
+    return [h.unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", section, re.S)]
+
+
+def test_word_brief_says_what_the_html_brief_says(finished):
+    """Issue 18: the editable Word brief has the same findings, tables, charts and recommendations as the HTML."""
+    from docx import Document
+
+    from evaluation.reporting.brief import brief_content
+
+    ctx = open_run(finished, load_config())
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            doc = Document(str(finished / scope / f"brief_{lang}.docx"))
+            content = brief_content(ctx, scope, lang)
+            html = (finished / scope / f"brief_{lang}.html").read_text(encoding="utf-8")
+            bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+            numbered = [p.text for p in doc.paragraphs if p.style.name == "List Number"]
+            findings = _html_items(html, content["h"]["findings"])
+            assert findings and bullets[: len(findings)] == findings, (scope, lang)
+            assert numbered == _html_items(html, content["h"]["recommendations"]), (scope, lang)
+            assert doc.paragraphs[0].text == content["banner"]  # synthetic data are marked first, as in the PDF
+            assert doc.core_properties.language == {"id": "id-ID", "en": "en-GB"}[lang]
+            figures = re.findall(r"<img[^>]+src=\"([^\"]+)\"", html)
+            assert len(doc.inline_shapes) == len(figures) > 0, (scope, lang)
+            effects = content["effects"]
+            if effects["rows"]:
+                cells = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+                assert cells[0] == effects["columns"] and len(cells) == 1 + len(effects["rows"]), (scope, lang)
+
+
+def test_publication_tables_for_every_scope_in_both_languages(finished):
+    """Issue 18: effects and balance tables in LaTeX, Word and HTML beside each brief; the landing page links them."""
+    from docx import Document
+
+    index = (finished / "index.html").read_text(encoding="utf-8")
+    results = read_results(finished / "results.json")
+    for scope in SCOPES:
+        for lang in ("id", "en"):
+            for table in ("effects", "balance"):
+                for ext in ("tex", "docx", "html"):
+                    assert (finished / scope / "tables" / f"{table}_{lang}.{ext}").is_file(), (scope, table, ext)
+        assert f'href="{scope}/tables/effects_id.docx"' in index
+        doc = Document(str(finished / scope / "tables" / "effects_en.docx"))
+        cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
+        n = results[f"{scope}.household_income.did.n_units"]
+        k = results[f"{scope}.household_income.did.n_clusters"]
+        assert f"{n:,} ({k:,})" in cells, scope

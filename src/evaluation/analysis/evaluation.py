@@ -30,6 +30,7 @@ from evaluation.analysis.sections import (
     indices,
     intake_files,
     monitoring,
+    pretrends,
     sample,
     truth,
 )
@@ -255,6 +256,12 @@ class Evaluation:
     def ancova_did(self) -> Sections:
         """ANCOVA beside DiD (McKenzie 2012) and, when the data have a midline, the event study."""
         return designs.show_ancova_did(self._record(designs.compute_ancova_did(self.context)), self.view)
+
+    @degrades("parallel_trends")
+    def parallel_trends(self) -> Sections:
+        """Breakdown value of every DiD; with a pre-programme wave, the event study and the Rambachan-Roth interval."""
+        result = pretrends.compute_parallel_trends(self.context, self.shared)
+        return pretrends.show_parallel_trends(self._record(result), self.view)
 
     @degrades("power")
     def power(self) -> Section:

@@ -37,7 +37,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("business_started", "output", "share"),
         Indicator("income_change", "outcome", "relative_change"),
         Indicator("consumption_change", "outcome", "relative_change"),
-        Indicator("fies_change", "outcome", "points"),
+        Indicator("fies_change", "outcome", "points", "at_most"),  # a fall in food insecurity is good
         Indicator("above_poverty_line", "outcome", "share"),
         Indicator("return_to_assistance", "outcome", "share", "at_most"),
     )

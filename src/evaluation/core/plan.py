@@ -66,6 +66,8 @@ class AnalysisPlan:
     families: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inference: InferenceSettings = field(default_factory=InferenceSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    estimator: str = "did"  # the primary estimator: the claims, corrections and bootstrap rest on it
+    checks: tuple[str, ...] = ("drdid", "ancova")  # estimators shown beside it as robustness checks
 
     @property
     def outcomes(self) -> tuple[str, ...]:
@@ -116,6 +118,7 @@ def load_plan(path: str | Path | None = None) -> AnalysisPlan:
     )
     plan = raw.get("plan", {})
     keys = {"title", "registered", "primary", "secondary", "negative", "subgroups", "balance", "doses", "corrections"}
+    keys |= {"estimator", "checks"}
     extra = sorted(set(plan) - keys)
     if extra:
         raise UserError(f"unknown key(s) {', '.join(extra)} in [plan]", file=shown, fix="remove or correct them")
@@ -129,6 +132,24 @@ def load_plan(path: str | Path | None = None) -> AnalysisPlan:
             f"[plan] corrections names unknown method(s) {', '.join(bad)}",
             file=shown,
             rule=f"corrections are {', '.join(CORRECTIONS)}",
+            fix="correct the names",
+        )
+    estimator = plan.get("estimator", "did")
+    if estimator != "did":
+        raise UserError(
+            f"[plan] estimator is {estimator!r}, but the reports' claims, corrections and wild bootstrap are computed "
+            "for the difference-in-differences",
+            file=shown,
+            rule='estimator = "did"; the doubly robust DiD and ANCOVA are robustness checks (checks = [...])',
+            fix='write estimator = "did"',
+        )
+    checks = _strings(plan, "checks", "plan", shown, required=False) if "checks" in plan else ("drdid", "ancova")
+    bad = sorted(set(checks) - {"drdid", "ancova"})
+    if bad:
+        raise UserError(
+            f"[plan] checks names unknown estimator(s) {', '.join(bad)}",
+            file=shown,
+            rule="checks are drdid, ancova",
             fix="correct the names",
         )
     families = {}
@@ -150,4 +171,6 @@ def load_plan(path: str | Path | None = None) -> AnalysisPlan:
         families=families,
         inference=_build(InferenceSettings, raw.get("inference", {}), "inference", shown),
         cost=_build(CostSettings, raw.get("cost", {}), "cost", shown),
+        estimator=estimator,
+        checks=checks,
     )

@@ -10,13 +10,14 @@ file and key. The meaning of every indicator is in :data:`evaluation.stats.monit
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evaluation.core.config import REGION_COLUMN, _build, read_toml
 from evaluation.core.errors import UserError
-from evaluation.core.indicators import INDICATORS
+from evaluation.core.indicators import INDICATORS, Indicator
 from evaluation.core.paths import DATA_DIR
 
 DEFAULT_TARGETS: Path = DATA_DIR / "targets.toml"
@@ -74,6 +75,102 @@ class Targets:
         return {**self.default, **self.regions.get(str(scope), {})}
 
 
+# How the reports print an indicator's value, as (scale, decimals): shares and relative changes as percent with one
+# decimal, sessions with one decimal, FIES points with two (evaluation.text.monitoring.format_indicator). The status
+# rule compares the value as printed, so a status never turns on a digit the reader cannot see.
+SHOWN: dict[str, tuple[float, int]] = {
+    "share": (100.0, 1),
+    "relative_change": (100.0, 1),
+    "sessions": (1.0, 1),
+    "points": (1.0, 2),
+}
+
+
+def shown(kind: str, value: float) -> float:
+    """``value`` as the reports print it, in the indicator's unit (0.8127 share -> 81.3, i.e. percent)."""
+    scale, decimals = SHOWN[kind]
+    return round(scale * value, decimals) + 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The two limits of an indicator's status rule, in its printed unit (percent for shares and changes).
+
+    ``direction`` ``at_least``: on track when the printed realisation is at or above ``on_track``, needs attention
+    when at or above ``needs_attention``, else off track; ``at_most``: the same with "at or below".
+    """
+
+    direction: str
+    on_track: float
+    needs_attention: float
+
+
+def thresholds(indicator: Indicator, target: float, bands: StatusBands) -> Thresholds:
+    """The status limits of ``indicator`` for ``target``: the target minus (at most: plus) a tolerance.
+
+    The tolerance is ``(1 - on_track) * |target|`` for on track and ``(1 - needs_attention) * |target|`` for needs
+    attention (``[status]`` of the targets file, e.g. 10% and 30% of the target). For a positive "at least" target
+    this is exactly the old ratio rule (realisation >= 90% of target), but the limits are absolute numbers in the
+    indicator's unit, so they also hold when a change has the wrong sign (a ratio of two changes is meaningless
+    then) and for "at most" indicators, where a ratio above 100% is bad. Limits are rounded as printed.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator (its kind gives the unit, its direction the side).
+    target : float
+        The target, in the indicator's raw unit (a share as 0.20).
+    bands : StatusBands
+        The ``[status]`` table of the targets file.
+
+    Returns
+    -------
+    Thresholds
+        The limits in the printed unit.
+    """
+    sign = 1.0 if indicator.direction == "at_most" else -1.0
+    on = target + sign * (1 - bands.on_track) * abs(target)
+    attention = target + sign * (1 - bands.needs_attention) * abs(target)
+    return Thresholds(indicator.direction, shown(indicator.kind, on), shown(indicator.kind, attention))
+
+
+def indicator_status(indicator: Indicator, realisation: float, target: float, bands: StatusBands) -> str:
+    """Status of an indicator: its printed realisation against the printed limits of :func:`thresholds`.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The indicator.
+    realisation : float
+        What was reached, in the raw unit (NaN: no data).
+    target : float
+        The target, in the raw unit.
+    bands : StatusBands
+        The ``[status]`` table of the targets file.
+
+    Returns
+    -------
+    str
+        ``on_track``, ``needs_attention``, ``off_track``, or ``no_data`` when the realisation is not finite.
+
+    Notes
+    -----
+    Source: PP 39/2006 art. 1 and 11 (realisation compared with plan and standard); the bands are the targets
+    file's ``[status]`` table.
+    """
+    if realisation is None or not math.isfinite(realisation):
+        return "no_data"
+    value = shown(indicator.kind, realisation)
+    th = thresholds(indicator, target, bands)
+    if th.direction == "at_most":
+        if value <= th.on_track:
+            return "on_track"
+        return "needs_attention" if value <= th.needs_attention else "off_track"
+    if value >= th.on_track:
+        return "on_track"
+    return "needs_attention" if value >= th.needs_attention else "off_track"
+
+
 def _numbers(table: Any, where: str, path: str, allowed: tuple[str, ...] | None = None) -> dict[str, float]:
     if not isinstance(table, dict):
         raise UserError(f"[{where}] must be a table of numbers", file=path, fix="write key = number lines")
@@ -95,7 +192,9 @@ def _numbers(table: Any, where: str, path: str, allowed: tuple[str, ...] | None 
 def load_targets(path: str | Path | None = None) -> Targets:
     """Read and check the targets file (default ``data/targets.toml``)."""
     raw, shown = read_toml(
-        path, DEFAULT_TARGETS, "targets file",
+        path,
+        DEFAULT_TARGETS,
+        "targets file",
         {"plan", "poverty_lines", "status", "targets", "risk", "monitoring"},  # monitoring: core.monitoring_plan
         "set [run] targets to an existing file",
     )

@@ -35,8 +35,11 @@ COLUMNS = (
 )
 # Optional columns (group and relevant added for the XLSForm instrument, missing_codes for the don't-know and
 # refused codes of the instrument); a codebook without them still loads, and a row that has fewer fields than the
-# header reads them as empty. Optional columns may come in any order after the required ones.
-OPTIONAL_COLUMNS = ("group", "relevant", "missing_codes")
+# header reads them as empty. Optional columns may come in any order after the required ones. good_direction (issue
+# 15): "up" when a higher value is better for the family, "down" when lower is better (food insecurity), empty for
+# variables that are not outcomes; the reports show it beside every outcome.
+OPTIONAL_COLUMNS = ("group", "relevant", "missing_codes", "good_direction")
+GOOD_DIRECTIONS = ("up", "down")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class Variable:
     missing_codes : tuple of float, optional
         The instrument's don't-know and refused codes of a numeric variable (``-99``, ``-98``, ``999999``): read
         as missing at intake and counted (empty: the variable has none).
+    good_direction : str, optional
+        ``up`` when a higher value is better for the family, ``down`` when lower is better (empty: not an
+        outcome); the reports show it beside every outcome.
 
     References
     ----------
@@ -132,6 +138,7 @@ class Variable:
     group: str = ""
     relevant: str = ""
     missing_codes: tuple[float, ...] = ()
+    good_direction: str = ""
 
     def label(self, language: str) -> str:
         """Give the label in one language.
@@ -360,6 +367,16 @@ def _load(path: str) -> Codebook:
                     rule=f"type is one of {', '.join(TYPES)}",
                     fix="correct the type",
                 )
+            good = rec["good_direction"].strip()
+            if good and good not in GOOD_DIRECTIONS:
+                raise UserError(
+                    f"good_direction {good!r} is unknown",
+                    file=path,
+                    row=i,
+                    column="good_direction",
+                    rule="good_direction is up (higher is better), down (lower is better) or empty",
+                    fix="write up or down",
+                )
             variables.append(
                 Variable(
                     name=name,
@@ -379,6 +396,7 @@ def _load(path: str) -> Codebook:
                     group=rec["group"].strip(),
                     relevant=rec["relevant"].strip(),
                     missing_codes=_missing_codes(rec["missing_codes"], rec["type"], path, i),
+                    good_direction=good,
                 )
             )
     return Codebook(path=path, variables=tuple(variables))

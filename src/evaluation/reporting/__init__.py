@@ -1,9 +1,11 @@
 """Reports people read, rendered from a run's ``results.json`` (never from an estimator).
 
 Per scope (each region and ``national``): a policy brief in Bahasa Indonesia and English as PDF and HTML
-(:mod:`~evaluation.reporting.brief`) and an Excel workbook of the main tables (:mod:`~evaluation.reporting.workbook`);
-the technical report is the executed notebook as offline HTML with a table of contents
-(:mod:`~evaluation.reporting.technical`, called by the runner for each notebook). Per run: the landing page
+(:mod:`~evaluation.reporting.brief`), the same brief as an editable Word file
+(:mod:`~evaluation.reporting.docx_brief`), publication tables of the effects and of baseline balance in LaTeX, Word
+and HTML (:mod:`~evaluation.reporting.pubtables`) and an Excel workbook of the main tables
+(:mod:`~evaluation.reporting.workbook`); the technical report is the executed notebook as offline HTML with a table
+of contents (:mod:`~evaluation.reporting.technical`, called by the runner for each notebook). Per run: the landing page
 ``index.html`` (:mod:`~evaluation.reporting.landing`). :func:`render_run` does the briefs, workbooks and landing
 page; the runner calls it once the notebooks have finished.
 
@@ -42,11 +44,13 @@ def _context(run_dir: str, cfg: Config, run_id: str | None) -> RunContext:
 
 def _render_one(run_dir: str, cfg: Config, run_id: str | None, scope: str, lang: str | None) -> str:
     from evaluation.reporting.brief import render_brief
+    from evaluation.reporting.pubtables import write_tables
     from evaluation.reporting.workbook import write_workbook
 
     ctx = _context(run_dir, cfg, run_id)
     if lang is None:
         return str(write_workbook(ctx, scope, cfg.run.language))
+    write_tables(ctx, scope, lang)
     return str(render_brief(ctx, scope, lang)["pdf"])
 
 
@@ -77,7 +81,9 @@ def render_run(
     args = [(str(run_dir), cfg, ctx.run_id, scope, lang) for scope, lang in todo]
     if jobs > 1 and len(args) > 1:
         mp = multiprocessing.get_context("forkserver")
-        mp.set_forkserver_preload(["evaluation.reporting.brief", "evaluation.reporting.workbook"])
+        mp.set_forkserver_preload(
+            ["evaluation.reporting.brief", "evaluation.reporting.pubtables", "evaluation.reporting.workbook"]
+        )
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
             list(pool.map(_render_one, *zip(*args, strict=True)))
     else:

@@ -2,7 +2,8 @@
 
 Both formats are rendered from one content record (:func:`brief_content`), itself built from ``results.json``
 through :class:`~evaluation.reporting.context.RunContext`, so the PDF and the HTML cannot disagree with each other
-or with the notebook. Files, in ``<run>/<scope>/``: ``brief_<lang>.pdf``, ``brief_<lang>.html`` and the charts in
+or with the notebook. Files, in ``<run>/<scope>/``: ``brief_<lang>.pdf``, ``brief_<lang>.html``, the editable
+``brief_<lang>.docx`` (:mod:`~evaluation.reporting.docx_brief`) and the charts in
 ``brief_files/<lang>_*.png``.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,14 +20,16 @@ from typing import Any
 from evaluation.core.atomic import write_bytes, write_text
 from evaluation.core.config import NATIONAL
 from evaluation.core.disclosure import MARK
-from evaluation.core.indicators import INDICATORS, RISK_FLAGS
+from evaluation.core.indicators import INDICATORS, RISK_FLAGS, Indicator
 from evaluation.core.keys import key
+from evaluation.core.targets import SHOWN, shown, thresholds
 from evaluation.reporting import charts
 from evaluation.reporting.context import RunContext
+from evaluation.reporting.docx_brief import docx_brief_bytes
 from evaluation.reporting.findings import build_findings
 from evaluation.text import monitoring as mt
 from evaluation.text.catalogue import count_text, t, tn
-from evaluation.text.formats import format_date, format_number, format_percent
+from evaluation.text.formats import format_date, format_number, format_percent, format_rupiah
 
 FIGURE_DIR = "brief_files"
 # The brief's headings (template keys) and their phrases; the risk heading is the notebook's risk section title.
@@ -71,13 +75,50 @@ def render_template(name: str, **context: Any) -> str:
     return _jinja_env().get_template(name).render(**context)
 
 
+def _gap_text(kind: str, realisation: float, target: float, lang: str) -> str:
+    """Realisation minus target as printed, in the indicator's unit (percentage points for shares and changes)."""
+    decimals = SHOWN[kind][1]
+    gap = shown(kind, realisation) - shown(kind, target)
+    unit = {
+        "share": t("unit_percentage_points", lang),
+        "relative_change": t("unit_percentage_points", lang),
+        "sessions": mt.label("unit_sessions", lang),
+        "points": mt.label("unit_points", lang),
+    }[kind]
+    return f"{format_number(gap, lang, decimals, signed=True)} {unit}"
+
+
+def _rule_text(ind: Indicator, target: float, ctx: RunContext, lang: str) -> str:
+    """The status rule of one indicator in words, with its two limits as printed ("on track at ≥ 72.0%; ...")."""
+    th = thresholds(ind, target, ctx.targets.status)
+    scale = SHOWN[ind.kind][0]
+    return t(
+        f"sc_rule_{ind.direction}",
+        lang,
+        on=mt.format_indicator(ind.kind, th.on_track / scale, lang),
+        attention=mt.format_indicator(ind.kind, th.needs_attention / scale, lang),
+    )
+
+
 def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, Any]]:
+    """One row per indicator of the brief's scorecard (issue 15: no ratio of changes).
+
+    Cells: component, indicator, target (at least / at most), realisation, the difference from the target as
+    printed, the status rule with its limits; then the status.
+    """
     card = ctx.view.nested(scope, "scorecard")
     rows = []
     for name, ind in INDICATORS.items():
         if name not in card:
             continue
         c = card[name]
+        target = c.get("target")
+        target_text = (
+            t(f"sc_target_{ind.direction}", lang, target=mt.format_indicator(ind.kind, target, lang))
+            if isinstance(target, (int, float))
+            else MARK
+        )
+        rule = _rule_text(ind, float(target), ctx, lang) if isinstance(target, (int, float)) else ""
         if c.get("suppressed"):  # fewer than k families: only the target (a plan figure) is shown
             rows.append(
                 {
@@ -85,11 +126,11 @@ def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, An
                     "cells": [
                         mt.label(ind.component, lang),
                         mt.label(name, lang),
-                        mt.format_indicator(ind.kind, c.get("target"), lang),
+                        target_text,
                         MARK,
                         MARK,
+                        rule,
                     ],
-                    "ratio": None,
                     "status": "no_data",
                     "status_text": MARK,
                     "colour": mt.COLOURS["no_data"],
@@ -98,23 +139,41 @@ def _scorecard_rows(ctx: RunContext, scope: str, lang: str) -> list[dict[str, An
             )
             continue
         status = str(c.get("status", "no_data"))
+        real = c.get("realisation")
+        ok = isinstance(real, (int, float)) and isinstance(target, (int, float)) and math.isfinite(real)
         rows.append(
             {
                 "name": name,
                 "cells": [
                     mt.label(ind.component, lang),
                     mt.label(name, lang),
-                    mt.format_indicator(ind.kind, c.get("target"), lang),
-                    mt.format_indicator(ind.kind, c.get("realisation"), lang),
-                    mt.format_ratio(c.get("ratio"), lang),
+                    target_text,
+                    mt.format_indicator(ind.kind, real, lang),
+                    _gap_text(ind.kind, float(real), float(target), lang) if ok else "–",
+                    rule,
                 ],
-                "ratio": c.get("ratio"),
                 "status": status,
                 "status_text": mt.status_text(status, lang),
                 "colour": mt.COLOURS[status],
             }
         )
     return rows
+
+
+def _risk_rule(name: str, ctx: RunContext, lang: str) -> str:
+    """The rule of a risk flag in words, with the targets file's values ("attended under 50% of ...")."""
+    r, plan = ctx.targets.risk, ctx.targets.plan
+    return t(
+        f"rf_rule_{name}",
+        lang,
+        multiple=format_number(r.eligibility_consumption_multiple, lang, 1),
+        days=r.grant_late_days,
+        date=format_date(plan.reference_date, lang),
+        share=format_percent(r.mentoring_min_share, lang, 0),
+        tksk=plan.tksk_sessions,
+        business=plan.business_mentoring_sessions,
+        tolerance=format_rupiah(r.amount_tolerance, lang),
+    )
 
 
 def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
@@ -129,6 +188,7 @@ def _risk_rows(ctx: RunContext, scope: str, lang: str) -> list[list[str]]:
             [
                 mt.label(kind, lang),
                 mt.label("flag_any" if name == "any" else name, lang),
+                _risk_rule(name, ctx, lang),
                 MARK if hide else format_number(risk[name].get("count"), lang),
                 MARK if hide else format_percent(risk[name].get("rate"), lang),
             ]
@@ -191,9 +251,21 @@ def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str)
         n_hidden = max((int(v.get(key(scope, o, f"het_{sg}", "suppressed_levels"), 0)) for o in outcomes), default=0)
         if n_hidden:
             hidden.append(t("c_household_levels", lang, group=t(f"g_{sg}", lang).lower(), n=n_hidden))
-        if not levels:
+        # the hidden levels are drawn as rows marked [c] without a point, so the chart agrees with its caption:
+        # named when the codebook's categories without keys are exactly the hidden ones, else counted
+        marked: list[str] = []
+        if n_hidden:
+            absent = []
+            if sg in ctx.codebook and ctx.codebook[sg].categories:
+                absent = [c for c in ctx.codebook[sg].categories if c.code not in levels]
+            if len(absent) == n_hidden:
+                marked = [f"  {c.label(lang)} {MARK}" for c in absent]
+            else:
+                marked = [f"  {t('c_household_levels', lang, group=t(f'g_{sg}', lang).lower(), n=n_hidden)} {MARK}"]
+        if not levels and not marked:
             continue
         rows.append((sg, None, t(f"g_{sg}", lang)))
+        rows.extend((sg, "", text) for text in marked)
         for lv in levels:
             if sg == "income_tercile":
                 text = t(lv, lang)
@@ -208,6 +280,11 @@ def _household_rows(ctx: RunContext, scope: str, outcomes: list[str], lang: str)
     return rows, hidden
 
 
+def _chart_label(ctx: RunContext, outcome: str, lang: str) -> str:
+    """An outcome's chart title with its direction of good from the codebook ("Skor FIES (↓ = lebih baik)")."""
+    return f"{ctx.codebook[outcome].label(lang)} ({t(f'ev_good_short_{ctx.good(outcome)}', lang)})"
+
+
 def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard_rows: list[dict]) -> list[dict]:
     """Draw the brief's charts into ``out_dir`` and return ``[{file, caption}]`` (paths relative to the scope)."""
     made = []
@@ -218,7 +295,7 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             ctx.view,
             scope,
             headline,
-            {o: ctx.codebook[o].label(lang) for o in headline},
+            {o: _chart_label(ctx, o, lang) for o in headline},
             {o: ctx.axis_unit(o, lang) for o in headline},
             {w: t(k, lang) for w, k in BEFORE_AFTER_WORDS.items()},
             t("c_before_after", lang),
@@ -235,7 +312,7 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             scope,
             groups,
             outcomes,
-            {o: ctx.codebook[o].label(lang) for o in outcomes},
+            {o: _chart_label(ctx, o, lang) for o in outcomes},
             {s: ctx.scope_label(s, lang) for s in groups},
             t("fig_forest", lang) if province is None else t("c_subgroup_province", lang, province=province),
             source,
@@ -249,12 +326,12 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
         made.append({"file": f"{FIGURE_DIR}/{lang}_subgroups.png", "caption": caption})
     het = [o for o in ctx.headline if any(ctx.view.topic(scope, o, f"het_{sg}") for sg in HOUSEHOLD_SUBGROUPS)]
     rows, hidden = _household_rows(ctx, scope, het, lang) if het else ([], [])
-    if any(lv is not None for _, lv, _ in rows):
+    if any(lv for _, lv, _ in rows):
         fig = charts.household_subgroup_chart(
             ctx.view,
             scope,
             het,
-            {o: ctx.codebook[o].label(lang) for o in het},
+            {o: _chart_label(ctx, o, lang) for o in het},
             rows,
             t("c_household", lang),
             source,
@@ -267,18 +344,6 @@ def draw_charts(ctx: RunContext, scope: str, lang: str, out_dir: Path, scorecard
             k = ctx.view.get(key(scope, "disclosure", "k"), ctx.cfg.run.min_cell_size)
             caption += t("c_household_hidden", lang, mark=MARK, groups="; ".join(hidden), k=k)
         made.append({"file": f"{FIGURE_DIR}/{lang}_household.png", "caption": caption})
-    if scorecard_rows:
-        fig = charts.scorecard_chart(
-            [
-                (mt.label(r["name"], lang) + (f" {MARK}" if r.get("suppressed") else ""), r["ratio"], r["status"])
-                for r in scorecard_rows
-            ],
-            t("c_scorecard", lang),
-            t("c_scorecard_x", lang),
-            source,
-        )
-        charts.save(fig, out_dir / f"{lang}_scorecard.png")
-        made.append({"file": f"{FIGURE_DIR}/{lang}_scorecard.png", "caption": t("c_scorecard_caption", lang)})
     return made
 
 
@@ -307,6 +372,7 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         lang,
         tg.risk.recommend_rate,
         tg.risk.grant_late_days,
+        ctx.plan,
     )
     start, end = v.period(scope)
     scorecard_rows = _scorecard_rows(ctx, scope, lang)
@@ -318,18 +384,29 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
     methods = [t("m_design_did" if findings.has_did else "m_design_pre_post", lang)]
     if n_clusters:
         methods.append(t("m_inference", lang, clusters=format_number(n_clusters, lang)))
+    # the doubly robust DiD beside the DiD (a robustness check of the plan), for the first headline outcome with both
+    both = [(o, v.interval(scope, o, "drdid"), v.interval(scope, o, "did")) for o in ctx.headline]
+    both = [(o, dr, did) for o, dr, did in both if dr is not None and did is not None]
+    if both:
+        o, dr, did = both[0]
+        ot = ctx.outcome_text(o, lang)
+        methods.append(
+            t("m_drdid", lang, label=ot.label, drdid=ot.fmt(dr.estimate, True), low=ot.fmt(dr.ci_low, True),
+              high=ot.fmt(dr.ci_high, True), did=ot.fmt(did.estimate, True))
+        )  # fmt: skip
     methods.append(
         t(
-            "m_scorecard",
+            "sc_method",
             lang,
-            on=ctx.percent(tg.status.on_track, lang),
-            attention=ctx.percent(tg.status.needs_attention, lang),
+            on=ctx.percent(1 - tg.status.on_track, lang),
+            attention=ctx.percent(1 - tg.status.needs_attention, lang),
         )
     )
     methods.append(t("m_risk", lang, days=tg.risk.grant_late_days, date=format_date(tg.plan.reference_date, lang)))
     return {
         "lang": lang,
         "scope": scope,
+        "home": {"href": f"../{ctx.landing_file(lang)}", "text": t("lp_back", lang)},
         "banner": t("banner_synthetic", lang) if v.synthetic(scope) else "",
         "kind": t("brief_kind", lang),
         "issuer": t("issuer", lang),
@@ -340,16 +417,24 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         ),
         "h": {k: t(mid, lang) for k, mid in HEADINGS.items()},
         "findings": findings.sentences,
+        "finding_tags": findings.tags,
         "effects": {
             "columns": [
-                t(c, lang) for c in ("col_outcome", "col_before_after_change", "col_effect", "col_ci", "col_reading")
+                t(c, lang)
+                for c in ("col_outcome", "ev_col_good", "col_before_after_change", "col_effect", "col_ci", "ev_col")
             ],
             "rows": findings.headline_rows,
+            "tags": findings.headline_tags,
         },
         "scorecard": {
             "columns": [
-                mt.label(c, lang)
-                for c in ("col_component", "col_indicator", "col_target", "col_realisation", "col_ratio", "col_status")
+                mt.label("col_component", lang),
+                mt.label("col_indicator", lang),
+                mt.label("col_target", lang),
+                mt.label("col_realisation", lang),
+                t("sc_col_gap", lang),
+                t("sc_col_rule", lang),
+                mt.label("col_status", lang),
             ],
             "rows": scorecard_rows,
         },
@@ -357,7 +442,13 @@ def brief_content(ctx: RunContext, scope: str, lang: str, figures: list[dict] | 
         + (small if any(r.get("suppressed") for r in scorecard_rows) else ""),
         "figures": figures or [],
         "risk": {
-            "columns": [mt.label(c, lang) for c in ("col_risk_type", "col_flag", "col_count", "col_rate")],
+            "columns": [
+                mt.label("col_risk_type", lang),
+                mt.label("col_flag", lang),
+                t("rf_col_rule", lang),
+                mt.label("col_count", lang),
+                mt.label("col_rate", lang),
+            ],
             "rows": risk_rows,
         },
         "risk_note": mt.label("risk_note", lang) + (small if any(MARK in r for r in risk_rows) else ""),
@@ -401,7 +492,7 @@ def render_html(content: dict[str, Any], out: Path) -> Path:
 
 
 def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:
-    """Charts, PDF and HTML brief of one scope in one language; returns the files written."""
+    """Charts, PDF, HTML and Word brief of one scope in one language; returns the files written."""
     scope_dir = ctx.run_dir / scope
     fig_dir = scope_dir / FIGURE_DIR
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -410,4 +501,5 @@ def render_brief(ctx: RunContext, scope: str, lang: str) -> dict[str, Path]:
     content = brief_content(ctx, scope, lang, figs)
     pdf = render_pdf(content, scope_dir, scope_dir / f"brief_{lang}.pdf", ctx.run_date)
     html = render_html(content, scope_dir / f"brief_{lang}.html")
-    return {"pdf": pdf, "html": html}
+    docx = write_bytes(scope_dir / f"brief_{lang}.docx", docx_brief_bytes(content, scope_dir))
+    return {"pdf": pdf, "html": html, "docx": docx}

@@ -40,12 +40,12 @@ def _source(fig: plt.Figure, source: str) -> None:
     fig.text(0.01, 0.008, source, fontsize=6.5, color="#333333")
 
 
-def _fixed_layout(fig: plt.Figure, left: float, wspace: float) -> None:
+def _fixed_layout(fig: plt.Figure, left: float, wspace: float, right: float = 0.98) -> None:
     """Margins in inches turned into figure fractions (``tight_layout`` measures every label: slow)."""
     h = fig.get_figheight()
     top = 1 - 0.55 / h
     bottom = 0.55 / h
-    fig.subplots_adjust(left=left, right=0.98, top=top, bottom=bottom, wspace=wspace, hspace=min(0.9, 1.6 / h + 0.25))
+    fig.subplots_adjust(left=left, right=right, top=top, bottom=bottom, wspace=wspace, hspace=min(0.9, 1.6 / h + 0.25))
 
 
 def before_after_chart(
@@ -191,7 +191,7 @@ def household_subgroup_chart(
     for i, (ax, outcome) in enumerate(zip(axes.flat, outcomes, strict=False)):
         scale, unit = units.get(outcome, (1.0, ""))
         for yi, (sg, lv, _) in zip(y, rows, strict=True):
-            if lv is None:
+            if not lv:  # a heading (None) or a hidden level ("", labelled with the suppression mark): no point
                 continue
             vals = [view.get(key(scope, outcome, f"het_{sg}", f"{lv}_{f}")) for f in ("estimate", "ci_low", "ci_high")]
             if any(v is None for v in vals):
@@ -215,7 +215,7 @@ def household_subgroup_chart(
         ax.set_ylim(-0.7, len(rows) - 0.3)
     fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
     _source(fig, source)
-    _fixed_layout(fig, left=0.22, wspace=0.12)
+    _fixed_layout(fig, left=0.22, wspace=0.3, right=0.95)  # room for the outer tick labels of the panels
     return fig
 
 
@@ -255,6 +255,33 @@ def scorecard_chart(
     _source(fig, source)
     _fixed_layout(fig, left=0.4, wspace=0.0)
     return fig
+
+
+def tick_label_overlaps(fig: plt.Figure) -> list[tuple[str, str]]:
+    """Pairs of visible tick labels that overlap, or that stick out of the figure (a clipped label pairs with "").
+
+    Used by the tests to check that no chart of a brief has colliding or clipped tick labels.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        for axis, i in ((ax.xaxis, 0), (ax.yaxis, 1)):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_ticklabels():
+                at = tick.get_position()[i]
+                drawn = lo - 1e-9 * max(1.0, abs(hi - lo)) <= at <= hi + 1e-9 * max(1.0, abs(hi - lo))
+                if drawn and tick.get_visible() and tick.get_text().strip():
+                    boxes.append((tick.get_text(), tick.get_window_extent(renderer)))
+    whole = fig.bbox
+    bad = []
+    for i, (text, box) in enumerate(boxes):
+        if box.x0 < whole.x0 - 1 or box.x1 > whole.x1 + 1 or box.y0 < whole.y0 - 1 or box.y1 > whole.y1 + 1:
+            bad.append((text, ""))
+        for other, obox in boxes[i + 1 :]:
+            if box.overlaps(obox) and box.intersection(box, obox).width > 1 and box.intersection(box, obox).height > 1:
+                bad.append((text, other))
+    return bad
 
 
 def save(fig: plt.Figure, path: Path, dpi: int = 120) -> Path:

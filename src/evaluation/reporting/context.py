@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.core.config import NATIONAL, Config
+from evaluation.core.evidence import Evidence, grade
+from evaluation.core.plan import AnalysisPlan, load_plan
 from evaluation.core.record import read_results
 from evaluation.core.targets import Targets, load_targets
 from evaluation.intake.codebook import Codebook, load_codebook
@@ -31,6 +33,18 @@ class RunContext:
     cfg: Config
     codebook: Codebook
     targets: Targets
+    plan: AnalysisPlan
+
+    def evidence(self, scope: str, outcome: str) -> Evidence:
+        """The evidence grade of ``outcome`` in ``scope`` (:func:`evaluation.core.evidence.grade`, the one rule)."""
+        return grade(self.view.data, scope, outcome, self.plan)
+
+    def good(self, outcome: str) -> str:
+        """Direction of good of an outcome from the codebook (``up`` or ``down``); the plan's negatives else."""
+        var = self.codebook[outcome] if outcome in self.codebook else None
+        if var is not None and var.good_direction:
+            return var.good_direction
+        return "down" if outcome in self.plan.negative else "up"
 
     @property
     def results_id(self) -> str:
@@ -66,10 +80,14 @@ class RunContext:
             def fmt(x: float, signed: bool) -> str:
                 return f"{format_number(100 * x, lang, 1, signed=signed)} {unit}"
 
-            return OutcomeText(var.label(lang), fmt)
+            return OutcomeText(var.label(lang), fmt, self.good(outcome))
         if var.is_money:
-            return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_rupiah(x, lang, signed=signed))
-        return OutcomeText(var.label_with_unit(lang), lambda x, signed: format_number(x, lang, 2, signed=signed))
+            return OutcomeText(
+                var.label_with_unit(lang), lambda x, signed: format_rupiah(x, lang, signed=signed), self.good(outcome)
+            )
+        return OutcomeText(
+            var.label_with_unit(lang), lambda x, signed: format_number(x, lang, 2, signed=signed), self.good(outcome)
+        )
 
     def axis_unit(self, outcome: str, lang: str) -> str:
         """Axis label of an outcome's level."""
@@ -92,6 +110,10 @@ class RunContext:
     def source_line(self, scope: str, lang: str) -> str:
         """Longer source statement for the brief's data-source box."""
         return t("source_line", lang, source=self.source(scope, lang), run_id=self.results_id)
+
+    def landing_file(self, lang: str) -> str:
+        """The landing page in ``lang``: ``index.html`` in the run's language, else ``index_<lang>.html``."""
+        return "index.html" if lang == self.cfg.run.language else f"index_{lang}.html"
 
     def percent(self, x: float, lang: str) -> str:
         """A share as a percentage without decimals."""
@@ -128,4 +150,5 @@ def open_run(run_dir: str | Path, cfg: Config, run_id: str | None = None) -> Run
         cfg=cfg,
         codebook=load_codebook(cfg.run.codebook),
         targets=load_targets(cfg.run.targets),
+        plan=load_plan(None),
     )

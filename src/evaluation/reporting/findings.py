@@ -1,10 +1,13 @@
 """Key findings, the headline table and recommendations as plain sentences, with guardrails.
 
-Guardrails (issue 5):
+Guardrails (issues 5 and 15):
 
-* an effect is claimed (verbs "raised/lowered", "menaikkan/menurunkan") only when its 95% interval excludes zero;
-  when the interval includes zero the sentence says there is no clear evidence and gives the interval, and
-  :func:`check_no_claim` refuses any claiming word in it ("signifikan", "meningkat", "increase", ...);
+* every DiD finding is worded by its evidence grade (:func:`evaluation.core.evidence.grade`: interval, the analysis
+  plan's multiple-testing corrections, the attrition bounds, pre-specification). An effect is claimed (verbs
+  "raised/lowered", "menaikkan/menurunkan") only for the grade ``strong``; a ``suggestive`` finding gives the
+  estimate and says why it is not yet evidence (e.g. it does not survive the Holm correction), a ``none`` finding
+  says there is no evidence, and :func:`check_no_claim` refuses any claiming word in either
+  ("signifikan", "meningkat", "increase", ...);
 * when an outcome has only a before/after change (no comparison group) the sentence says it is not a programme
   effect, and the brief carries the design caveat;
 * when the data period overlaps 2020 the brief always carries the COVID-19 caveat.
@@ -16,6 +19,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from evaluation.core.evidence import Evidence, grade
+from evaluation.core.keys import key
+from evaluation.core.plan import AnalysisPlan
+from evaluation.reporting.pretrends_sentences import parallel_trends_sentences
 from evaluation.reporting.view import Interval, ResultsView
 from evaluation.text.catalogue import t
 from evaluation.text.formats import format_number, format_percent
@@ -66,6 +73,7 @@ class OutcomeText:
 
     label: str
     fmt: Callable[[float, bool], str]  # (value, signed) -> text
+    good: str = "up"  # direction of good from the codebook: "up" (higher is better) or "down"
 
 
 @dataclass
@@ -73,7 +81,10 @@ class Findings:
     """What the brief says in words: findings, the headline table, recommendations."""
 
     sentences: list[str] = field(default_factory=list)
+    # per sentence: {"key": results key, "evidence": grade} of a finding on an outcome, else None (same order)
+    tags: list[dict[str, str] | None] = field(default_factory=list)
     headline_rows: list[list[str]] = field(default_factory=list)
+    headline_tags: list[dict[str, str]] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
     has_did: bool = False
     change_only: bool = False
@@ -83,14 +94,47 @@ def _range(iv: Interval, o: OutcomeText, lang: str) -> str:
     return t("range", lang, lo=o.fmt(iv.ci_low, False), hi=o.fmt(iv.ci_high, False))
 
 
-def effect_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
-    """One sentence on a DiD effect; claims a direction only when the 95% interval excludes zero."""
-    if iv.includes_zero:
+def good_text(good: str, lang: str) -> str:
+    """The direction of good of an outcome in words ("↑ higher is better")."""
+    return t(f"ev_good_{good}", lang)
+
+
+def evidence_text(ev: Evidence, lang: str) -> str:
+    """The grade in plain words, with its reasons for a ``suggestive`` grade (a table cell, a landing-page cell)."""
+    text = t(f"ev_{ev.grade}", lang)
+    if ev.reasons:
+        text += ": " + "; ".join(t(f"ev_reason_{r}", lang) for r in ev.reasons)
+    return text
+
+
+def effect_sentence(iv: Interval, o: OutcomeText, lang: str, ev: Evidence | None = None) -> str:
+    """One sentence on a DiD effect, worded by its evidence grade; claims a direction only when ``strong``.
+
+    ``ev`` None (no grade computed) is read as the interval alone: ``none`` when it includes zero, else
+    ``suggestive`` (never an effect without the plan's checks).
+    """
+    if ev is None:
+        ev = Evidence("none") if iv.includes_zero else Evidence("suggestive", ("correction_missing",))
+    rng = _range(iv, o, lang)
+    if ev.grade == "strong":
+        mid = "ev_f_strong_up" if iv.ci_low > 0 else "ev_f_strong_down"
+        return t(mid, lang, label=o.label, abs=o.fmt(abs(iv.estimate), False), range=rng, good=good_text(o.good, lang))
+    if ev.grade == "suggestive":
+        reasons = "; ".join(t(f"ev_reason_{r}", lang) for r in ev.reasons)
         return check_no_claim(
-            t("f_effect_unclear", lang, label=o.label, est=o.fmt(iv.estimate, True), range=_range(iv, o, lang))
+            t(
+                "ev_f_suggestive",
+                lang,
+                label=o.label,
+                est=o.fmt(iv.estimate, True),
+                range=rng,
+                reasons=reasons,
+                good=good_text(o.good, lang),
+            )
         )
-    key = "f_effect_up" if iv.ci_low > 0 else "f_effect_down"
-    return t(key, lang, label=o.label, abs=o.fmt(abs(iv.estimate), False), range=_range(iv, o, lang))
+    return check_no_claim(
+        t("ev_f_none", lang, label=o.label, est=o.fmt(iv.estimate, True), range=rng, good=good_text(o.good, lang))
+    )
 
 
 def change_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
@@ -100,13 +144,44 @@ def change_sentence(iv: Interval, o: OutcomeText, lang: str) -> str:
     )
 
 
-def reading(iv: Interval | None, lang: str) -> str:
-    """Short reading of an interval for a table cell."""
+def reading(iv: Interval | None, lang: str, ev: Evidence | None = None) -> str:
+    """Short reading of a finding for a table cell.
+
+    Its evidence grade in words when ``ev`` is given (the reasons are in the finding's sentence), else the
+    interval's reading.
+    """
+    if ev is not None:
+        return t(f"ev_{ev.grade}", lang)
     if iv is None:
         return t("reading_change_only", lang)
     if iv.includes_zero:
         return t("reading_unclear", lang)
     return t("reading_up" if iv.ci_low > 0 else "reading_down", lang)
+
+
+def balance_sentence(view: ResultsView, scope: str, lang: str, alpha: float = 0.05) -> str:
+    """One sentence on baseline imbalance: the joint balance test's p-value and what it means ("" without a test)."""
+    p = view.get(key(scope, "balance", "joint", "p_value"))
+    if not isinstance(p, (int, float)) or p != p:
+        return ""
+    mid = "ev_balance_imbalanced" if p < alpha else "ev_balance_ok"
+    return t(mid, lang, p=format_number(float(p), lang, 3))
+
+
+def attrition_sentence(
+    view: ResultsView, scope: str, outcomes: Sequence[str], texts: dict[str, OutcomeText], lang: str
+) -> str:
+    """One sentence on attrition robustness: headline outcomes whose Lee bounds exclude zero, and those that do not."""
+    robust, fragile = [], []
+    for o in outcomes:
+        lo, hi = view.get(key(scope, o, "lee", "ci_low")), view.get(key(scope, o, "lee", "ci_high"))
+        if not isinstance(lo, (int, float)) or not isinstance(hi, (int, float)) or lo != lo or hi != hi:
+            continue
+        (fragile if lo <= 0 <= hi else robust).append(texts[o].label)
+    if not robust and not fragile:
+        return ""
+    none = t("ev_none_listed", lang)
+    return check_no_claim(t("ev_attrition", lang, robust=", ".join(robust) or none, fragile=", ".join(fragile) or none))
 
 
 def build_findings(
@@ -117,11 +192,18 @@ def build_findings(
     lang: str,
     recommend_rate: float,
     grant_late_days: int,
+    plan: AnalysisPlan | None = None,
 ) -> Findings:
-    """Sentences, headline rows and recommendations of one scope, from results only."""
+    """Sentences, headline rows and recommendations of one scope, from results only.
+
+    With ``plan`` every DiD finding is graded by :func:`evaluation.core.evidence.grade` and worded by its grade;
+    ``tags`` and ``headline_tags`` carry the results key and grade of each finding (the HTML brief's ``data-key``
+    and ``data-evidence``).
+    """
     f = Findings()
     sample = view.topic(scope, "sample")
     if "n_families" in sample:
+        f.tags.append(None)
         f.sentences.append(
             t(
                 "f_sample",
@@ -136,24 +218,50 @@ def build_findings(
         o = texts[outcome]
         did = view.interval(scope, outcome, "did")
         pre = view.interval(scope, outcome, "pre_post")
+        ev = grade(view.data, scope, outcome, plan) if plan is not None else None
         if did is not None:
             f.has_did = True
-            f.sentences.append(effect_sentence(did, o, lang))
+            tag = {"key": key(scope, outcome, "did", "estimate"), "evidence": ev.grade if ev else ""}
+            f.sentences.append(effect_sentence(did, o, lang, ev))
+            f.tags.append(tag)
             f.headline_rows.append(
                 [
                     o.label,
+                    good_text(o.good, lang),
                     o.fmt(pre.estimate, True) if pre else "–",
                     o.fmt(did.estimate, True),
                     _range(did, o, lang),
-                    reading(did, lang),
+                    reading(did, lang, ev),
                 ]
             )
+            f.headline_tags.append(tag)
         elif pre is not None:
             f.change_only = True
+            tag = {"key": key(scope, outcome, "pre_post", "estimate"), "evidence": ev.grade if ev else "before_after"}
             f.sentences.append(change_sentence(pre, o, lang))
-            f.headline_rows.append([o.label, o.fmt(pre.estimate, True), "–", _range(pre, o, lang), reading(None, lang)])
+            f.tags.append(tag)
+            f.headline_rows.append(
+                [
+                    o.label,
+                    good_text(o.good, lang),
+                    o.fmt(pre.estimate, True),
+                    "–",
+                    _range(pre, o, lang),
+                    reading(None, lang, ev),
+                ]
+            )
+            f.headline_tags.append(tag)
+    f.sentences += parallel_trends_sentences(view, scope, headline, texts, lang)  # issue 16: breakdown values
     if f.change_only:
         f.sentences.append(t("f_design_caveat", lang))
+    f.tags += [None] * (len(f.sentences) - len(f.tags))
+    balance = balance_sentence(view, scope, lang)
+    if balance:
+        f.sentences.append(balance)
+    if f.has_did:
+        attrition = attrition_sentence(view, scope, headline, texts, lang)
+        if attrition:
+            f.sentences.append(attrition)
     if view.covers_2020(scope):
         f.sentences.append(t("f_covid_did" if f.has_did else "f_covid_only", lang))
     summary = view.topic(scope, "scorecard", "summary")
@@ -201,4 +309,5 @@ def build_findings(
         f.recommendations.append(t("r_off_track", lang, items="; ".join(off)))
     if not f.recommendations:
         f.recommendations.append(t("r_none", lang, rate=format_percent(recommend_rate, lang)))
+    f.tags += [None] * (len(f.sentences) - len(f.tags))
     return f

@@ -31,7 +31,6 @@ import datetime as dt
 import io
 import json
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +40,7 @@ from typing import Any
 
 from evaluation.core.atomic import write_bytes
 from evaluation.core.errors import UserError
+from evaluation.reporting.office import FIXED_DATE, fixed_zip, page_field
 from evaluation.text.catalogue import t
 
 __all__ = [
@@ -54,8 +54,6 @@ __all__ = [
     "skip_text",
 ]
 
-FIXED_DATE = dt.datetime(2000, 1, 1, 12, 0, 0)  # the Word file's core-property dates (no run date in a result file)
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 METADATA_TYPES = frozenset(
     {
         *("start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email"),
@@ -811,60 +809,6 @@ def pdf_bytes(content: dict[str, Any]) -> bytes:
 
 
 # -------------------------------------------------------------------------------------------------------- the Word
-def _page_field(paragraph: Any, instruction: str) -> None:
-    """Append a Word field (``PAGE``, ``NUMPAGES``) to a paragraph."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        elif text == instruction:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {instruction} "
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
-        run._r.append(el)
-
-
-def fixed_zip(data: bytes) -> bytes:
-    """An Office file (``.docx``, ``.xlsx``) with no clock time in it: the same content gives the same bytes.
-
-    python-docx and openpyxl stamp every zip entry with the time of saving, and openpyxl writes the save time into
-    ``docProps/core.xml``; here every entry is dated :data:`ZIP_DATE` and the document's created/modified dates
-    are :data:`FIXED_DATE`. The entries, their order and their content are otherwise unchanged.
-
-    Parameters
-    ----------
-    data : bytes
-        The zip file (an Office Open XML document).
-
-    Returns
-    -------
-    bytes
-        The normalised file.
-    """
-    stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>" + stamp + rb"\g<3>", body
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, body)
-    return out.getvalue()
-
-
 def docx_bytes(content: dict[str, Any]) -> bytes:
     """The questionnaire as a Word document (A4, headings per section, check boxes, a page footer).
 
@@ -899,9 +843,9 @@ def docx_bytes(content: dict[str, Any]) -> bytes:
 
     footer = section.footer.paragraphs[0]
     footer.add_run(content["footer"] + "    " + content["page_word"] + " ").font.size = Pt(8)
-    _page_field(footer, "PAGE")
+    page_field(footer, "PAGE")
     footer.add_run(" " + content["of_word"] + " ").font.size = Pt(8)
-    _page_field(footer, "NUMPAGES")
+    page_field(footer, "NUMPAGES")
 
     # cover
     doc.add_paragraph().add_run(content["kind"]).font.color.rgb = grey

@@ -7,6 +7,11 @@ village (``iebaltab, vce(cluster village) fixedeffect(region)``). The joint test
 on all variables (complete cases) and tests that all their coefficients are zero with a clustered Wald F test
 (``iebaltab``'s ``ftest``). Categorical variables enter as indicators of each level; the first level is left out
 of the joint regression.
+
+With sampling weights (``weights=``, ``iebaltab``'s ``weight()``) every mean, SD and regression is weighted: weighted
+means :math:`\sum w x / \sum w`, the weighted SD with the reliability-weights correction
+:math:`\sum w (x - \bar x_w)^2 / (\sum w - \sum w^2 / \sum w)` (the usual SD when all weights are equal), and WLS
+with the CRV1 sandwich of statsmodels' ``WLS`` for the p-values and the joint test; counts stay counts of families.
 """
 
 from __future__ import annotations
@@ -18,9 +23,43 @@ import pandas as pd
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.estimator_inputs import _weight_values
 from evaluation.stats.regression import cluster_codes, clustered_by, clustered_ols, dummies, wald_test
 
-__all__ = ["balance_table", "baseline_covariates"]
+__all__ = ["balance_table", "baseline_covariates", "weighted_mean_sd"]
+
+
+def weighted_mean_sd(x: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
+    r"""Mean and SD of ``x``, weighted by ``w`` (the plain mean and ``ddof=1`` SD when ``w`` is None).
+
+    :math:`\bar x_w = \sum w_i x_i / \sum w_i` and :math:`s_w^2 = \sum w_i (x_i - \bar x_w)^2 / (V_1 - V_2/V_1)` with
+    :math:`V_1 = \sum w_i`, :math:`V_2 = \sum w_i^2` (reliability weights; equal weights give the ``ddof=1`` SD).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Values, shape ``(n,)``, ``n >= 2``.
+    w : numpy.ndarray, optional
+        Positive weights, shape ``(n,)``.
+
+    Returns
+    -------
+    mean : float
+        The (weighted) mean, in the units of ``x``.
+    sd : float
+        The (weighted) standard deviation, in the units of ``x``.
+
+    References
+    ----------
+    Kish, L. (1965). *Survey Sampling*, Wiley; GNU Scientific Library, ``gsl_stats_wsd`` (the same correction).
+    """
+    x = np.asarray(x, dtype=float)
+    if w is None:
+        return float(x.mean()), float(x.std(ddof=1))
+    w = np.asarray(w, dtype=float)
+    v1, v2 = float(w.sum()), float((w**2).sum())
+    mean = float(w @ x / v1)
+    return mean, float(np.sqrt(w @ (x - mean) ** 2 / (v1 - v2 / v1)))
 
 
 def baseline_covariates(
@@ -30,6 +69,7 @@ def baseline_covariates(
     outcomes: Sequence[str] = (),
     *,
     fixed_effects: str | None = None,
+    weights: str | None = None,
 ) -> tuple[pd.DataFrame, list[list[str]]]:
     """Baseline rows with numeric columns: numeric covariates and outcomes as they are, categories as 0/1 columns.
 
@@ -45,12 +85,14 @@ def baseline_covariates(
         Outcome columns, treated like ``covariates``.
     fixed_effects : str, optional
         A column carried along unchanged (as strings) for fixed effects; ``None`` (default) for none.
+    weights : str, optional
+        A sampling-weight column carried along as ``_weight`` (float); ``None`` (default) for none.
 
     Returns
     -------
     frame : pandas.DataFrame
-        One row per baseline row: ``treated``, ``cluster`` (strings), the ``fixed_effects`` column when given, and
-        the numeric columns (missing values kept as NaN).
+        One row per baseline row: ``treated``, ``cluster`` (strings), the ``fixed_effects`` column when given,
+        ``_weight`` when ``weights`` is given, and the numeric columns (missing values kept as NaN).
     groups : list of list of str
         For each source variable, in the order ``[*covariates, *outcomes]``, its column(s) in ``frame``.
 
@@ -72,6 +114,8 @@ def baseline_covariates(
     )
     if fixed_effects is not None:
         out[fixed_effects] = base[fixed_effects].astype(str)
+    if weights is not None:
+        out["_weight"] = _weight_values(base[weights])
     groups: list[list[str]] = []
     for var in [*covariates, *outcomes]:
         col = base[var]
@@ -99,6 +143,7 @@ def balance_table(
     *,
     fixed_effects: str | None = None,
     cluster: str | None = None,
+    weights: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """The ``iebaltab``-style balance table and its joint test (see the module docstring).
 
@@ -124,6 +169,9 @@ def balance_table(
         (default) for none.
     cluster : str, optional
         Column whose labels define the clusters of the CRV1 variance; default ``design.cluster``.
+    weights : str, optional
+        Sampling-weight column (positive and finite in every baseline row): weighted means, SDs and regressions
+        (see the module docstring); ``None`` (default) for equal weights.
 
     Returns
     -------
@@ -138,14 +186,17 @@ def balance_table(
     Raises
     ------
     ValueError
-        When the joint regression is rank deficient.
+        When the joint regression is rank deficient, or a weight is missing, zero, negative or infinite.
 
     References
     ----------
     DIME Analytics, ``ietoolkit``: ``iebaltab``; Imbens, G. W. and Rubin, D. B. (2015), eq. 14.1.
     """
     design = clustered_by(design, cluster)
-    frame, groups = baseline_covariates(panel, design, covariates, outcomes, fixed_effects=fixed_effects)
+    frame, groups = baseline_covariates(
+        panel, design, covariates, outcomes, fixed_effects=fixed_effects, weights=weights
+    )
+    weighted = weights is not None
     fe = fixed_effects is not None and frame[fixed_effects].nunique() > 1
     rows = []
     keys: dict[str, object] = {}
@@ -154,28 +205,30 @@ def balance_table(
             ok = frame[var].notna().to_numpy()
             x = frame.loc[ok, var].to_numpy(float)
             d = frame.loc[ok, "treated"].to_numpy(float)
+            w = frame.loc[ok, "_weight"].to_numpy(float) if weighted else None
             t, c = x[d == 1], x[d == 0]
             if t.size < 2 or c.size < 2:
                 continue
-            sd_t, sd_c = float(t.std(ddof=1)), float(c.std(ddof=1))
+            mean_t, sd_t = weighted_mean_sd(t, None if w is None else w[d == 1])
+            mean_c, sd_c = weighted_mean_sd(c, None if w is None else w[d == 0])
             pooled = np.sqrt((sd_t**2 + sd_c**2) / 2)
             X = np.column_stack([np.ones(d.size), d])
             if fe:
                 X = np.column_stack([X, dummies(frame.loc[ok, fixed_effects])])
             p = float("nan")
             if np.ptp(x) > 0:
-                fit = clustered_ols(x, X, cluster_codes(frame.loc[ok, "cluster"]))
+                fit = clustered_ols(x, X, cluster_codes(frame.loc[ok, "cluster"]), weights=w)
                 p = fit.inference(1, design.alpha)["p_value"]
             row = {
                 "variable": var,
                 "n_prokus": int(t.size),
-                "mean_prokus": float(t.mean()),
+                "mean_prokus": mean_t,
                 "sd_prokus": sd_t,
                 "n_comparison": int(c.size),
-                "mean_comparison": float(c.mean()),
+                "mean_comparison": mean_c,
                 "sd_comparison": sd_c,
-                "difference": float(t.mean() - c.mean()),
-                "normalised_difference": float((t.mean() - c.mean()) / pooled) if pooled > 0 else 0.0,
+                "difference": mean_t - mean_c,
+                "normalised_difference": float((mean_t - mean_c) / pooled) if pooled > 0 else 0.0,
                 "p_value": p,
             }
             rows.append(row)
@@ -196,7 +249,8 @@ def balance_table(
     X = np.column_stack([np.ones(len(sub)), sub[joint_cols].to_numpy(float)])
     if fe:
         X = np.column_stack([X, dummies(sub[fixed_effects])])
-    fit = clustered_ols(sub["treated"].to_numpy(float), X, cluster_codes(sub["cluster"]))
+    w_joint = sub["_weight"].to_numpy(float) if weighted else None
+    fit = clustered_ols(sub["treated"].to_numpy(float), X, cluster_codes(sub["cluster"]), weights=w_joint)
     f, p, q, df = wald_test(fit, range(1, 1 + len(joint_cols)))
     keys.update(
         {

@@ -24,6 +24,10 @@ Reason codes (:data:`REASONS`), checked in this order by :func:`outcome_degenera
     standard deviation standardises it (:func:`evaluation.stats.indices.add_indices`).
 ``one_cluster``
     The estimation sample has fewer than two clusters, so no cluster-robust variance exists.
+``no_overlap``
+    (doubly robust DiD only, :func:`evaluation.stats.estimators.drdid`) The comparison families cannot be
+    reweighted to the covariates of the ProKUS families: some covariate values occur among ProKUS families only
+    (perfect separation of the propensity score), so no comparison family stands for them.
 
 :class:`NotEstimable` is the ``ValueError`` the estimators raise for these cases (a subclass, so callers that
 already catch ``ValueError`` for degenerate designs keep working); its ``reason`` is one of the codes.
@@ -48,6 +52,7 @@ REASONS = (
     "no_variation_in_change",
     "no_variation_in_reference",
     "one_cluster",
+    "no_overlap",
 )
 _ARMS = {1: "prokus", 0: "comparison"}
 
@@ -84,6 +89,7 @@ class Degeneracy:
             "no_variation_in_change": f"the change of {o!r} is the same for every family of each group",
             "no_variation_in_reference": f"{o!r} does not vary among the comparison families at baseline",
             "one_cluster": f"fewer than 2 clusters have {o!r}",
+            "no_overlap": f"no comparison families resemble the ProKUS families in their covariates ({o!r})",
         }[self.reason]
 
     def error(self) -> NotEstimable:

@@ -470,3 +470,150 @@ def difference_in_differences(
             if (code := reason_of(exc)) is not None:
                 reasons[outcome] = Degeneracy(outcome, code, getattr(exc, "wave", None), getattr(exc, "arm", None))
     return Effects("did", ests, fails, reasons)
+
+
+MIN_LEVEL_FAMILIES = 5  # a category level gets its own indicator when both arms have this many families in it
+
+
+def covariate_columns(
+    panel: pd.DataFrame, design: DesignSettings, covariates: Sequence[str], min_level: int = MIN_LEVEL_FAMILIES
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The baseline covariates of a doubly robust DiD as numeric columns of every row of the panel.
+
+    A numeric covariate is used as it is; a categorical one becomes 0/1 indicators of its levels, with the first
+    level (sorted) the reference and every level that fewer than ``min_level`` families of either arm have at
+    baseline merged into the reference (a level nearly absent in one arm would leave the propensity score without
+    overlap). Columns that do not vary at baseline in the scope are left out. The estimators read the baseline row
+    of each unit.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    design : DesignSettings
+        Column names of unit and period and the baseline label.
+    covariates : sequence of str
+        Baseline characteristics (numeric or categorical), e.g. the plan's ``balance`` list.
+    min_level : int, default 5
+        Families of each arm a category level needs for an indicator of its own.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``panel`` with the indicator columns ``<var>_<level>`` added (missing values kept as NaN); a numeric
+        covariate keeps its own column.
+    names : tuple of str
+        The covariate columns to use, in order.
+
+    Raises
+    ------
+    KeyError
+        When a covariate column is missing.
+
+    References
+    ----------
+    Sant'Anna, P. H. C. and Zhao, J. (2020). *Journal of Econometrics* 219(1), 101-122 (pre-treatment covariates of
+    both nuisance models); Imbens, G. W. and Rubin, D. B. (2015), ch. 14 (overlap).
+    """
+    base = panel[panel[design.period] == design.before].drop_duplicates(design.unit).set_index(design.unit)
+    arm = base["treated"]
+    cols: dict[str, pd.Series] = {}
+    for var in covariates:
+        col = base[var]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            cols[var] = col.astype(float)
+            continue
+        text = col.astype("string")
+        levels = sorted(text.dropna().unique())
+        for lv in levels[1:]:
+            is_lv = text == lv
+            if min(int((is_lv & (arm == 1)).sum()), int((is_lv & (arm == 0)).sum())) < min_level:
+                continue  # merged into the reference level
+            cols[f"{var}_{lv}"] = is_lv.astype(float).where(text.notna())
+    names = tuple(n for n, c in cols.items() if c.nunique(dropna=True) > 1)
+    units = panel[design.unit]
+    added = {n: units.map(cols[n]).to_numpy(dtype=float) for n in names if n not in covariates}
+    return panel.assign(**added), names
+
+
+def doubly_robust_did(
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    covariates: Sequence[str],
+    *,
+    fixed_effects: str | None = None,
+    cluster: str | None = None,
+) -> tuple[Effects, tuple[str, ...]]:
+    """Doubly robust DiD of every outcome (:func:`evaluation.stats.estimators.drdid`), clustered by village.
+
+    The propensity score and the outcome regression use the baseline ``covariates`` (:func:`covariate_columns`)
+    and, with ``fixed_effects``, indicators of that column's levels (the region, nationally).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long analysis table of the scope with a 0/1 ``treated`` column.
+    scope : str
+        Label of the scope (keys come from :meth:`Effects.keys`).
+    outcomes : sequence of str
+        Outcome columns.
+    design : DesignSettings
+        Column names of unit, period and cluster, the two wave labels and ``alpha``.
+    covariates : sequence of str
+        Baseline characteristics (numeric or categorical), e.g. the plan's ``balance`` list.
+    fixed_effects : str, optional
+        Column whose levels get indicator covariates; ``None`` (default) for none.
+    cluster : str, optional
+        Column whose labels define the clusters; default ``design.cluster``.
+
+    Returns
+    -------
+    effects : Effects
+        ``method='drdid'``: one :class:`~evaluation.stats.results.Estimate` per estimable outcome (outcome units);
+        a degenerate outcome (:func:`evaluation.stats.degenerate.outcome_degeneracy`) or one without overlap
+        (reason ``no_overlap``) gets its reason code.
+    columns : tuple of str
+        The covariate columns used.
+
+    Raises
+    ------
+    KeyError
+        When a covariate or ``fixed_effects`` names a missing column.
+
+    References
+    ----------
+    Sant'Anna, P. H. C. and Zhao, J. (2020). "Doubly robust difference-in-differences estimators." *Journal of
+    Econometrics* 219(1), 101-122.
+    """
+    design = clustered_by(design, cluster)
+    pan, dummies = with_dummies(panel, fixed_effects)
+    pan, names = covariate_columns(pan, design, covariates)
+    ests: dict[str, Estimate] = {}
+    fails: dict[str, str] = {}
+    reasons: dict[str, Degeneracy] = {}
+    used = (*names, *dummies)
+    for outcome in outcomes:
+        degenerate = outcome_degeneracy(pan, outcome, design)
+        if degenerate is not None:
+            fails[outcome], reasons[outcome] = degenerate.message, degenerate
+            continue
+        try:
+            ests[outcome] = estimators.drdid(
+                pan,
+                outcome,
+                unit=design.unit,
+                period=design.period,
+                treated="treated",
+                before=design.before,
+                after=design.after,
+                covariates=(*names, *_present(pan, outcome, design, dummies)),
+                cluster=design.cluster,
+                alpha=design.alpha,
+            )
+        except ValueError as exc:
+            fails[outcome] = str(exc)
+            if (code := reason_of(exc)) is not None:
+                reasons[outcome] = Degeneracy(outcome, code, getattr(exc, "wave", None), getattr(exc, "arm", None))
+    return Effects("drdid", ests, fails, reasons), used

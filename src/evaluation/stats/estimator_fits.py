@@ -62,8 +62,16 @@ def _fit(
     n_units: int,
     n_dropped: int,
     names: Sequence[str],
+    weights: np.ndarray | None = None,
 ) -> Estimate:
-    """OLS of ``y`` on ``X``; report coefficient ``coef`` with HC1 or CRV1 inference."""
+    r"""OLS of ``y`` on ``X`` (WLS with ``weights``); report coefficient ``coef`` with HC1 or CRV1 inference.
+
+    With sampling weights :math:`w_i` the fit is weighted least squares, run as OLS of :math:`\sqrt{w_i} y_i` on
+    :math:`\sqrt{w_i} x_i`; the sandwich of the transformed problem is statsmodels'
+    ``WLS(y, X, weights=w).fit(cov_type='HC1' | 'cluster', use_t=True)`` and Stata's ``regress [pweight=w],
+    vce(robust | cluster)``: scores :math:`w_i x_i \hat e_i`, the same small-sample factors and degrees of
+    freedom as without weights.
+    """
     n, k = X.shape
     if n <= k:
         raise ValueError(
@@ -72,6 +80,9 @@ def _fit(
             "(add data or remove covariates)"
         )
     _check_variation(y, outcome)
+    if weights is not None:
+        sw = np.sqrt(np.asarray(weights, dtype=np.float64))
+        y, X = y * sw, X * sw[:, None]
     beta, resid = ols(y, X)
     if cluster_codes is None:
         vcov = vcov_hc1(X, resid)

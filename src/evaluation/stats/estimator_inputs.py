@@ -87,6 +87,36 @@ def _float_values(series: pd.Series, role: str) -> np.ndarray:
     return values
 
 
+def _weight_values(series: pd.Series) -> np.ndarray:
+    """Validate a sampling-weight column (numeric, every value positive and finite) and return it as float64.
+
+    A missing, zero, negative or infinite weight is an error, not a row to drop: a weight says how many families of
+    the population a row stands for, and guessing it would change the estimate silently.
+    """
+    name = series.name
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise ValueError(
+            f"weights column {name!r} must be numeric (sampling weights), got dtype {dtype}; convert it, e.g. with "
+            f"pd.to_numeric(df[{name!r}])"
+        )
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    problems = []
+    for label, bad in (
+        ("missing", np.isnan(values)),
+        ("infinite", np.isinf(values)),
+        ("zero or negative", ~np.isnan(values) & (values <= 0)),
+    ):
+        if bad.any():
+            problems.append(f"{int(np.count_nonzero(bad))} row(s) {label}")
+    if problems:
+        raise ValueError(
+            f"weights column {name!r} must be positive and finite in every row used, but has "
+            f"{'; '.join(problems)}; fix the weights (or drop those rows after checking why they lack one)"
+        )
+    return values
+
+
 def _treated_values(series: pd.Series) -> np.ndarray:
     """Validate a 0/1 (int, float or bool) treatment indicator and return it as float64 0.0/1.0."""
     name = series.name
@@ -224,6 +254,7 @@ class _Panel:
     covariates: np.ndarray  # (n_units, n_covariates), values of the `before` row
     n_dropped: int
     n_levels: int | None = None  # number of possible cluster codes (codes may be sparse)
+    weights: np.ndarray | None = None  # sampling weight of each unit (its `before` row), positive and finite
 
 
 def _panel(
@@ -237,16 +268,19 @@ def _panel(
     treated: str | None = None,
     cluster: str | None = None,
     covariates: tuple[str, ...] = (),
+    weights: str | None = None,
 ) -> _Panel:
     """Match each unit's `before` and `after` rows (O(N), no pivot) and drop incomplete units.
 
     A unit is one distinct value of ``unit`` among the rows of the two periods. It is kept when it has a
     row in both periods with a non-missing outcome, a non-missing cluster value in both rows and
-    non-missing covariates in its ``before`` row; every other unit counts in ``n_dropped``.
+    non-missing covariates in its ``before`` row; every other unit counts in ``n_dropped``. ``weights``, a
+    sampling-weight column, must be positive and finite in every row of the two periods and the same in both rows
+    of a unit (``ValueError`` otherwise).
     """
     is_before, is_after = _period_masks(df, period, before, after)
     in_window = is_before | is_after
-    cols = list(dict.fromkeys([c for c in (unit, period, outcome, treated, cluster, *covariates) if c]))
+    cols = list(dict.fromkeys([c for c in (unit, period, outcome, treated, cluster, weights, *covariates) if c]))
     if in_window.all():  # no copy of a large frame when every row is in one of the two periods
         sub = df
     else:
@@ -346,6 +380,19 @@ def _panel(
     else:
         x_b = np.empty((n_all, 0))
 
+    w_unit = None
+    if weights is not None:
+        w = _weight_values(sub[weights])
+        w_b, w_a = w[gb], w[ga]
+        bad = both & (w_b != w_a)
+        if bad.any():
+            raise ValueError(
+                f"weights column {weights!r} must be constant within unit {unit!r}, but it changes between "
+                f"{before!r} and {after!r} for {int(np.count_nonzero(bad))} unit(s), e.g. "
+                f"{_listed(unit_labels[np.flatnonzero(bad)])}; give each unit one sampling weight"
+            )
+        w_unit = w_b if pairs is not None else np.where(has_b, w_b, w_a)
+
     if keep.all():  # nothing to drop: keep the arrays (or strided views) as they are
         keep = slice(None)
     return _Panel(
@@ -356,4 +403,5 @@ def _panel(
         covariates=x_b[keep],
         n_dropped=int(n_present - (n_all if isinstance(keep, slice) else np.count_nonzero(keep))),
         n_levels=None if cluster is None else n_cluster_levels,
+        weights=None if w_unit is None else w_unit[keep],
     )

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from evaluation.stats.drdid import drdid_panel, influence_se
 from evaluation.stats.estimator_fits import _check_panel_variation, _fit, _fit_group_sums
 from evaluation.stats.estimator_inputs import (
     _as_tuple,
@@ -45,12 +46,12 @@ from evaluation.stats.estimator_inputs import (
     _period_masks,
     _require_columns,
     _treated_values,
+    _weight_values,
 )
+from evaluation.stats.inference import t_inference
 from evaluation.stats.results import Estimate
 
-__all__ = ["ancova", "did", "diff_in_means", "pre_post"]
-
-
+__all__ = ["ancova", "did", "diff_in_means", "drdid", "pre_post"]
 
 # ----------------------------------------------------------------------------------------------------
 # public estimators
@@ -66,6 +67,7 @@ def pre_post(
     after: object,
     cluster: str | None = None,
     alpha: float = 0.05,
+    weights: str | None = None,
 ) -> Estimate:
     r"""Before/after (paired) mean change of the same units between two periods.
 
@@ -102,6 +104,10 @@ def pre_post(
         HC1 standard errors.
     alpha : float, default 0.05
         Significance level of the confidence interval.
+    weights : str, optional
+        Sampling-weight column (positive, finite, constant within unit): the weighted mean change
+        :math:`\sum_i w_i d_i / \sum_i w_i` by weighted least squares, with the same HC1/CRV1 sandwich as
+        statsmodels' ``WLS`` (``regress [pweight=w]`` in Stata). ``None`` for equal weights.
 
     Returns
     -------
@@ -120,11 +126,34 @@ def pre_post(
     """
     df = _check_frame(df, "pre_post")
     alpha = _check_alpha(alpha)
-    _require_columns(df, [("outcome", outcome), ("unit", unit), ("period", period), ("cluster", cluster)])
-    panel = _panel(df, outcome=outcome, unit=unit, period=period, before=before, after=after, cluster=cluster)
+    _require_columns(
+        df, [("outcome", outcome), ("unit", unit), ("period", period), ("cluster", cluster), ("weights", weights)]
+    )
+    panel = _panel(
+        df, outcome=outcome, unit=unit, period=period, before=before, after=after, cluster=cluster, weights=weights
+    )
     d = panel.y_after - panel.y_before
-    return _fit_group_sums(
-        d, None, panel, cluster=cluster, alpha=alpha, method="pre_post", outcome=outcome, names=["const"]
+    if panel.weights is None:
+        return _fit_group_sums(
+            d, None, panel, cluster=cluster, alpha=alpha, method="pre_post", outcome=outcome, names=["const"]
+        )
+    _check_panel_variation(panel, d, None, outcome)
+    n = d.size
+    return _fit(
+        d,
+        np.ones((n, 1)),
+        0,
+        panel.cluster,
+        cluster=cluster,
+        alpha=alpha,
+        method="pre_post",
+        outcome=outcome,
+        design="panel",
+        n_obs=2 * n,
+        n_units=n,
+        n_dropped=panel.n_dropped,
+        names=["const"],
+        weights=panel.weights,
     )
 
 
@@ -139,6 +168,7 @@ def did(
     cluster: str | None = None,
     covariates: Sequence[str] = (),
     alpha: float = 0.05,
+    weights: str | None = None,
 ) -> Estimate:
     r"""Two-period, two-group (2x2) difference-in-differences.
 
@@ -188,6 +218,10 @@ def did(
         Numeric control variables (baseline values in the panel case).
     alpha : float, default 0.05
         Significance level of the confidence interval.
+    weights : str, optional
+        Sampling-weight column (positive and finite; constant within unit in the panel case): weighted least
+        squares with the HC1/CRV1 sandwich of statsmodels' ``WLS`` (Stata ``regress [pweight=w]``); without
+        covariates the panel estimate is the difference of weighted mean changes. ``None`` for equal weights.
 
     Returns
     -------
@@ -216,6 +250,7 @@ def did(
             ("treated", treated),
             ("unit", unit),
             ("cluster", cluster),
+            ("weights", weights),
             *[("covariates", c) for c in covs],
         ],
     )
@@ -231,11 +266,12 @@ def did(
             treated=treated,
             cluster=cluster,
             covariates=covs,
+            weights=weights,
         )
         assert panel.treated is not None
         _check_groups(panel.treated, treated, "units")
         d = panel.y_after - panel.y_before
-        if not covs:  # O(N) closed form: difference of mean changes, CRV1 from cluster sums
+        if not covs and panel.weights is None:  # O(N) closed form: difference of mean changes, CRV1 from cluster sums
             return _fit_group_sums(
                 d, panel.treated, panel, cluster=cluster, alpha=alpha, method="did", outcome=outcome, names=names
             )
@@ -256,15 +292,17 @@ def did(
             n_units=n,
             n_dropped=panel.n_dropped,
             names=names,
+            weights=panel.weights,
         )
 
     is_before, is_after = _period_masks(df, period, before, after)
     in_window = is_before | is_after
-    cols = list(dict.fromkeys([c for c in (period, outcome, treated, cluster, *covs) if c]))
+    cols = list(dict.fromkeys([c for c in (period, outcome, treated, cluster, weights, *covs) if c]))
     sub = df.loc[in_window, cols]
     post = is_after[in_window].astype(np.float64)
     y = _float_values(sub[outcome], "outcome")
     t = _treated_values(sub[treated])
+    w = None if weights is None else _weight_values(sub[weights])
     keep = ~np.isnan(y)
     codes = None
     if cluster is not None:
@@ -279,6 +317,8 @@ def did(
     y, t, post, x = y[keep], t[keep], post[keep], x[keep]
     if codes is not None:
         codes = codes[keep]
+    if w is not None:
+        w = w[keep]
     _check_groups(t, treated, "observations")
     for g, g_name in ((1.0, "treated"), (0.0, "comparison")):
         for p, p_value in ((0.0, before), (1.0, after)):
@@ -303,6 +343,7 @@ def did(
         n_units=n,
         n_dropped=n_dropped,
         names=["const", treated, "post", f"{treated}:post", *covs],
+        weights=w,
     )
 
 
@@ -312,6 +353,7 @@ def diff_in_means(
     treated: str,
     cluster: str | None = None,
     alpha: float = 0.05,
+    weights: str | None = None,
 ) -> Estimate:
     r"""Treated minus comparison difference of means of one cross-section.
 
@@ -338,6 +380,9 @@ def diff_in_means(
         Cluster column; ``None`` gives HC1 standard errors.
     alpha : float, default 0.05
         Significance level of the confidence interval.
+    weights : str, optional
+        Sampling-weight column (positive and finite): difference of weighted means by weighted least squares,
+        with the HC1/CRV1 sandwich of statsmodels' ``WLS``. ``None`` for equal weights.
 
     Returns
     -------
@@ -356,9 +401,10 @@ def diff_in_means(
     """
     df = _check_frame(df, "diff_in_means")
     alpha = _check_alpha(alpha)
-    _require_columns(df, [("outcome", outcome), ("treated", treated), ("cluster", cluster)])
+    _require_columns(df, [("outcome", outcome), ("treated", treated), ("cluster", cluster), ("weights", weights)])
     y = _float_values(df[outcome], "outcome")
     t = _treated_values(df[treated])
+    w = None if weights is None else _weight_values(df[weights])
     keep = ~np.isnan(y)
     codes = None
     if cluster is not None:
@@ -367,6 +413,8 @@ def diff_in_means(
         codes = codes[keep]
     n_dropped = int(keep.size - np.count_nonzero(keep))
     y, t = y[keep], t[keep]
+    if w is not None:
+        w = w[keep]
     _check_groups(t, treated, "observations")
     n = y.size
     X = np.column_stack([np.ones(n), t])
@@ -384,6 +432,7 @@ def diff_in_means(
         n_units=n,
         n_dropped=n_dropped,
         names=["const", treated],
+        weights=w,
     )
 
 
@@ -398,6 +447,7 @@ def ancova(
     cluster: str | None = None,
     covariates: Sequence[str] = (),
     alpha: float = 0.05,
+    weights: str | None = None,
 ) -> Estimate:
     r"""ANCOVA: endline outcome on treatment, controlling for the baseline outcome.
 
@@ -434,6 +484,9 @@ def ancova(
         Numeric baseline controls (taken from the ``before`` row).
     alpha : float, default 0.05
         Significance level of the confidence interval.
+    weights : str, optional
+        Sampling-weight column (positive, finite, constant within unit): weighted least squares with the
+        HC1/CRV1 sandwich of statsmodels' ``WLS``. ``None`` for equal weights.
 
     Returns
     -------
@@ -461,6 +514,7 @@ def ancova(
             ("period", period),
             ("treated", treated),
             ("cluster", cluster),
+            ("weights", weights),
             *[("covariates", c) for c in covs],
         ],
     )
@@ -474,6 +528,7 @@ def ancova(
         treated=treated,
         cluster=cluster,
         covariates=covs,
+        weights=weights,
     )
     assert panel.treated is not None
     _check_groups(panel.treated, treated, "units")
@@ -493,4 +548,154 @@ def ancova(
         n_units=n,
         n_dropped=panel.n_dropped,
         names=["const", treated, f"{outcome}_{before}", *covs],
+        weights=panel.weights,
+    )
+
+
+def drdid(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    period: str,
+    treated: str,
+    before: object,
+    after: object,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    weights: str | None = None,
+) -> Estimate:
+    r"""Doubly robust difference-in-differences of a two-period panel (Sant'Anna & Zhao 2020, improved estimator).
+
+    The average effect on the treated under parallel trends *conditional on* the baseline covariates
+    :math:`x_i` (the unit's ``before`` row), combining a propensity score (logistic, fitted by inverse probability
+    tilting so that the reweighted comparison units have the treated units' covariate means) with a linear
+    regression of the comparison units' change :math:`\Delta y_i` on :math:`x_i` (weighted least squares):
+
+    .. math:: \hat\tau = \frac{\sum_i w_i T_i \{D_i - (1-D_i)\hat p_i/(1-\hat p_i)\}
+              \{\Delta y_i - x_i'\hat\beta\}}{\sum_i w_i D_i},
+
+    consistent if either model is right (:mod:`evaluation.stats.drdid` states each step; R
+    ``DRDID::drdid_imp_panel``). Without covariates it is the plain difference of mean changes, :func:`did`'s
+    estimate. Units: the outcome's.
+
+    Variance: from the influence function :math:`\psi_i`, :math:`\frac{G}{G-1}\frac{1}{n^2}\sum_g
+    (\sum_{i \in g}\psi_i)^2` over villages with ``cluster`` (each unit its own cluster without), and a
+    :math:`t_{G-1}` (or :math:`t_{n-1}`) reference, as the package's other clustered estimators use; ``vcov`` is
+    ``'IF-cluster'`` or ``'IF'``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long data, one row per unit and period.
+    outcome : str
+        Numeric (or boolean) outcome column.
+    unit : str
+        Unit identifier column.
+    period : str
+        Period column; values may be strings or integers.
+    treated : str
+        Treatment indicator, 0/1 integers or booleans, constant within unit.
+    before, after : object
+        Values of ``period`` for baseline and endline.
+    covariates : sequence of str, default ()
+        Numeric baseline covariates (the ``before`` row's values) of both the propensity score and the outcome
+        regression; categories enter as 0/1 indicator columns with one level left out.
+    cluster : str, optional
+        Cluster column (e.g. the village), constant within unit; ``None`` for independent units.
+    alpha : float, default 0.05
+        Significance level of the confidence interval.
+    weights : str, optional
+        Sampling-weight column (positive, finite, constant within unit), R ``DRDID``'s ``i.weights``; ``None`` for
+        equal weights.
+
+    Returns
+    -------
+    Estimate
+        ``method='drdid'``, ``design='panel'``; ``n_units`` units kept, ``n_obs = 2 * n_units`` rows used,
+        ``n_dropped`` units lacking a period, an outcome, a covariate or a cluster value.
+
+    Raises
+    ------
+    ValueError
+        Missing column, non-0/1 or within-unit varying ``treated``, duplicate (unit, period) rows, an empty
+        treated or comparison group, collinear covariates, fewer than 2 clusters, too few units, or a weight that
+        is missing, zero, negative or infinite.
+    NotEstimable
+        (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary or
+        its change is the same for every unit of each group, or (``no_overlap``) when the comparison units cannot
+        be reweighted to the treated units' covariates (perfect separation) or all reach the trimming level.
+
+    References
+    ----------
+    Sant'Anna, P. H. C. and Zhao, J. (2020). "Doubly robust difference-in-differences estimators." *Journal of
+    Econometrics* 219(1), 101-122; Graham, Pinto & Egel (2012), *Review of Economic Studies* 79(3), 1053-1079.
+    """
+    df = _check_frame(df, "drdid")
+    alpha = _check_alpha(alpha)
+    covs = _as_tuple(covariates)
+    _require_columns(
+        df,
+        [
+            ("outcome", outcome),
+            ("unit", unit),
+            ("period", period),
+            ("treated", treated),
+            ("cluster", cluster),
+            ("weights", weights),
+            *[("covariates", c) for c in covs],
+        ],
+    )
+    panel = _panel(
+        df,
+        outcome=outcome,
+        unit=unit,
+        period=period,
+        before=before,
+        after=after,
+        treated=treated,
+        cluster=cluster,
+        covariates=covs,
+        weights=weights,
+    )
+    assert panel.treated is not None
+    _check_groups(panel.treated, treated, "units")
+    n = panel.y_after.size
+    k = 2 + len(covs)
+    if n <= k:
+        raise ValueError(
+            f"too few units for drdid: {n} unit(s) left after dropping missing values, but the outcome regression "
+            f"and the propensity score have {k - 1} parameters each; it needs more than {k} units (add data or "
+            "remove covariates)"
+        )
+    d = panel.y_after - panel.y_before
+    _check_panel_variation(panel, d, panel.treated, outcome)
+    fit = drdid_panel(d, np.asarray(panel.treated, dtype=np.float64), panel.covariates, panel.weights)
+    try:
+        se, n_clusters = influence_se(fit.influence, panel.cluster)
+    except ValueError:
+        n_found = int(np.unique(panel.cluster).size) if panel.cluster is not None else 0
+        raise ValueError(
+            f"cluster column {cluster!r} has {n_found} distinct value(s) in the estimation sample; "
+            "cluster-robust standard errors need at least 2 clusters (and should have many more); "
+            "use cluster=None for independent units"
+        ) from None
+    df_resid = n - 1 if n_clusters is None else n_clusters - 1
+    ci_low, ci_high, p_value = t_inference(fit.att, se, df_resid, alpha)
+    return Estimate(
+        estimate=fit.att,
+        se=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n_obs=int(2 * n),
+        n_units=int(n),
+        n_clusters=n_clusters,
+        method="drdid",
+        outcome=str(outcome),
+        vcov="IF" if n_clusters is None else "IF-cluster",
+        df_resid=int(df_resid),
+        alpha=float(alpha),
+        n_dropped=int(panel.n_dropped),
+        design="panel",
     )

@@ -9,11 +9,12 @@ of DESIGN §5: ``<scope>.scorecard.<indicator>.{target,realisation,ratio,status,
 
 Scorecard (Peraturan Pemerintah 39/2006 on monitoring and evaluation of development plans, art. 1 and 11:
 evaluation compares the realisation of input, output and outcome with plan and standard). For each indicator:
-``ratio = realisation / target``; for an "at least" indicator the status is *on track* when
-``ratio >= on_track``, *needs attention* when ``needs_attention <= ratio < on_track`` and *off track* otherwise;
-for an "at most" indicator (lower is better) the bands mirror around 1 (on track when ``ratio <= 2 - on_track``).
-A change target with a negative sign (FIES: less food insecurity) works with the same rule, because the ratio of
-two negative changes is positive.
+the status is :func:`evaluation.core.targets.indicator_status` (issue 15): the realisation, rounded as the reports
+print it, against two absolute limits, target minus (for "at most" indicators plus) ``(1 - on_track) * |target|``
+and ``(1 - needs_attention) * |target|``. For a positive "at least" target that is the ratio rule
+``realisation / target >= on_track``; unlike a ratio it reads right for a change with the wrong sign and for "at
+most" indicators (return to assistance, FIES change). ``ratio`` is still recorded; :func:`status_of` is the old
+ratio rule, kept for callers of the ratio.
 
 The outcome indicators are *realisations* (what ProKUS families reached, before/after), not programme effects:
 2020 was the COVID-19 year, and the effect against the comparison group is the difference-in-differences of
@@ -30,7 +31,7 @@ import pandas as pd
 
 from evaluation.core.indicators import INDICATORS, RISK_FLAGS, STATUSES, Indicator, Status
 from evaluation.core.keys import key
-from evaluation.core.targets import POVERTY_LINE_COLUMN
+from evaluation.core.targets import POVERTY_LINE_COLUMN, indicator_status
 
 if TYPE_CHECKING:
     from evaluation.core.targets import RiskRules, StatusBands, Targets
@@ -273,7 +274,7 @@ def scorecard(
         value, n = real[name]
         target = goal[name]
         ratio = value / target if np.isfinite(value) else float("nan")
-        status = status_of(ratio, ind.direction, targets.status)
+        status = indicator_status(ind, value, target, targets.status)  # core.targets: the one status rule
         rows.append(
             {
                 "indicator": name,

@@ -17,6 +17,11 @@ treated, near 0 when (as in ProKUS) treated and comparison families live in the 
 one-way ANOVA estimator :math:`(MSB - MSW)/(MSB + (m_0 - 1)MSW)`, :math:`m_0 = (n - \sum_g m_g^2/n)/(G-1)`
 (Donner 1986), of the baseline outcome within villages, truncated at 0; :math:`\rho` is the Pearson correlation
 of baseline and endline values of the families observed in both waves.
+
+With sampling weights (``weights=``) the SD is the weighted SD (:func:`evaluation.stats.balance.weighted_mean_sd`)
+and each arm counts with Kish's effective sample size :math:`n_{eff} = (\sum w)^2 / \sum w^2` (Kish 1965, *Survey
+Sampling*, section 11.7: unequal weights inflate the variance of a mean by :math:`1 + CV_w^2`); the ICC and the
+autocorrelation stay unweighted.
 """
 
 from __future__ import annotations
@@ -29,12 +34,36 @@ from scipy import special  # t/F/normal functions without importing scipy.stats 
 
 from evaluation.core.config import DesignSettings
 from evaluation.core.keys import key
+from evaluation.stats.balance import weighted_mean_sd
 from evaluation.stats.degenerate import outcome_degeneracy
+from evaluation.stats.estimator_inputs import _weight_values
 from evaluation.stats.regression import first_differences
 
-__all__ = ["DESIGN_FACTORS", "icc_anova", "mde", "power_table"]
+__all__ = ["DESIGN_FACTORS", "icc_anova", "kish_effective_n", "mde", "power_table"]
 
 DESIGN_FACTORS = {"endline": lambda rho: 1.0, "did": lambda rho: 2 * (1 - rho), "ancova": lambda rho: 1 - rho**2}
+
+
+def kish_effective_n(weights: np.ndarray) -> float:
+    r"""Kish's effective sample size of a weighted sample, :math:`(\sum w)^2 / \sum w^2`.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Positive sampling weights, shape ``(n,)``.
+
+    Returns
+    -------
+    float
+        The number of equally weighted observations with the same variance of the mean (``n`` when the weights
+        are equal, fewer otherwise).
+
+    References
+    ----------
+    Kish, L. (1965). *Survey Sampling*, Wiley, section 11.7.
+    """
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w**2).sum())
 
 
 def icc_anova(y: np.ndarray, clusters: np.ndarray) -> float:
@@ -136,7 +165,12 @@ def mde(
 
 
 def power_table(
-    panel: pd.DataFrame, scope: str, outcomes: Sequence[str], design: DesignSettings, power: float = 0.8
+    panel: pd.DataFrame,
+    scope: str,
+    outcomes: Sequence[str],
+    design: DesignSettings,
+    power: float = 0.8,
+    weights: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """SD, ICC, autocorrelation and MDE (endline, DiD, ANCOVA) per outcome for the sample at hand.
 
@@ -152,6 +186,9 @@ def power_table(
         Column names of unit, period and cluster, the wave labels and ``alpha``.
     power : float, default 0.8
         Power of the MDEs, 0-1.
+    weights : str, optional
+        Sampling-weight column (positive and finite): weighted SD and Kish effective sample sizes (see the module
+        docstring); ``None`` (default) for equal weights.
 
     Returns
     -------
@@ -167,10 +204,12 @@ def power_table(
     ------
     KeyError
         When a named column is missing.
+    ValueError
+        When a weight is missing, zero, negative or infinite.
 
     References
     ----------
-    Bloom (1995); McKenzie (2012).
+    Bloom (1995); McKenzie (2012); Kish (1965) for the weighted sample sizes.
     """
     base = panel[panel[design.period] == design.before]
     rows = []
@@ -181,11 +220,15 @@ def power_table(
         if y.size < 10 or np.ptp(y) == 0 or outcome_degeneracy(panel, outcome, design) is not None:
             continue  # too few values, or not estimable (evaluation.stats.degenerate: no data in a wave, ...)
         icc = icc_anova(y, b[design.cluster].to_numpy())
-        fd = first_differences(panel, outcome, design)
+        fd = first_differences(panel, outcome, design, keep=() if weights is None else (weights,))
         rho = float(np.corrcoef(fd["y_before"], fd["y_after"])[0, 1])
         n_t, n_c = int((fd["treated"] == 1).sum()), int((fd["treated"] == 0).sum())
         G = int(fd["cluster"].nunique())
         sd = float(y.std(ddof=1))
+        if weights is not None:
+            sd = weighted_mean_sd(y, _weight_values(b[weights]))[1]
+            wu = _weight_values(fd[weights])
+            n_t, n_c = (kish_effective_n(wu[fd["treated"].to_numpy() == g]) for g in (1, 0))
         t_icc = icc_anova(fd["treated"].to_numpy(float), fd["cluster"].to_numpy())
         row = {
             "treatment_icc": t_icc,

@@ -19,6 +19,7 @@ _METHOD_LABELS = {
     "did": "Difference-in-differences (2x2)",
     "diff_in_means": "Difference in means",
     "ancova": "ANCOVA (endline on baseline)",
+    "drdid": "Doubly robust DiD (Sant'Anna-Zhao, improved)",
 }
 
 _INT_FIELDS = frozenset({"n_obs", "n_units", "n_clusters", "df_resid", "n_dropped"})
@@ -27,6 +28,8 @@ _STR_FIELDS = frozenset({"method", "outcome", "vcov", "design"})
 _VCOV_LABELS = {
     "HC1": "HC1 heteroskedasticity-robust",
     "CRV1": "CRV1 cluster-robust",
+    "IF": "influence function",
+    "IF-cluster": "influence function, cluster-robust",
 }
 
 
@@ -83,11 +86,12 @@ class Estimate:
     n_clusters : int or None
         Number of clusters when the variance is clustered, else ``None``.
     method : str
-        One of ``'pre_post'``, ``'did'``, ``'diff_in_means'``, ``'ancova'``.
+        One of ``'pre_post'``, ``'did'``, ``'diff_in_means'``, ``'ancova'``, ``'drdid'``.
     outcome : str
         Name of the outcome column.
     vcov : str
-        ``'HC1'`` (heteroskedasticity-robust) or ``'CRV1'`` (cluster-robust).
+        ``'HC1'`` (heteroskedasticity-robust), ``'CRV1'`` (cluster-robust), or for ``drdid`` ``'IF'`` /
+        ``'IF-cluster'`` (influence-function variance, unclustered or clustered).
     df_resid : int
         Degrees of freedom of the t reference distribution (``n - k`` for HC1, ``G - 1`` for CRV1).
     alpha : float

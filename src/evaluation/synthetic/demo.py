@@ -42,6 +42,19 @@ different levels would not move in parallel in rupiah. A real evaluation has to 
   (``data/indicators.toml``) are exactly the ones above; ``survey.csv`` holds the answers and the indicators, as
   an export of the form does.
 
+* pre-programme and midline waves (``pre_waves=True``, ``prokus-eval demo-data --pre-waves``; off by default, and
+  then not one draw of the data above changes): a **2019 wave** (February 2019, ``pre2019``: PKH administrative
+  records or recall questions) and a **midline** (November 2020). Every draw of these two waves comes from a stream of
+  its own, ``default_rng([seed, 2])``. In 2019 no programme and no pandemic: outcomes follow the baseline equations
+  with a log shock ``-0.05 + w19_v`` (``w19_v ~ N(0, 0.15^2)``, a village shock of 2019; incomes grew about 5 % to
+  2020) and idiosyncratic shocks persistent with the baseline ones (``e_19 = rho e_0 + sqrt(1 - rho^2) z``). At
+  midline the pandemic has struck (log shock ``0.8 (c_r + w_v)``, ``covid = 1``) and the programme has half its
+  endline effect (``g_i / 2``: grants were paid from August 2020, mentoring was under way). Both potential outcomes
+  are computed from common draws, as at endline. Parallel trends hold between 2019 and 2020 by construction (the
+  groups differ in levels only). 2019 is known for every family; midline attrition is half the endline rates, drawn
+  independently. ``truth.json`` gains ``<scope>.<outcome>.att_midline`` (mean ``Y(1) - Y(0)`` at midline over all
+  ProKUS families of the scope) and ``dataset.json`` ``"pre_waves": true``;
+
 Truth (``truth.json``, DESIGN §5)
 --------------------------------
 ``<scope>.<outcome>.att`` is the mean of ``Y(1) - Y(0)`` over all ProKUS families of the scope (the sample ATT,
@@ -85,6 +98,9 @@ OUTCOMES = (
     "receives_social_assistance",
 )
 MONEY = ("household_income", "business_revenue", "business_profit", "consumption_per_capita", "savings")
+PRE_WAVE = "pre2019"  # the 2019 pre-programme wave (``pre_waves=True``)
+MIDLINE = "midline"
+WAVE_ORDER = (PRE_WAVE, "baseline", MIDLINE, "endline")  # time order of every wave the generator can write
 
 
 @dataclass(frozen=True)
@@ -324,6 +340,7 @@ def generate(
     seed: int = 20201,
     regions: tuple[str, ...] | None = None,
     missing_rate: float = 0.02,
+    pre_waves: bool = False,
 ) -> SyntheticData:
     """Draw one synthetic ProKUS evaluation data set (see the module docstring for the process).
 
@@ -337,6 +354,9 @@ def generate(
         Region codes to generate (default: all five).
     missing_rate
         Share of survey answers left missing at random.
+    pre_waves
+        Also write a 2019 pre-programme wave and a midline (see the module docstring); default ``False`` leaves the
+        data of a given seed byte-identical to those of earlier versions.
     """
     if families_per_region < 2 or comparison_per_region < 2:
         raise ValueError("need at least 2 ProKUS and 2 comparison families per region")
@@ -436,16 +456,31 @@ def generate(
 
     base_dates = _dates(rng, "2020-02-03", 40, n)
     end_dates = _dates(rng, "2021-02-01", 43, n)
+    waves: list[tuple[str, dict[str, np.ndarray], np.ndarray, np.ndarray, np.random.Generator]] = [
+        ("baseline", y0, base_dates, np.ones(n, dtype=bool), rng),
+        ("endline", observed_end, end_dates, stays, rng),
+    ]
+    if pre_waves:
+        extra, extra_truth = _pre_and_midline(
+            np.random.default_rng([seed, 2]),
+            base_draws=base_draws,
+            common=common,
+            g=g_potential,
+            codes=codes,
+            region=region,
+            is_t=is_t,
+            p_attr=p_attr,
+            vill_global=vill_global,
+        )
+        waves += extra
+        truth.update(extra_truth)
     frames = []
-    for wave, values, dates, keep in (
-        ("baseline", y0, base_dates, np.ones(n, dtype=bool)),
-        ("endline", observed_end, end_dates, stays),
-    ):
+    for wave, values, dates, keep, wave_rng in waves:
         cols: dict[str, object] = {"family_id": family_id[keep], "wave": wave, "interview_date": dates[keep]}
         for o in OUTCOMES:
             x = values[o][keep].astype(float)
             cols[f"_complete_{o}"] = x.copy()  # before answers go missing: the questions are answered from it
-            x[rng.random(x.size) < missing_rate] = np.nan
+            x[wave_rng.random(x.size) < missing_rate] = np.nan
             cols[o] = x
         frames.append(pd.DataFrame(cols))
     survey = pd.concat(frames, ignore_index=True)
@@ -514,4 +549,49 @@ def generate(
         "missing_rate": float(missing_rate),
         "note": "Synthetic demonstration data; no real ProKUS family is in it.",
     }
+    if pre_waves:
+        metadata["pre_waves"] = True
     return SyntheticData(roster=roster, programme=prog, survey=survey, truth=truth, metadata=metadata, items=items)
+
+
+def _pre_and_midline(
+    rng: np.random.Generator,
+    *,
+    base_draws: _Draws,
+    common: dict,
+    g: np.ndarray,
+    codes: tuple[str, ...],
+    region: np.ndarray,
+    is_t: np.ndarray,
+    p_attr: np.ndarray,
+    vill_global: np.ndarray,
+) -> tuple[list, dict[str, float]]:
+    """The 2019 wave and the midline (module docstring), every draw from ``rng``; and the midline truth.
+
+    ``common`` holds the endline's arguments of :func:`_outcomes` (latent traits, medians, baseline assets); the
+    2019 and midline waves replace the shock, the pandemic indicator, the draws and the windfall.
+    """
+    n = is_t.size
+    n_vill = int(vill_global.max()) + 1
+    w19 = rng.normal(0.0, 0.15, n_vill)[vill_global]
+    pre_draws = _new_draws(rng, n, base_draws)
+    pre = dict(common)
+    pre.update(shock=-0.05 + w19, covid=np.zeros(n), windfall=np.zeros(n), asset_before=None, d=pre_draws)
+    y19 = _outcomes(g=np.zeros(n), **pre)
+    mid_draws = _new_draws(rng, n, base_draws)
+    mid = dict(common)
+    mid.update(shock=0.8 * common["shock"], windfall=np.zeros(n), d=mid_draws)
+    m0 = _outcomes(g=np.zeros(n), **mid)
+    m1 = _outcomes(g=0.5 * g, **mid)
+    truth: dict[str, float] = {}
+    for scope, mask in [(c, is_t & (region == c)) for c in codes] + [(NATIONAL, is_t)]:
+        for o in OUTCOMES:
+            truth[key(scope, o, "att_midline")] = float(np.mean(m1[o][mask] - m0[o][mask]))
+    stays_mid = rng.random(n) >= p_attr / 2
+    observed_mid = {o: np.where(is_t, m1[o], m0[o]) for o in OUTCOMES}
+    pre_dates = _dates(rng, "2019-02-04", 40, n)
+    mid_dates = _dates(rng, "2020-11-02", 40, n)
+    return [
+        (PRE_WAVE, y19, pre_dates, np.ones(n, dtype=bool), rng),
+        (MIDLINE, observed_mid, mid_dates, stays_mid, rng),
+    ], truth

@@ -41,12 +41,13 @@ def compute_analysis_plan(ctx: Context) -> Computed:
     Returns
     -------
     Computed
-        Keys ``<scope>.plan.{registered,n_primary}``; shown: ``plan``.
+        Keys ``<scope>.plan.{registered,n_primary,estimator}``; shown: ``plan``.
     """
     p = ctx.plan
     keys = {
         key(ctx.scope, "plan", "registered"): p.registered or "unknown",
         key(ctx.scope, "plan", "n_primary"): len(p.primary),
+        key(ctx.scope, "plan", "estimator"): p.estimator,
     }
     return Computed(keys, {"plan": p})
 
@@ -75,6 +76,7 @@ def show_analysis_plan(result: Computed, view: View) -> Section:
         (w.x("role_subgroups"), ", ".join(p.subgroups)),
         (w.x("role_doses"), ", ".join(p.doses)),
         (w.x("role_corrections"), ", ".join(p.corrections)),
+        (w.x("role_estimator"), w.x("estimator_roles", primary=p.estimator, checks=", ".join(p.checks))),
     ]
     table = pd.DataFrame(rows, columns=[w.x("col_role"), w.x("col_items")])
     return w.section(w.x("plan_title"), table, [w.x("plan_note", path=p.path, date=p.registered)])

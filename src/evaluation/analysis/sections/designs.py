@@ -1,4 +1,4 @@
-"""Design checks: ANCOVA beside DiD (McKenzie 2012), the event study, and the minimum detectable effects."""
+"""Design checks: ANCOVA and the doubly robust DiD beside DiD, the event study, and the minimum detectable effects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pandas as pd
 from evaluation.analysis.context import Computed, Context, View
 from evaluation.analysis.display import Section, Sections
 from evaluation.analysis.sections._words import Words
+from evaluation.core.keys import key
 from evaluation.stats import designs
+from evaluation.stats import effects as effects_mod
 from evaluation.stats import power as power_mod
 from evaluation.stats.degenerate import Degeneracy, outcome_degeneracy
 from evaluation.text.formats import format_number, format_percent
@@ -34,19 +36,28 @@ def compute_ancova_did(ctx: Context) -> Computed:
     Returns
     -------
     Computed
-        Keys ``<scope>.<outcome>.ancova.*`` and the event study's keys; shown: ``table`` (one row per outcome:
-        DiD, ANCOVA, intervals, autocorrelation, SE ratio), ``events`` (one row per outcome and wave; empty
-        without a midline) and ``left_out`` (the degenerate outcomes and why, :mod:`evaluation.stats.degenerate`).
+        Keys ``<scope>.<outcome>.ancova.*``, ``<scope>.<outcome>.drdid.*`` (the doubly robust DiD on the plan's
+        baseline covariates, :func:`evaluation.stats.effects.doubly_robust_did`; ``status``/``reason`` when not
+        estimable), ``<scope>.drdid.n_covariates`` and the event study's keys; shown: ``table`` (one row per
+        outcome: DiD, ANCOVA, intervals, autocorrelation, SE ratio), ``drdid``
+        (:class:`evaluation.stats.effects.Effects`), ``covariates`` (the plan's covariates), ``events`` (one row
+        per outcome and wave; empty without a midline) and ``left_out`` (the degenerate outcomes and why,
+        :mod:`evaluation.stats.degenerate`).
     """
     d = ctx.design
     table, keys = designs.ancova_vs_did(ctx.panel, ctx.scope, ctx.outcomes, d, fixed_effects=ctx.fixed_effects)
+    dr, dr_columns = effects_mod.doubly_robust_did(
+        ctx.panel, ctx.scope, ctx.outcomes, d, ctx.plan.balance, fixed_effects=ctx.fixed_effects
+    )
+    keys = {**keys, **dr.keys(ctx.scope), key(ctx.scope, "drdid", "n_covariates"): len(dr_columns)}
     waves = [str(w) for w in ctx.panel[d.period].dropna().unique()]
     order = ["midline", d.after]
     waves = sorted(waves, key=lambda w: order.index(w) if w in order else -1)
     events, ekeys = designs.event_study(
         ctx.panel, ctx.scope, ctx.plan.primary, d, waves, fixed_effects=ctx.fixed_effects
     )
-    return Computed({**keys, **ekeys}, {"table": table, "events": events, "left_out": _degenerate(ctx)})
+    shown = {"table": table, "drdid": dr, "covariates": ctx.plan.balance, "events": events}
+    return Computed({**keys, **ekeys}, {**shown, "left_out": _degenerate(ctx)})
 
 
 def show_ancova_did(result: Computed, view: View) -> Sections:
@@ -65,11 +76,24 @@ def show_ancova_did(result: Computed, view: View) -> Sections:
         Two sections.
     """
     w, lang = Words(view), view.lang
+    dr = result.shown.get("drdid")
+    dr_est = dr.estimates if dr is not None else {}
+
+    def dr_cells(o: str) -> dict[str, str]:
+        e = dr_est.get(o)
+        if e is None:  # not estimable (the note says why)
+            return {w.x("col_drdid"): "–", w.x("col_ci_drdid"): "–"}
+        return {
+            w.x("col_drdid"): w.val(o, e.estimate, signed=True),
+            w.x("col_ci_drdid"): w.interval(o, e.ci_low, e.ci_high),
+        }
+
     rows = [
         {
             w.t("col_outcome"): w.label(r["outcome"]),
             w.t("col_effect"): w.val(r["outcome"], r["did"], signed=True),
             w.t("col_ci"): w.interval(r["outcome"], r["did_ci_low"], r["did_ci_high"]),
+            **dr_cells(r["outcome"]),
             w.x("col_ancova"): w.val(r["outcome"], r["ancova"], signed=True),
             w.x("col_ci_ancova"): w.interval(r["outcome"], r["ancova_ci_low"], r["ancova_ci_high"]),
             w.x("col_rho"): format_number(r["autocorrelation"], lang, 2),
@@ -97,6 +121,16 @@ def show_ancova_did(result: Computed, view: View) -> Sections:
             ),
         )
     notes = [w.x("ancova_note")]
+    if dr is not None:
+        cb = view.codebook
+        names = [cb[c].label(lang).lower() if c in cb else c for c in result.shown.get("covariates", ())]
+        notes.append(w.x("drdid_note", covariates=", ".join(names)))
+        left_out = result.shown.get("left_out", {})
+        notes += [
+            w.x("drdid_left_out", label=w.olabel(o), why=w.degenerate_why(dr.reasons[o]) if o in dr.reasons else why)
+            for o, why in dr.failures.items()
+            if o not in left_out
+        ]
     notes += [w.degenerate_note(o, why) for o, why in result.shown.get("left_out", {}).items()]
     return Sections([w.section(w.x("ancova_title"), pd.DataFrame(rows), notes), event])
 

@@ -20,13 +20,14 @@ METHODS = {
     "wcr": (("did", "wcr_ci_low"), ("did", "wcr_ci_high")),
     "wcr_webb": (("did", "wcr_webb_ci_low"), ("did", "wcr_webb_ci_high")),
     "ancova": (("ancova", "ci_low"), ("ancova", "ci_high")),
+    "drdid": (("drdid", "ci_low"), ("drdid", "ci_high")),
     "ipw_did": (("ipw_did", "ci_low"), ("ipw_did", "ci_high")),
     "lee": (("lee", "ci_low"), ("lee", "ci_high")),
 }
 
 
 def compute_truth_intervals(ctx: Context, recorded: Mapping[str, Any]) -> Computed | None:
-    """Whether each interval recorded so far (DiD, WCR, ANCOVA, IPW, Lee) contains the true effect.
+    """Whether each interval recorded so far (DiD, WCR, ANCOVA, DR-DiD, IPW, Lee) contains the true effect.
 
     Parameters
     ----------
