@@ -32,9 +32,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     data = generate(
         families_per_region=per_region, comparison_per_region=comparison, seed=args.seed, pre_waves=args.pre_waves
     )
-    if args.indicators_only:  # the export shape without the questions (before issue 12)
-        import dataclasses
+    import dataclasses
 
+    data = dataclasses.replace(data, rounds=True)  # issue 17: the monthly monitoring rounds, in rounds/
+    if args.indicators_only:  # the export shape without the questions (before issue 12)
         data = dataclasses.replace(data, items=None)
     if args.format == "kobo":
         from evaluation.synthetic.kobo import write_kobo_demo
@@ -101,6 +102,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     others = sorted(p.name for p in Path(final).glob("index_*.html"))
     also = f" (also {', '.join(others)})" if others else ""
     print(f"Open {shown}/index.html to start{also}.")
+    return 0
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from evaluation.run.monitor import monitor  # issue 17: one monitoring round, every region and the nation
+
+    out = monitor(args.period, regions=args.regions, config=args.config, data_dir=args.data_dir)
+    print(f"Monitoring round {args.period} written to {out}/ (monitoring_brief_{{id,en}}.pdf/.html per scope; "
+          "ids to follow up only in each scope's restricted/ folder).")
     return 0
 
 
@@ -265,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--keep", action="store_true", help="keep the re-executed run (its path is printed)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=_cmd_verify)
+
+    m = sub.add_parser("monitor", help="one monitoring round: progress against plan, early warnings, follow-up")
+    m.add_argument("--period", required=True, help="the round's month, YYYY-MM ([monitoring] periods of targets.toml)")
+    m.add_argument("--regions", nargs="+", default=None, help="region codes (default: all configured)")
+    m.add_argument("--config", default=None, help="config file (default data/config.toml)")
+    m.add_argument("--data-dir", default=None, help="raw data directory with rounds/ (default from config)")
+    m.set_defaults(func=_cmd_monitor)
 
     v = sub.add_parser("validate", help="check a data directory against the codebook")
     v.add_argument("data_dir")

@@ -8,6 +8,16 @@ The code lives in :mod:`evaluation.analysis`; this module only re-exports it, so
 """
 
 from evaluation.analysis.evaluation import Banner, Evaluation, Section, open_evaluation
+from evaluation.analysis.monitoring_rounds import MonitoringRound, open_monitoring_round
 from evaluation.analysis.national_scale import NationalScale, open_national_scale
 
-__all__ = ["Banner", "Evaluation", "NationalScale", "Section", "open_evaluation", "open_national_scale"]
+__all__ = [
+    "Banner",
+    "Evaluation",
+    "MonitoringRound",
+    "NationalScale",
+    "Section",
+    "open_evaluation",
+    "open_monitoring_round",
+    "open_national_scale",
+]

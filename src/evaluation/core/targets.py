@@ -195,7 +195,7 @@ def load_targets(path: str | Path | None = None) -> Targets:
         path,
         DEFAULT_TARGETS,
         "targets file",
-        {"plan", "poverty_lines", "status", "targets", "risk"},
+        {"plan", "poverty_lines", "status", "targets", "risk", "monitoring"},  # monitoring: core.monitoring_plan
         "set [run] targets to an existing file",
     )
     plan = _build(Plan, raw.get("plan", {}), "plan", shown)

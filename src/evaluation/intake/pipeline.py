@@ -522,6 +522,11 @@ def prepare(data_dir: str | Path, processed_root: str | Path, codebook: Codebook
     digest = content_digest(intake.data_dir)
     check_same_key(resolve(processed_root), shown_path(intake.data_dir), digest, key.fingerprint, key.demo)
     tables = analysis_ready(intake, cb, key)
+    from evaluation.intake.rounds import processed_rounds  # issue 17: monitoring rounds (rounds/), when present
+
+    rounds = processed_rounds(intake.data_dir, intake.tables["roster"], key)
+    if rounds is not None:
+        tables["rounds"] = rounds
     out = write_processed(tables, intake, key, processed_dir_for(data_dir, processed_root, key, digest), proof)
     return out, intake
 

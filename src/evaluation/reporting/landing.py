@@ -126,6 +126,9 @@ def landing_content(ctx: RunContext, lang: str) -> dict[str, Any]:
         for f in sorted(forms.iterdir()):
             if f.suffix in (".xlsx", ".pdf", ".docx"):
                 run_files.append(_link(ctx.run_dir, f"instrument/{f.name}", t("l_instrument", lang, file=f.name)))
+    rounds = _link(ctx.run_dir, "monitoring/index.html", t("mr_rounds", lang))  # issue 17: every monitoring round
+    if rounds["exists"]:
+        run_files.append(rounds)
     synthetic = any(r["synthetic"] for r in rows)
     return {
         "lang": lang,

@@ -140,7 +140,9 @@ def _inside(path: Path, root: Path) -> bool:
 
 # The only notebooks verify ever executes: the project's own (a manifest can name a notebook and supply its hash,
 # so a hash alone proves nothing about what the notebook does).
-PROJECT_NOTEBOOKS = frozenset({"region_evaluation.ipynb", "national_synthesis.ipynb", "national_scale.ipynb"})
+PROJECT_NOTEBOOKS = frozenset(
+    {"region_evaluation.ipynb", "national_synthesis.ipynb", "national_scale.ipynb", "monitoring_round.ipynb"}
+)
 
 
 def _project_notebook(path: str) -> bool:

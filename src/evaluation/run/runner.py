@@ -39,6 +39,8 @@ from evaluation.run.runlock import check_run_id, clean_leftovers, kernel_tempdir
 REGION_NOTEBOOK = "region_evaluation.ipynb"
 NATIONAL_NOTEBOOK = "national_synthesis.ipynb"
 NATIONAL_SCALE_NOTEBOOK = "national_scale.ipynb"
+MONITORING_NOTEBOOK = "monitoring_round.ipynb"  # issue 17: one round of one scope; task scope monitoring/<period>/<s>
+MONITORING = "monitoring"
 REGION_PARAMETERS = ("region", "data_dir", "config", "language", "output_dir")
 NATIONAL_PARAMETERS = ("data_dir", "config", "language", "output_dir")
 KERNEL = "python3"
@@ -274,14 +276,36 @@ def plan(cfg: Config, regions: Sequence[str] | None, data_dir: str | None, out_r
     # District-partitioned (national-scale) data: the national synthesis reads compact arrays of every district.
     national = NATIONAL_SCALE_NOTEBOOK if is_partitioned(data) else NATIONAL_NOTEBOOK
     tasks.append(Task(NATIONAL, NOTEBOOKS_DIR / national, {**common, "output_dir": _relative(out_root / NATIONAL)}))
+    tasks += _monitoring_tasks(cfg, [*codes, NATIONAL], data, common, out_root)
     return tasks
+
+
+def _monitoring_tasks(cfg: Config, scopes: list[str], data: str, common: dict, out_root: Path) -> list[Task]:
+    """One monitoring-round notebook per period and scope when the processed data hold rounds (issue 17)."""
+    if not (resolve(data) / "rounds.csv").is_file():
+        return []
+    from evaluation.core.monitoring_plan import load_monitoring_plan
+
+    periods = load_monitoring_plan(cfg.run.targets).periods
+    return [
+        Task(f"{MONITORING}/{p}/{s}", NOTEBOOKS_DIR / MONITORING_NOTEBOOK,
+             {"region": s, "period": p, **common, "output_dir": _relative(out_root / MONITORING / p / s)})
+        for p in periods
+        for s in scopes
+    ]  # fmt: skip
 
 
 def render_reports(run_dir: Path, cfg: Config, scopes: Sequence[str], run_id: str, jobs: int) -> Path:
     """Briefs, workbooks and the landing page of a finished set of notebooks (:mod:`evaluation.reporting`)."""
     from evaluation.reporting import render_run
 
+    rounds = [s for s in scopes if s.startswith(f"{MONITORING}/")]  # monitoring rounds have their own brief
+    scopes = [s for s in scopes if s not in rounds]
     try:
+        if rounds:
+            from evaluation.reporting.monitoring_brief import render_rounds
+
+            render_rounds(run_dir / MONITORING, cfg, rounds)
         return render_run(run_dir, cfg, scopes, run_id=run_id, jobs=jobs)
     except UserError:
         raise

@@ -135,6 +135,9 @@ class SyntheticData:
     truth: dict[str, float]
     metadata: dict[str, object] = field(default_factory=dict)
     items: pd.DataFrame | None = None  # answers to the survey's questions, row by row with ``survey``
+    rounds: bool = False  # also write the monitoring rounds (``rounds/``, :mod:`evaluation.synthetic.rounds`);
+    # ``prokus-eval demo-data`` sets it, so that ``make report`` renders every round (a run adds one notebook per
+    # round and scope only when the data hold rounds)
 
     def survey_export(self) -> pd.DataFrame:
         """The survey as the instrument exports it.
@@ -164,6 +167,10 @@ class SyntheticData:
             self.survey_export().to_csv(tmp / "survey.csv", index=False, lineterminator="\n")
             (tmp / "truth.json").write_text(_dumps(self.truth), encoding="utf-8")
             (tmp / "dataset.json").write_text(_dumps(self.metadata), encoding="utf-8")
+            if self.rounds:  # monthly monitoring rounds with planted problems (issue 17), in their own folder
+                from evaluation.synthetic.rounds import ROUNDS_DIR, generate_rounds, write_rounds
+
+                write_rounds(generate_rounds(self), tmp / ROUNDS_DIR)
             record_generated(tmp)  # last: proves the data synthetic by their identifiers and files
         return out
 
