@@ -116,13 +116,15 @@ def test_run_replaces_a_killed_run_and_leaves_no_temporary_files(demo_dir, tmp_p
     reports.mkdir()
     killed = _partial(reports, "again", "running")
     other_killed = _partial(reports, "older", "running")
-    before = set(Path(tempfile.gettempdir()).glob("prokus-run-*"))
+    # this process's temp folders only: other runs on the machine (or other test workers) have their own pids
+    mine = f"prokus-run-{os.getpid()}-*"
+    before = set(Path(tempfile.gettempdir()).glob(mine))
     final = run(config=str(cfg), regions=["3402"], jobs=1, run_id="again", progress=False)
     assert final == reports / "again" and (final / "results.json").is_file()
     assert not killed.exists() and not other_killed.exists()
     assert (final / ".prokus-owned").read_text().startswith("run complete")
     assert not (reports / ".again.lock").exists()
-    assert set(Path(tempfile.gettempdir()).glob("prokus-run-*")) <= before
+    assert set(Path(tempfile.gettempdir()).glob(mine)) <= before
 
 
 def test_release_without_acquire_is_harmless(tmp_path):

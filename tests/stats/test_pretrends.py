@@ -163,7 +163,10 @@ def test_event_study_matches_pyfixest_twfe_with_crv1():
     pf = pytest.importorskip("pyfixest")
     df = _panel(np.random.default_rng(11), pretrend=0.1, drop=0.05)
     es = event_study(df, "y", "fid", "wave", "treated", WAVES, "baseline", cluster="village")
-    fit = pf.feols("y ~ i(wave, treated, ref='baseline') | fid + wave", data=df, vcov={"CRV1": "village"})
+    # pyfixest demeans the fixed effects iteratively (default tolerance 1e-8, which can leave SEs off by a few 1e-9):
+    # a tight tolerance makes its reference exact to the precision compared below
+    formula = "y ~ i(wave, treated, ref='baseline') | fid + wave"
+    fit = pf.feols(formula, data=df, vcov={"CRV1": "village"}, fixef_tol=1e-14)
     coef, se = fit.coef(), fit.se()
     for p in es.periods:
         name = f"wave::{p}:treated"

@@ -271,15 +271,17 @@ def test_no_results_key_or_table_cell_describes_fewer_than_k_families(tmp_path, 
     assert crafts and not [k for k in crafts if not k.endswith(allowed)], crafts
     assert results["3402.balance.business_type_crafts.n_prokus"] > 2 * K
     assert results["3402.household_income.het_business_type.suppressed_levels"] >= 1
+    # the tables name the level by its codebook label (in the report's language), not its code
+    label = codebook["business_type"].category("crafts").label(cfg.run.language)
     het = shown[3].table
-    crafts = het[het.iloc[:, 2] == "crafts"]
-    assert (crafts.iloc[:, 3:6] == MARK).all().all()  # effect, interval, N (interaction p: pooled, may show)
+    crafts = het[het.iloc[:, 2] == label]
+    assert (crafts.iloc[:, 3:6] == MARK).all().all()  # a hidden level's row, if shown: effect, interval, N hidden
     rates = shown[-2].table
-    crafts = rates[rates.iloc[:, 1] == "crafts"]
+    crafts = rates[rates.iloc[:, 1] == label]
     assert len(crafts) == 1 and (crafts.iloc[:, 2:4] == MARK).all().all()
     for section in shown:  # no other table names the tiny group
         if section.table is not None and section is not shown[3] and section is not shown[-2]:
-            assert not section.table.astype(str).isin(["crafts"]).any().any(), section.title
+            assert not section.table.astype(str).isin(["crafts", label]).any().any(), section.title
     run = tmp_path / "20261128-120000"
     write_results(results, run / "results.json")
     written = json.loads((run / "results.json").read_text())

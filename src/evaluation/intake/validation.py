@@ -82,6 +82,16 @@ OUTLIER_MEDIAN_FACTOR = 20.0
 OUTLIER_MIN_N = 10
 RELEVANCE = re.compile(r"^\$\{(\w+)\}\s*(=|!=)\s*'?([\w.]+)'?$")
 
+# Interview-date window of each survey wave. The codebook admits 2019 dates because the optional pre-programme wave
+# (``pre2019``) is fielded then; a baseline, midline or endline interview before the programme year (2020) is a
+# slip of the year, never a pre-programme interview.
+WAVE_WINDOWS = {
+    "pre2019": (pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-31")),
+    "baseline": (pd.Timestamp("2020-01-01"), pd.Timestamp("2021-12-31")),
+    "midline": (pd.Timestamp("2020-01-01"), pd.Timestamp("2021-12-31")),
+    "endline": (pd.Timestamp("2020-01-01"), pd.Timestamp("2021-12-31")),
+}
+
 
 def relevance(var: Variable) -> tuple[str, str, str] | None:
     """Parse the simple XLSForm relevance ``${var} = value`` (or ``!=``) of a codebook variable.
@@ -355,6 +365,26 @@ def check_relations(tables: Mapping[str, pd.DataFrame], codebook: Codebook, trea
                         f"answered although not asked ({var.relevant} is false)",
                         "check the answer and the question it depends on",
                         name,
+                        codebook,
+                    )
+                )
+    if {"wave", "interview_date"} <= set(survey):
+        dates = pd.to_datetime(survey["interview_date"], errors="coerce")
+        for wave, (first, last) in WAVE_WINDOWS.items():
+            outside = (survey["wave"] == wave) & ((dates < first) | (dates > last))
+            for i in survey.index[outside.fillna(False)]:
+                out.append(
+                    problem_at(
+                        survey,
+                        i,
+                        "interview_date",
+                        "error",
+                        "interview_date_outside_wave",
+                        f"a {wave} interview dated {dates[i].date().isoformat()}, outside its wave's window "
+                        f"{first.date().isoformat()} to {last.date().isoformat()}",
+                        "check the date against the visit card (a typing slip of the year is common); if the "
+                        "interview belongs to another wave, correct the wave instead",
+                        "survey",
                         codebook,
                     )
                 )
