@@ -11,6 +11,8 @@ UV_VERSION := 0.13.9
 DEMO_DIR := data/raw/demo
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
+# make test runs pytest on every core (pytest-xdist; tests/conftest.py groups them); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 1 ] && echo "$$n" || echo 0)
 SETUP := PYTHON=$(PYTHON) VENV=$(VENV) UV_VERSION=$(UV_VERSION) bash tools/venv.sh
 
 .PHONY: report test demo-data run verify lint venv venv-test clean lock po java
@@ -51,7 +53,7 @@ test: $(STAMP_TEST) java
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python tools/check_notebooks.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## A Java runtime for ODK Validate: installed with apt only when `java` is missing (root, or sudo without a password).
 java:

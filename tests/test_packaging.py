@@ -48,9 +48,7 @@ def test_no_package_is_pinned_in_two_lock_files():
 
 def test_environment_yml_has_the_same_pins_as_the_locks():
     env = (ROOT / "environment.yml").read_text()
-    env_pins = dict(
-        (_norm(m.group(1)), m.group(2)) for m in re.finditer(r"- ([A-Za-z0-9_.\-]+)==(\S+)", env)
-    )
+    env_pins = dict((_norm(m.group(1)), m.group(2)) for m in re.finditer(r"- ([A-Za-z0-9_.\-]+)==(\S+)", env))
     assert env_pins == _lock()
     assert "python=3.11" in env
 
