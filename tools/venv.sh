@@ -56,7 +56,7 @@ if [ -n "$uv" ]; then
   uvpip=("$uv" pip --quiet)
   if [ ! -x "$VENV/bin/python" ]; then
     say "creating $VENV with $("$PYTHON" --version) (uv $UV_VERSION)"
-    "$uv" venv --quiet --python "$PYTHON" "$VENV"
+    "$uv" venv --quiet --clear --python "$PYTHON" "$VENV"  # --clear: a half-made .venv (never a non-venv folder)
   fi
   n=$(cat "${locks[@]}" | grep -c '==')
   say "installing $n pinned packages from ${locks[*]} (uv pip sync: exactly these, nothing else)"
