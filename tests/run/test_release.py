@@ -139,7 +139,9 @@ def test_risk_report_gives_k_which_pandas_confirms_on_the_released_roster(releas
 
 def test_release_replaces_its_own_folder_but_never_a_users(fake_run, released, tmp_path, capsys):
     out, _ = released
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(["release", str(fake_run["run"]), "--out", str(out), "--k", "3"]) == 0  # its own: replaced
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # deterministic, .dta files included
     user = tmp_path / "mine"
     user.mkdir()
     (user / "notes.txt").write_text("my notes")
