@@ -34,6 +34,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_tmpdir(tmp_path_factory: pytest.TempPathFactory):
+    """Give the session (each xdist worker) its own TMPDIR.
+
+    A test that lists the temp folder (``prokus-run-*``) then sees only its own runs, not another worker's.
+    """
+    import tempfile
+
+    private = tmp_path_factory.mktemp("tmpdir")
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(private)
+    tempfile.tempdir = None
+    yield private
+    if old is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = old
+    tempfile.tempdir = None
+
+
 @pytest.fixture(scope="session")
 def demo() -> SyntheticData:
     """The default demo draw (1,000 ProKUS + 1,000 comparison families), generated once."""
