@@ -5,22 +5,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+STAMP_TEST := $(VENV)/.installed-test
+# uv, pinned, creates .venv from the lock files in seconds; tools/venv.sh installs it into .bootstrap/ (pip fallback).
+UV_VERSION := 0.13.9
 DEMO_DIR := data/raw/demo
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
+# make test runs pytest on every core (pytest-xdist; tests/conftest.py groups them); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 1 ] && echo "$$n" || echo 0)
+SETUP := PYTHON=$(PYTHON) VENV=$(VENV) UV_VERSION=$(UV_VERSION) bash tools/venv.sh
 
-.PHONY: report test demo-data run verify lint venv clean lock po java
+.PHONY: report test demo-data run verify lint venv venv-test clean lock po java
 
-## Set-up: create .venv from the lock file (every direct and indirect dependency pinned), install the package.
-$(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; assert v == (3, 11), f"Python 3.11 is needed, found {v}"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock 2>&1 | { grep -v '^WARNING: Location' || true; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | { grep -v '^WARNING: Location' || true; }
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+## Set-up. Running (report, verify, run, ...) needs requirements.lock only; the tests add requirements-test.lock
+## and requirements-bench.lock. Every direct and indirect dependency is pinned; tools/venv.sh prints each step.
+## A runtime set-up syncs .venv to the runtime lock exactly, so it invalidates the test set-up.
+$(STAMP): requirements.lock pyproject.toml tools/venv.sh
+	@rm -f $(STAMP_TEST)
+	@$(SETUP) runtime
 	@touch $(STAMP)
 
+$(STAMP_TEST): requirements.lock requirements-test.lock requirements-bench.lock pyproject.toml tools/venv.sh
+	@$(SETUP) test
+	@touch $(STAMP) $(STAMP_TEST)
+
 venv: $(STAMP)
+
+venv-test: $(STAMP_TEST)
 
 ## The demo evaluation end to end: synthetic data with a known truth, every notebook, every report.
 report: $(STAMP)
@@ -38,11 +49,11 @@ run: $(STAMP)
 	$(BIN)/prokus-eval run
 
 ## The tests (CI runs this through .ci/run). ODK Validate (shipped with pyxform) needs a Java runtime.
-test: $(STAMP) java
+test: $(STAMP_TEST) java
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python tools/check_notebooks.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## A Java runtime for ODK Validate: installed with apt only when `java` is missing (root, or sudo without a password).
 java:
@@ -55,13 +66,13 @@ java:
 po: $(STAMP)
 	$(BIN)/python tools/po_catalogue.py
 
-lint: $(STAMP)
+lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) reports/[0-9]* reports/latest data/processed $(DEMO_DIR)
+	rm -rf $(VENV) .bootstrap reports/[0-9]* reports/latest data/processed $(DEMO_DIR)
 
-## Re-pin: resolve pyproject's dependencies in a scratch venv and rewrite requirements.lock + environment.yml.
+## Re-pin: resolve pyproject's dependencies with uv and rewrite the three lock files + environment.yml.
 lock:
-	bash tools/lock.sh
+	PYTHON=$(PYTHON) UV_VERSION=$(UV_VERSION) bash tools/lock.sh

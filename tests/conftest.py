@@ -16,6 +16,43 @@ from evaluation.synthetic.demo import SyntheticData, generate
 
 SEED = 20201
 
+# pytest-xdist (make test runs `pytest -n <cores> --dist loadgroup`): the tests of one module stay on one worker, so a
+# module's fixtures (a finished run, a rendered form) are built once; tests that use an expensive session fixture
+# share one worker across modules, so the fixture is built once per suite, not once per worker. Every test writes
+# into its own tmp_path (pytest gives each worker its own base folder); nothing writes reports/, data/processed or
+# data/raw/demo of the checkout, so workers cannot collide there.
+SHARED_SESSION_FIXTURES = ("fresh_runs", "national")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test an xdist group: its expensive session fixture, else its module (see above)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        shared = [f for f in SHARED_SESSION_FIXTURES if f in getattr(item, "fixturenames", ())]
+        group = shared[0] if shared else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_tmpdir(tmp_path_factory: pytest.TempPathFactory):
+    """Give the session (each xdist worker) its own TMPDIR.
+
+    A test that lists the temp folder (``prokus-run-*``) then sees only its own runs, not another worker's.
+    """
+    import tempfile
+
+    private = tmp_path_factory.mktemp("tmpdir")
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(private)
+    tempfile.tempdir = None
+    yield private
+    if old is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = old
+    tempfile.tempdir = None
+
 
 @pytest.fixture(scope="session")
 def demo() -> SyntheticData:

@@ -215,6 +215,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from evaluation.run.release import release
+
+    summary = release(args.run_dir, args.out, k=args.k, coarsen_steps=args.coarsen)
+    level = summary.level
+    print(
+        f"Release written: {args.out}/ ({len(summary.files)} files: CSV, Stata .dta in id and en, codebook.csv, "
+        f"README.md, disclosure_risk.md). k-anonymity {level.k} (threshold {level.threshold}), coarsening: "
+        f"{', '.join(level.steps) or 'none'}."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per DESIGN §6 command implemented so far)."""
     p = argparse.ArgumentParser(prog="prokus-eval", description="ProKUS 2020 evaluation: data, notebooks, reports.")
@@ -297,6 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--roster", default=None, help="roster CSV: also write the forms' family list (keluarga.csv)")
     i.add_argument("--preload-dir", default="deploy/preload", help="where the family list goes (not in git)")
     i.set_defaults(func=_cmd_instrument)
+
+    rel = sub.add_parser("release", help="write the pseudonymised analysis tables (CSV, Stata) with a disclosure check")
+    rel.add_argument("run_dir", help="a finished run, e.g. reports/latest")
+    rel.add_argument("--out", required=True, help="release folder (new, empty, or a release written before)")
+    rel.add_argument("--k", type=int, default=None, help="k-anonymity threshold (default [run] min_cell_size)")
+    rel.add_argument(
+        "--coarsen",
+        default="auto",
+        help="auto (coarsen step by step until k is reached), none, or steps: age,village,household,age20,"
+        "subdistrict,household_drop",
+    )
+    rel.set_defaults(func=_cmd_release)
     return p
 
 
