@@ -120,6 +120,8 @@ def test_visit_dates_move_forward(copy):
         ("bantuan/grant_received", "maybe", "yes_no"),
         ("identitas/family_id", "F99-9999", "family_in_roster"),
         ("identitas/officer_code", "", "required"),
+        ("tindak_lanjut/problems_observed", "grant_not_received nama_ibu", "choice_in_list"),
+        ("tindak_lanjut/follow_up_agreed", "none remind_lpj", "none_alone"),
     ],
 )
 def test_bad_cells(copy, column, value, rule):
@@ -137,3 +139,66 @@ def test_missing_question_column(copy):
     pd.read_csv(path, dtype=str).drop(columns=["pendampingan/tksk_sessions"]).to_csv(path, index=False)
     err = _error(folder, data)
     assert err.rule == "round_columns" and err.column == "tksk_sessions"
+
+
+# Planted family rule of the truth file -> the code the visit records (choice lists masalah, tindak_lanjut).
+PROBLEM = {"grant_late": "grant_not_received", "lpj_overdue": "lpj_not_made", "business_closed": "business_closed",
+           "sessions_low": "sessions_missed"}  # fmt: skip
+FOLLOW = {"grant_late": "contact_bank", "lpj_overdue": "remind_lpj", "business_closed": "business_mentoring",
+          "sessions_low": "repeat_visit"}  # fmt: skip
+
+
+def test_problems_observed_are_the_planted_problems(small):
+    """Each visit records exactly the family problems the truth file plants on it, and 'none' otherwise."""
+    data, folder = small
+    visits = read_rounds(folder, load_monitoring_plan(), KEY, roster=data.roster)
+    truth = pd.read_csv(folder / "truth_rounds.csv", dtype=str)
+    fam = truth[truth["unit"] == "family"].copy()
+    fam["family_id"] = [pseudonym(f, KEY, "family") for f in fam["id"]]
+    order = list(PROBLEM)
+    for v in visits.itertuples(index=False):
+        rules = set(fam.loc[(fam["period"] == v.period) & (fam["family_id"] == v.family_id), "rule"])
+        planted = [r for r in order if r in rules]
+        assert v.problems_observed == (" ".join(PROBLEM[r] for r in planted) or "none")
+        assert v.follow_up_agreed == (" ".join(FOLLOW[r] for r in planted) or "none")
+    found = visits["problems_observed"] != "none"
+    assert 0 < found.sum() < len(visits)  # the demo plants some problems, not on every visit
+    assert set(visits["business_operating"]) == {0, 1}
+
+
+def test_problems_exported_one_column_per_choice(copy):
+    """The same answers exported as one 0/1 column per choice (KoboToolbox's other layout) read the same."""
+    data, folder = copy
+    plan = load_monitoring_plan()
+    before = read_rounds(folder, plan, KEY, roster=data.roster)
+    path = folder / "monitoring_2020-10.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    codes = ["none", "grant_not_received", "lpj_not_made", "business_closed", "sessions_missed", "business_loss",
+             "health_family", "other"]  # fmt: skip
+    for code in codes:
+        df[f"tindak_lanjut/problems_observed/{code}"] = [
+            str(int(code in a.split())) for a in df["tindak_lanjut/problems_observed"]
+        ]
+    df.drop(columns=["tindak_lanjut/problems_observed"]).to_csv(path, index=False, lineterminator="\n")
+    after = read_rounds(folder, plan, KEY, roster=data.roster)
+    pd.testing.assert_frame_equal(before, after)
+    assert (after.loc[after["period"] == "2020-10", "problems_observed"] != "none").any()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[2, "tindak_lanjut/problems_observed/none"] = "1"
+    df.loc[2, "tindak_lanjut/problems_observed/other"] = "1"
+    df.to_csv(path, index=False, lineterminator="\n")
+    err = _error(folder, data)
+    assert err.rule == "none_alone" and err.row == 4 and err.column == "tindak_lanjut/problems_observed/none"
+
+
+def test_rounds_without_problem_columns_still_read(copy):
+    """An export of an older form version without the two select_multiple questions is read; they are left out."""
+    data, folder = copy
+    for path in round_files(folder):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df.drop(columns=["tindak_lanjut/problems_observed", "tindak_lanjut/follow_up_agreed"]).to_csv(
+            path, index=False, lineterminator="\n"
+        )
+    visits = read_rounds(folder, load_monitoring_plan(), KEY, roster=data.roster)
+    assert "problems_observed" not in visits and "follow_up_agreed" not in visits
+    assert len(visits) > 0

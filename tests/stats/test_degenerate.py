@@ -273,3 +273,51 @@ def test_pooled_did_and_ipw_with_region_effects_when_one_region_lacks_the_outcom
     assert list(table["outcome"]) == ["y", "z"] and np.isfinite(table["se"]).all()
     lee, _ = lee_bounds_did(df.assign(y=0.0), "N", ["y", "z"], DESIGN, n_boot=19, seed=1)
     assert list(lee["outcome"]) == ["z"]
+
+
+def _two_villages() -> pd.DataFrame:
+    """Hand example: ProKUS families A, B in village V1, comparison families C, D in village V2.
+
+    Changes (endline - baseline): A +3, B +5 (mean +4); C +1, D +2 (mean +1.5): the DiD is 2.5. The residuals are
+    -1, +1 in V1 and -0.5, +0.5 in V2: each village's residuals sum to zero, so the CRV1 standard error is zero up
+    to rounding (on main: SE ~1e-17, "p < 0.0001").
+    """
+    rows = []
+    for fam, vil, arm, y0, y1 in (("A", "V1", 1, 10.0, 13.0), ("B", "V1", 1, 12.0, 17.0),
+                                  ("C", "V2", 0, 11.0, 12.0), ("D", "V2", 0, 9.0, 11.0)):  # fmt: skip
+        rows += [{"family_id": fam, "village": vil, "treated": arm, "wave": "baseline", "y": y0},
+                 {"family_id": fam, "village": vil, "treated": arm, "wave": "endline", "y": y1}]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("unit", ["family_id", None])
+def test_did_with_each_arm_in_one_village_is_not_estimable(unit):
+    df = _two_villages()
+    with pytest.raises(NotEstimable) as err:
+        estimators.did(df, "y", treated="treated", unit=unit, cluster="village", **COMMON)
+    assert err.value.reason == "arm_in_one_cluster" and err.value.arm == "prokus"
+    assert reason_of(err.value) == "arm_in_one_cluster"
+    # without clustering the same data are estimable: the hand value 2.5 with an HC1 standard error above zero
+    e = estimators.did(df, "y", treated="treated", unit=unit, **COMMON)
+    assert e.estimate == pytest.approx(2.5, abs=1e-12) and e.se > 1e-6
+
+
+def test_did_with_the_comparison_arm_in_one_village_names_that_arm():
+    df = _two_villages()
+    df.loc[df["family_id"] == "B", "village"] = "V3"  # ProKUS in two villages, comparison still in one
+    with pytest.raises(NotEstimable) as err:
+        _did(df, "y")
+    assert err.value.reason == "arm_in_one_cluster" and err.value.arm == "comparison"
+    with pytest.raises(NotEstimable) as err:
+        _did(df.assign(w=1.0), "y", weights="w")  # the same through the weighted OLS path
+    assert err.value.reason == "arm_in_one_cluster"
+    df.loc[df["family_id"] == "D", "village"] = "V4"  # two villages per arm: estimable again
+    e = _did(df, "y")
+    assert e.estimate == pytest.approx(2.5, abs=1e-12) and e.n_clusters == 4
+
+
+def test_did_in_a_single_village_keeps_the_one_cluster_reason():
+    df = _two_villages().assign(village="V1")
+    with pytest.raises(ValueError) as err:
+        _did(df, "y")
+    assert reason_of(err.value) == "one_cluster"

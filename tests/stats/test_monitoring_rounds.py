@@ -200,3 +200,33 @@ def test_resolution_rate_per_region_with_disclosure_control():
     }
     by_officer = rounds.resolution_rates(tracked, "officer")
     assert by_officer.at["O1", "rate"] == pytest.approx(15 / 20) and by_officer.at["O2", "new"] == 12
+
+
+def test_progress_status_is_the_scorecards_printed_value_rule():
+    """Progress uses the scorecard's rule (core.targets.indicator_status), worked out by hand for November 2020.
+
+    [status] on_track 0.90, needs_attention 0.70; plan to the end of November: families paid 100%, rupiah 100%,
+    TKSK 8 sessions, business mentoring 4, LPJ 85%. 100 families, all visited in November, all paid in full:
+    * families_paid, rupiah_disbursed: 100.0 >= 90.0 -> on_track;
+    * tksk_sessions: 19 families at 8 and 81 at 7, mean 7.19, printed 7.2; limit 8 - 0.1 * 8 = 7.2 -> on_track
+      (the old ratio rule gave needs_attention: 7.19 / 8 = 0.899 < 0.90, on a digit the reader never sees);
+    * business_mentoring_sessions: all 2, printed 2.0; limits 3.6 and 4 - 0.3 * 4 = 2.8 -> off_track;
+    * lpj_received: 60 of 100, printed 60.0; limits 76.5 and 85 - 25.5 = 59.5 -> needs_attention.
+    August 2020 (no visit yet): families paid 0.0 < 21.0 (30 - 9) -> off_track; LPJ plan 0 -> no_data.
+    """
+    plan = load_monitoring_plan()
+    assert plan.status_bands == (0.90, 0.70)
+    rows = [{"family_id": f"F{i:03d}", "officer": "O1", "period": "2020-11", "visit_date": "2020-11-14",
+             "grant_received": 1, "bsimu_planned": 3_500_000, "bsimu_disbursed": 3_500_000,
+             "disbursement_date": "2020-09-01", "tksk_sessions": 8 if i < 19 else 7, "business_mentoring_sessions": 2,
+             "grant_report_submitted": int(i < 60), "business_operating": 1} for i in range(100)]  # fmt: skip
+    visits = pd.DataFrame(rows)
+    fams = list(visits["family_id"])
+    p = rounds.progress(visits, fams, plan, "2020-11").set_index("indicator")
+    assert p.at["tksk_sessions", "realisation"] == pytest.approx(7.19)
+    assert p.at["tksk_sessions", "ratio"] < 0.90
+    assert p["status"].to_dict() == {
+        "families_paid": "on_track", "rupiah_disbursed": "on_track", "tksk_sessions": "on_track",
+        "business_mentoring_sessions": "off_track", "lpj_received": "needs_attention"}  # fmt: skip
+    aug = rounds.progress(visits, fams, plan, "2020-08").set_index("indicator")["status"]
+    assert aug["families_paid"] == "off_track" and aug["lpj_received"] == "no_data"

@@ -284,6 +284,12 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
     if form is None:
         return
     questions = {q.name.lower(): q for q in bank.form(form)}
+    # the codebook's variables of this table (and the roster's ids): a question of the visit form named as a
+    # variable of another table (business_operating, a survey variable) is read and checked here, then dropped
+    codebook_names = {v.name for v in codebook.variables if v.table in (raw.table, "roster")}
+    # select_multiple questions that are not codebook variables: their one-column-per-choice export
+    # (tindak_lanjut/problems_observed/none) is the form's, not data of the table, and is dropped with the question
+    multiples = {n for n, q in questions.items() if q.type == "select_multiple" and q.name not in codebook_names}
     cols: dict[str, str] = {}  # question name -> export column
     aux: list[str] = []
     twice: list[str] = []  # columns of a question held twice: reported, dropped, the question left unread
@@ -301,6 +307,10 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
             cols[name] = col
         elif last.startswith(AUX_PREFIXES):
             aux.append(col)
+        else:
+            tokens = [t for t in re.split(r"[/\-]", str(col)) if t]
+            if len(tokens) >= 2 and tokens[-2].lower() in multiples:
+                aux.append(col)
     if not cols and not aux and not twice:
         return
     frame, rows = raw.frame, list(raw.rows)
@@ -338,7 +348,6 @@ def derive_file(raw: RawFile, codebook: Codebook, bank: QuestionBank, report: Re
                                count=int((~keep).sum())))  # fmt: skip
             frame = frame.loc[keep].reset_index(drop=True)
             rows = [r for r, k in zip(rows, keep, strict=True) if k]
-    codebook_names = {v.name for v in codebook.variables}
     items: dict[str, Item] = {}
     n_dk = 0
     for name, col in cols.items():

@@ -65,7 +65,10 @@ MODULE_LABELS = {
     "bantuan": ("Bantuan modal usaha (BSIMU)", "Capital grant (BSIMU)"),
     "pendampingan": ("Pendampingan", "Mentoring"),
     "akuntabilitas": ("Akuntabilitas penggunaan dana", "Accountability for the grant"),
+    "tindak_lanjut": ("Temuan dan tindak lanjut", "Problems found and follow-up"),
 }
+# Choices that stand alone in a select_multiple ("no problem", "no follow-up needed"): never ticked with another.
+ALONE = "none"
 FORMS = {
     "survey": ("prokus_household_survey", "ProKUS survei rumah tangga / household survey"),
     "programme": ("prokus_monitoring", "ProKUS kunjungan monitoring / monitoring visit"),
@@ -211,6 +214,12 @@ def _constraint(q: Question) -> tuple[str, str, str]:
             text_id += f", atau {' / '.join(codes)} (tidak tahu / menolak)"
             text_en += f", or {' / '.join(codes)} (don't know / refused)"
         return rng, text_id, text_en
+    if q.type == "select_multiple" and q.list:
+        return (
+            f"not(selected(., '{ALONE}') and count-selected(.) > 1)",
+            "Pilihan 'tidak ada' tidak boleh digabung dengan pilihan lain",
+            "'None' cannot be ticked together with another answer",
+        )
     return "", "", ""
 
 

@@ -16,7 +16,11 @@ written):
   ``meta-instanceID``) once in all files;
 * a family's visit dates move forward from round to round;
 * a family's cumulative grant (``bsimu_disbursed``, and ``grant_received``) and its sessions attended to date never
-  fall from one round to the next.
+  fall from one round to the next;
+* the problems observed and the follow-up agreed (select_multiple, exported as one column of codes separated by
+  spaces or as one 0/1 column per choice) are codes of their choice lists (``masalah``, ``tindak_lanjut`` of
+  ``data/question_choices.csv``), ``none`` never ticked with another; the rounds table holds them as codes
+  separated by spaces, in the list's order (older exports without them leave them out).
 
 Family ids are replaced by the same keyed pseudonyms as the evaluation's tables
 (:func:`evaluation.intake.pseudonymise.pseudonym`, kind ``family``), officer codes by keyed pseudonyms of kind
@@ -26,6 +30,7 @@ Family ids are replaced by the same keyed pseudonyms as the evaluation's tables
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +42,7 @@ from evaluation.core.monitoring_plan import MonitoringPlan
 from evaluation.intake.exports import EXTENSIONS, read_export, shown_path
 from evaluation.intake.problems import Report
 from evaluation.intake.pseudonymise import Key, pseudonym
+from evaluation.intake.questions import load_questions
 
 __all__ = ["FIELDS", "ROUNDS_DIR", "RoundFile", "processed_rounds", "read_rounds", "round_files", "stack_rounds"]
 
@@ -55,8 +61,11 @@ FIELDS: dict[str, str] = {
     "business_mentoring_sessions": "int",
     "grant_report_submitted": "yesno",
     "business_operating": "yesno",
+    "problems_observed": "multiple",
+    "follow_up_agreed": "multiple",
 }
-OPTIONAL = frozenset({"business_operating", "bsimu_planned"})
+OPTIONAL = frozenset({"business_operating", "bsimu_planned", "problems_observed", "follow_up_agreed"})
+ALONE = "none"  # the choice of a select_multiple that stands alone ("no problem", "no follow-up needed")
 SUBMISSION_IDS = ("_uuid", "meta-instanceid", "instanceid", "key")
 DONT_KNOW = -98  # the visit form's "no bank book and the family does not remember" (bsimu_disbursed)
 _YES = {"1": 1, "yes": 1, "ya": 1, "true": 1, "0": 0, "no": 0, "tidak": 0, "false": 0}
@@ -142,6 +151,46 @@ def _cell(value: object, kind: str, shown: str, row: int, column: str) -> object
     return int(number)
 
 
+def _choice_lists() -> dict[str, tuple[str, ...]]:
+    """The codes of each select_multiple field's choice list, in the list's order (the visit form's questions)."""
+    bank = load_questions()
+    out = {}
+    for name, kind in FIELDS.items():
+        if kind == "multiple":
+            q = bank.question(name, "visit")
+            out[name] = tuple(c.name for c in bank.choices.get(q.list or q.name, ()))
+    return out
+
+
+def _multiple(values: dict, name: str, col: str, per_choice: dict[str, str] | None, codes: tuple[str, ...],
+              shown: str, row: int) -> str | None:  # fmt: skip
+    """One select_multiple answer as codes separated by spaces (list order); None when blank."""
+    if per_choice is not None:
+        chosen = set()
+        for code, c in per_choice.items():
+            cell = _cell(values[c], "yesno", shown, row, c)
+            if cell == 1:
+                chosen.add(code)
+        if all(_cell(values[c], "yesno", shown, row, c) is None for c in per_choice.values()):
+            return None
+    else:
+        cell = values[col]
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not str(cell).strip():
+            return None
+        chosen = set(str(cell).split())
+        unknown = sorted(chosen - set(codes))
+        if unknown:
+            raise _error(shown, row, col, f"'{unknown[0][:20]}' is not an answer of the question {name}",
+                         "choice_in_list", f"the answers are {', '.join(codes)} (data/question_choices.csv); "
+                         "correct the answer on the server and export again")  # fmt: skip
+    if ALONE in chosen and len(chosen) > 1:
+        where = per_choice[ALONE] if per_choice is not None and ALONE in per_choice else col
+        raise _error(shown, row, where, f"{name} holds '{ALONE}' together with other answers", "none_alone",
+                     f"'{ALONE}' stands alone: check the visit card and keep either '{ALONE}' or the other answers, "
+                     "on the server, then export again")  # fmt: skip
+    return " ".join(c for c in codes if c in chosen)
+
+
 def _read_file(path: Path) -> RoundFile:
     report = Report()
     raw = read_export(path, report)
@@ -158,8 +207,15 @@ def _read_file(path: Path) -> RoundFile:
         )
     header = [str(c) for c in raw.frame.columns]
     columns: dict[str, str] = {}
+    per_choice: dict[str, dict[str, str]] = {}  # select_multiple exported one 0/1 column per choice: code -> column
     for name in FIELDS:
         col = _find_column(header, name)
+        if col is None and FIELDS[name] == "multiple":
+            split = {h: [t for t in re.split(r"[/\-:]", h) if t] for h in header}
+            found = {t[-1]: h for h, t in split.items() if len(t) >= 2 and t[-2].lower() == name}
+            if found:
+                per_choice[name] = found
+                col = next(iter(found.values())).rsplit(next(iter(found)), 1)[0].rstrip("/-:")
         if col is None and name not in OPTIONAL:
             raise _error(shown, 1, name, f"the round export has no column for the question {name}",
                          "round_columns", "export the monitoring visit form with every question (the group "
@@ -169,10 +225,20 @@ def _read_file(path: Path) -> RoundFile:
     sub = next((c for c in (_find_column(header, s) for s in SUBMISSION_IDS) if c is not None), None)
     data: dict[str, list] = {name: [] for name in columns}
     data["_submission"] = []
+    lists = _choice_lists()
+    for name, found in per_choice.items():
+        unknown = [code for code in found if code not in lists[name]]
+        if unknown:
+            raise _error(shown, 1, found[unknown[0]], f"'{unknown[0]}' is not an answer of the question {name}",
+                         "choice_in_list", f"the answers are {', '.join(lists[name])} (data/question_choices.csv); "
+                         "export the current version of the monitoring visit form")  # fmt: skip
     for i, rec in enumerate(raw.frame.itertuples(index=False)):
         values = dict(zip(header, rec, strict=True))
         row = raw.rows[i]
         for name, col in columns.items():
+            if FIELDS[name] == "multiple":
+                data[name].append(_multiple(values, name, col, per_choice.get(name), lists[name], shown, row))
+                continue
             data[name].append(_cell(values[col], FIELDS[name], shown, row, col))
         data["_submission"].append(str(values[sub]).strip().removeprefix("uuid:") if sub else "")
     return RoundFile(shown, pd.DataFrame(data), list(raw.rows), columns)

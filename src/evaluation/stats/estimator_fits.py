@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evaluation.stats.degenerate import NotEstimable
+from evaluation.stats.degenerate import Degeneracy, NotEstimable
 from evaluation.stats.estimator_inputs import _Panel
 from evaluation.stats.group_sums import paired_mean, two_group_difference
 from evaluation.stats.inference import ols, t_inference, vcov_crv1, vcov_hc1
@@ -28,6 +28,23 @@ def _check_variation(y: np.ndarray, outcome: str) -> None:
         raise NotEstimable(
             "no_variation", f"{outcome!r} did not vary: every observation used has the same value {float(y[0]):g}"
         )
+
+
+def _check_arm_clusters(codes: np.ndarray | None, treated: np.ndarray, outcome: str) -> None:
+    """Raise :class:`NotEstimable` (``arm_in_one_cluster``) when the sample has clusters but an arm lies in one.
+
+    ``codes`` are the cluster codes of the estimation sample (None: no clustering, nothing to check), ``treated``
+    the 0/1 arm of each row. With fewer than two clusters in all the estimators' own "at least 2 clusters" error
+    applies (reason ``one_cluster``). With one village per arm the residuals sum to zero within each village, so
+    the CRV1 standard error is zero up to rounding and the p-value a meaningless "p < 0.0001"
+    (:mod:`evaluation.stats.degenerate`).
+    """
+    if codes is None or np.unique(codes).size < 2:
+        return
+    for arm, name in ((1.0, "prokus"), (0.0, "comparison")):
+        in_arm = treated == arm
+        if in_arm.any() and np.unique(codes[in_arm]).size < 2:
+            raise Degeneracy(outcome, "arm_in_one_cluster", arm=name).error()
 
 
 def _check_panel_variation(panel: _Panel, d: np.ndarray, treated_unit: np.ndarray | None, outcome: str) -> None:

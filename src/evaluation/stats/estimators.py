@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.stats.drdid import drdid_panel, influence_se
-from evaluation.stats.estimator_fits import _check_panel_variation, _fit, _fit_group_sums
+from evaluation.stats.estimator_fits import _check_arm_clusters, _check_panel_variation, _fit, _fit_group_sums
 from evaluation.stats.estimator_inputs import (
     _as_tuple,
     _check_alpha,
@@ -237,7 +237,9 @@ def did(
         too few observations for the parameters.
     NotEstimable
         (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
-        or its change is the same for every unit of each group (reason code in ``.reason``).
+        or its change is the same for every unit of each group, or (with ``cluster``) every unit of an arm lies in
+        one cluster while the sample has several (``arm_in_one_cluster``: one village per arm gives a CRV1
+        standard error of zero up to rounding); reason code in ``.reason``.
     """
     df = _check_frame(df, "did")
     alpha = _check_alpha(alpha)
@@ -271,6 +273,7 @@ def did(
         assert panel.treated is not None
         _check_groups(panel.treated, treated, "units")
         d = panel.y_after - panel.y_before
+        _check_arm_clusters(panel.cluster, panel.treated, outcome)
         if not covs and panel.weights is None:  # O(N) closed form: difference of mean changes, CRV1 from cluster sums
             return _fit_group_sums(
                 d, panel.treated, panel, cluster=cluster, alpha=alpha, method="did", outcome=outcome, names=names
@@ -327,6 +330,7 @@ def did(
                     f"no {g_name} observations ({treated!r} == {int(g)}) with a non-missing outcome in "
                     f"period {p_value!r}; the 2x2 difference-in-differences needs all four group-period cells"
                 )
+    _check_arm_clusters(codes, t, outcome)
     n = y.size
     X = np.column_stack([np.ones(n), t, post, t * post, x])
     return _fit(

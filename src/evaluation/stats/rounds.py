@@ -14,8 +14,12 @@ counts as nothing realised):
 * ``tksk_sessions``, ``business_mentoring_sessions``: mean sessions attended to date per family;
 * ``lpj_received``: share that handed in the grant-use report (LPJ).
 
-``ratio = realisation / plan`` (the cumulative schedule to the end of ``p``), status as the scorecard's
-(:func:`evaluation.stats.monitoring.status_of`; ``no_data`` when the plan to date is zero).
+``ratio = realisation / plan`` (the cumulative schedule to the end of ``p``, shown beside the status). The status
+is the scorecard's rule (:func:`evaluation.core.targets.indicator_status`): the realisation *as printed* (a share in
+percent with one decimal, sessions with one decimal) against the printed limits ``plan - (1 - on_track) * plan``
+(on track at or above it) and ``plan - (1 - needs_attention) * plan`` (needs attention at or above it, else off
+track), so a status never turns on a digit the reader cannot see and agrees with the evaluation's scorecard;
+``no_data`` when the plan to date is zero or nothing can be measured.
 
 Early warnings at period ``p`` (close date ``c`` = ``close_day`` of its month); family rules read the family's
 visit of round ``p`` (a family not visited this round is a ``no_visit`` warning only):
@@ -44,10 +48,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from evaluation.core.indicators import Indicator
 from evaluation.core.keys import key
 from evaluation.core.monitoring_plan import SCHEDULE_INDICATORS, WARNING_RULES, MonitoringPlan
-from evaluation.core.targets import StatusBands
-from evaluation.stats.monitoring import status_of
+from evaluation.core.targets import StatusBands, indicator_status
 
 __all__ = [
     "follow_up",
@@ -60,6 +64,9 @@ __all__ = [
 ]
 
 FOLLOW_UP = ("resolved", "still_open", "new")
+# PP 39/2006 component of each progress indicator (the status rule uses its unit kind, "at least" direction).
+COMPONENT = {"families_paid": "input", "rupiah_disbursed": "input", "tksk_sessions": "output",
+             "business_mentoring_sessions": "output", "lpj_received": "output"}  # fmt: skip
 
 
 def latest_visits(visits: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -138,7 +145,8 @@ def progress(visits: pd.DataFrame, families: list[str] | pd.Index, plan: Monitor
             continue
         target = plan.schedule[name][k]
         ratio = real[name] / target if target > 0 and np.isfinite(real[name]) else np.nan
-        status = status_of(ratio, "at_least", bands)
+        indicator = Indicator(name, COMPONENT.get(name, "output"), SCHEDULE_INDICATORS[name])  # type: ignore[arg-type]
+        status = indicator_status(indicator, real[name], target, bands) if target > 0 else "no_data"
         rows.append({"indicator": name, "plan": target, "realisation": real[name], "ratio": ratio, "status": status,
                      "n": n})  # fmt: skip
     return pd.DataFrame(rows, columns=["indicator", "plan", "realisation", "ratio", "status", "n"])

@@ -70,9 +70,37 @@ def _blank_not_relevant(df: pd.DataFrame, codebook: Codebook, table: str) -> pd.
     return out
 
 
-# The final monitoring visit (round 3), after the last disbursement of the demo (December 2020): the visit form
-# records a grant received only once it was paid.
+# The final monitoring visit (round 6, January 2021), after the last disbursement of the demo (December 2020): the
+# visit form records a grant received only once it was paid.
 FINAL_VISIT = "2021-01-15"
+FINAL_ROUND = "6"
+# Problems the final visit finds in the programme table's status, and the follow-up agreed for each (choice lists
+# masalah and tindak_lanjut of data/question_choices.csv).
+PROBLEMS = ("none", "grant_not_received", "lpj_not_made", "business_closed", "sessions_missed", "business_loss",
+            "health_family", "other")  # fmt: skip
+FOLLOW_UPS = ("none", "remind_lpj", "contact_bank", "business_mentoring", "refer_social", "repeat_visit", "other")
+
+
+def _found(prog: pd.DataFrame, operating: dict[str, int]) -> tuple[list[set[str]], list[set[str]]]:
+    """The problems and follow-up of each family's final visit: grant not received, LPJ not made, business closed."""
+    problems: list[set[str]] = []
+    follow: list[set[str]] = []
+    for fid, got, lpj in zip(prog["family_id"], prog["grant_received"], prog["grant_report_submitted"], strict=True):
+        p: set[str] = set()
+        f: set[str] = set()
+        if str(got) in ("0", "0.0"):
+            p.add("grant_not_received")
+            f.add("contact_bank")
+        elif str(lpj) in ("0", "0.0"):
+            p.add("lpj_not_made")
+            f.add("remind_lpj")
+        if operating.get(fid) == 0:
+            p.add("business_closed")
+            f.add("business_mentoring")
+        problems.append(p or {"none"})
+        follow.append(f or {"none"})
+    return problems, follow
+
 
 def _meta(ids: pd.Series, wave: str, dates: pd.Series | None) -> dict[str, list]:
     uuids = [str(uuid.uuid5(NAMESPACE, f"{fid}/{wave}")) for fid in ids]
@@ -98,8 +126,17 @@ def _monitoring(data: SyntheticData, cb: Codebook) -> pd.DataFrame:
     if _modules(cb):  # the monitoring visit form (issue 12): officer, round and date of the final visit
         officer = [f"P{str(f)[1:].split('-')[0][-2:]}{int(str(f)[-4:]) % 7 + 1}" for f in prog["family_id"]]
         out["identitas/officer_code"] = officer
-        out["identitas/visit_round"] = ["3"] * len(prog)
+        out["identitas/visit_round"] = [FINAL_ROUND] * len(prog)
         out["identitas/visit_date"] = [FINAL_VISIT] * len(prog)
+        # business operating: as the family's endline interview found it (blank when not interviewed)
+        end = data.survey[data.survey["wave"] == "endline"].set_index("family_id")["business_operating"]
+        operating = {f: int(v) for f, v in end.items() if not pd.isna(v)}
+        out["usaha/business_operating"] = [operating.get(f, "") for f in prog["family_id"]]
+        problems, follow = _found(prog, operating)
+        answers = (("problems_observed", PROBLEMS, problems), ("follow_up_agreed", FOLLOW_UPS, follow))
+        for name, codes, chosen in answers:
+            for code in codes:  # one 0/1 column per choice, as KoboToolbox exports a select_multiple
+                out[f"tindak_lanjut/{name}/{code}"] = [int(code in c) for c in chosen]
     for name in prog.columns:
         if name == "grant_use":
             codes = [c.code for c in cb[name].categories]

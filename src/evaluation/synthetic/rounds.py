@@ -41,6 +41,11 @@ round (a family not visited is a ``no_visit`` problem only), with the plan's num
 * ``sessions_low``: TKSK or business mentoring sessions attended to date below ``sessions_min_share`` of the
   plan to the end of the period;
 * ``officer_overload``: a planted overload (officer, round).
+
+The visit records the family problems that hold on it (``problems_observed``: ``grant_not_received``,
+``lpj_not_made``, ``business_closed``, ``sessions_missed``, in that order, else ``none``) and the follow-up agreed
+for each (``follow_up_agreed``: ``contact_bank``, ``remind_lpj``, ``business_mentoring``, ``repeat_visit``, else
+``none``), as the form's select_multiple exports them: the codes separated by spaces in one column.
 """
 
 from __future__ import annotations
@@ -76,6 +81,22 @@ EXPORT_COLUMNS = {
     "business_mentoring_sessions": "pendampingan/business_mentoring_sessions",
     "grant_report_submitted": "akuntabilitas/grant_report_submitted",
     "business_operating": "usaha/business_operating",
+    "problems_observed": "tindak_lanjut/problems_observed",
+    "follow_up_agreed": "tindak_lanjut/follow_up_agreed",
+}
+# What the officer records for each planted family problem of the visit (choice lists ``masalah`` and
+# ``tindak_lanjut`` of data/question_choices.csv); a visit without one records ``none`` in both.
+PROBLEM_CHOICE = {
+    "grant_late": "grant_not_received",
+    "lpj_overdue": "lpj_not_made",
+    "business_closed": "business_closed",
+    "sessions_low": "sessions_missed",
+}
+FOLLOW_UP_CHOICE = {
+    "grant_late": "contact_bank",
+    "lpj_overdue": "remind_lpj",
+    "business_closed": "business_mentoring",
+    "sessions_low": "repeat_visit",
 }
 
 
@@ -200,6 +221,19 @@ def generate_rounds(data: Any, plan: MonitoringPlan | None = None, seed: int | N
                 m_att = int(np.ceil(ment_final[i] * min(ment_plan[0] / max(ment_total, 1), 1.0) - 1e-9))
             lpj_in = lpj_date[i] is not None and lpj_date[i] <= visit
             op = bool(status[i])
+            # Truth of the family rules on this visit.
+            found = []
+            if late_grant[i] and not paid and (close - ref).days > rules.grant_late_days:
+                found.append("grant_late")
+            lpj_problem = (disb[i] is not None) and (late_lpj[i] or not lpj_final[i])
+            if lpj_problem and paid and not lpj_in and (close - disb[i]).days > rules.lpj_due_days:
+                found.append("lpj_overdue")
+            if not op and last_operating[i] is True:
+                found.append("business_closed")
+            if t_att < rules.sessions_min_share * tksk_plan[k] or m_att < rules.sessions_min_share * ment_plan[k]:
+                found.append("sessions_low")
+            truth += [(period, rule, "family", fid) for rule in found]
+            last_operating[i] = op
             rows.append(
                 {
                     "officer_code": officer,
@@ -214,19 +248,10 @@ def generate_rounds(data: Any, plan: MonitoringPlan | None = None, seed: int | N
                     "business_mentoring_sessions": m_att,
                     "grant_report_submitted": int(lpj_in) if paid else "",
                     "business_operating": int(op),
+                    "problems_observed": " ".join(PROBLEM_CHOICE[r] for r in found) or "none",
+                    "follow_up_agreed": " ".join(FOLLOW_UP_CHOICE[r] for r in found) or "none",
                 }
             )
-            # Truth of the family rules on this visit.
-            if late_grant[i] and not paid and (close - ref).days > rules.grant_late_days:
-                truth.append((period, "grant_late", "family", fid))
-            lpj_problem = (disb[i] is not None) and (late_lpj[i] or not lpj_final[i])
-            if lpj_problem and paid and not lpj_in and (close - disb[i]).days > rules.lpj_due_days:
-                truth.append((period, "lpj_overdue", "family", fid))
-            if not op and last_operating[i] is True:
-                truth.append((period, "business_closed", "family", fid))
-            if t_att < rules.sessions_min_share * tksk_plan[k] or m_att < rules.sessions_min_share * ment_plan[k]:
-                truth.append((period, "sessions_low", "family", fid))
-            last_operating[i] = op
         visits[period] = pd.DataFrame(rows)
         for r, rounds in overload.items():
             if rnd in rounds and r < len(regions) and n_officers[regions[r]] >= 2:
