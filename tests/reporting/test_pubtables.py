@@ -2,7 +2,7 @@
 
 The numbers are checked against a small hand-written results.json: every cell is what a reader computes by hand
 from the stored values (Indonesian number format: ``.`` for thousands, ``,`` for decimals; 0/1 outcomes in
-percentage points; stars at p < 0.10/0.05/0.01 as in esttab's default ``star(* 0.10 ** 0.05 *** 0.01)``).
+percentage points; no significance stars: the DiD's evidence grade by the analysis plan's rule instead).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from evaluation.core.config import load_config
 from evaluation.reporting.context import open_run
-from evaluation.reporting.pubtables import balance_frame, effects_frame, stars, tex_escape, write_tables
+from evaluation.reporting.pubtables import balance_frame, effects_frame, tex_escape, write_tables
 
 SCOPE = "3402"
 
@@ -74,23 +74,20 @@ def ctx(tmp_path: Path):
     return open_run(run, load_config())
 
 
-def test_stars_follow_esttabs_default_levels():
-    assert [stars(p) for p in (0.0099, 0.01, 0.049, 0.05, 0.0999, 0.1, 0.5)] == ["***", "**", "**", "*", "*", "", ""]
-    assert stars(None) == "" and stars(float("nan")) == ""
-
-
 def test_effects_table_cells_are_the_stored_values_formatted_by_hand(ctx):
     frame, notes = effects_frame(ctx, SCOPE, "id")
     assert list(frame.columns) == ["Sebelum–sesudah (KPM saja)", "DiD"]  # no DR-DiD or ANCOVA keys: no column
     income = frame.xs("Pendapatan rumah tangga per bulan (Rp/bulan)", level=0)
     did = income["DiD"].tolist()
-    # 267160.22 -> 267.160; p = 0.118 -> no star; SE in parentheses; interval in brackets; Holm p; N (clusters)
-    assert did == ["267.160", "(163.135)", "[-74.286; 608.607]", "0,236", "362 (20)"]
+    # 267160.22 -> 267.160; SE in parentheses; interval in brackets; Holm p; the plan's grade; N (clusters)
+    assert did == ["267.160", "(163.135)", "[-74.286; 608.607]", "0,236", "tidak ada bukti dampak", "362 (20)"]
     pre = income["Sebelum–sesudah (KPM saja)"].tolist()
-    # p = 0.003 but the before-after change is not a programme effect: no stars
-    assert pre == ["86.884", "(172.560)", "[-274.288; 448.056]", "", "181 (20)"]
+    # p = 0.003 but the before-after change is not a programme effect: no grade in its column
+    assert pre == ["86.884", "(172.560)", "[-274.288; 448.056]", "", "", "181 (20)"]
     operating = frame.xs("Usaha berjalan (poin persen)", level=0)["DiD"].tolist()
-    assert operating[:3] == ["20,7***", "(5,0)", "[9,8; 31,6]"]  # 0/1 outcome: 100 x the share difference
+    assert operating[:3] == ["20,7", "(5,0)", "[9,8; 31,6]"]  # 0/1 outcome: 100 x the share difference
+    # the interval excludes zero, but the plan's corrections and Lee bounds are not in results: not "strong"
+    assert operating[3] == "indikasi, belum terbukti"
     assert "CRV1" in notes and "20 klaster" in notes and "desa" in notes
     assert "SINTETIS" in notes  # synthetic data say so in the table notes too
 

@@ -120,7 +120,7 @@ def test_an_untouched_run_has_every_file_as_recorded_including_notebooks(fresh_r
     first, _, _ = fresh_runs
     manifest = read_manifest(first)
     assert {"3402/notebook.ipynb", "national/notebook.ipynb"} <= set(manifest["notebook_outputs"])
-    assert {"3402/brief_id.html", "3402/tables_3402.xlsx", "index.html"} <= set(manifest["outputs"])
+    assert {"3402/brief_id.html", "3402/tables_3402_id.xlsx", "index.html"} <= set(manifest["outputs"])
     checked, differences = check_published(manifest, first)
     assert differences == [] and checked == len(manifest["outputs"]) + len(manifest["notebook_outputs"])
 
@@ -130,10 +130,12 @@ def test_every_kind_of_change_to_a_published_file_is_named(fresh_runs, tmp_path)
     first, _, _ = fresh_runs
     run = _copy(first, tmp_path, "changed")
     _edit_brief(run)
-    workbook = run / "3402" / "tables_3402.xlsx"
+    workbook = run / "3402" / "tables_3402_id.xlsx"
     workbook.write_bytes(workbook.read_bytes() + b"\0")  # one byte appended
     (run / "national" / "figures" / "forest.png").unlink()
     (run / "3402" / "brief_fr.html").write_text("<p>+Rp967.160</p>", encoding="utf-8")  # not the run's
+    (run / "national" / ".hidden.html").write_text("<script>alert(1)</script>", encoding="utf-8")  # hidden: named
+    (run / "3402" / "kernels.log").write_text("not the run's log", encoding="utf-8")  # only the root's is the run's
     nb = json.loads((run / "national" / "notebook.ipynb").read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and c["outputs"])
     cell["execution_count"] = 999  # metadata only: not a change
@@ -142,7 +144,9 @@ def test_every_kind_of_change_to_a_published_file_is_named(fresh_runs, tmp_path)
     assert differences == [
         FileDifference("3402/brief_fr.html", "unexpected"),
         FileDifference("3402/brief_id.html", "edited"),
-        FileDifference("3402/tables_3402.xlsx", "edited"),
+        FileDifference("3402/kernels.log", "unexpected"),
+        FileDifference("3402/tables_3402_id.xlsx", "edited"),
+        FileDifference("national/.hidden.html", "unexpected"),
         FileDifference("national/figures/forest.png", "missing"),
     ]
     out = cell["outputs"][0]

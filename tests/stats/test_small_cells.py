@@ -324,3 +324,73 @@ def test_arm_sizes_count_families_with_both_waves(n):
     )
     assert small_cells.arm_sizes(pd.concat([panel, extra]), DESIGN) == (20, n)
     assert (min(small_cells.arm_sizes(panel, DESIGN)) < K) is (n < K)
+
+
+def test_monitoring_shares_follow_the_threshold_the_linked_rows_and_the_scopes():
+    """A round's share of families paid must not publish a count the risk table hides (review, issue 15 item 3).
+
+    0.955 of 200 is 9 unpaid. Hand example: the threshold rule, the link to the endline risk flag, the quarterly
+    repeat of the share, and the national total minus the regions.
+    """
+    from evaluation.stats.small_cells import monitoring_suppression
+
+    def share(scope, period, value, n=200):
+        base = f"{scope}.monitoring.{period}.families_paid"
+        return {f"{base}.n": n, f"{base}.realisation": value, f"{base}.ratio": value, f"{base}.status": "on_track",
+                f"{base}.plan": 1.0}  # fmt: skip
+
+    r = {}
+    r |= share("3402", "2021-01", 0.94)  # 12 unpaid: open by the threshold, but the same share as the endline
+    r |= share("3402", "2021-02", 0.94)
+    r |= share("31", "2021-02", 0.955)  # 9 unpaid: hidden by the threshold rule
+    r |= share("3217", "2021-02", 0.5)
+    r |= share("national", "2021-02", 0.8, n=600)
+    r["3402.risk.grant_not_disbursed.suppressed"] = True  # the evaluation hid the endline count (a complement)
+    r["3217.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation"] = 0.5
+    r["3402.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation"] = 0.94
+    out, hidden = monitoring_suppression(r, 10, regions=["3402", "31", "3217"])
+    assert ("31", "2021-02", "families_paid") in hidden  # 9 of 200 unpaid
+    assert {("3402", "2021-01", "families_paid"), ("3402", "2021-02", "families_paid")} <= set(hidden)  # linked
+    assert "3402.monitoring.2021-02.families_paid.realisation" not in out
+    assert out["3402.monitoring.2021-02.families_paid.suppressed"] is True
+    assert out["3402.monitoring.2021-02.families_paid.plan"] == 1.0  # a plan figure stays
+    assert "3402.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation" not in out
+    # two regions hidden, the national row and 3217 open: 3217 = national - 3402 - 31 only gives their sum: safe.
+    assert "3217.monitoring.2021-02.families_paid.realisation" in out
+    # one region hidden alone would be recovered: 3217 is hidden as its complement
+    r2 = {k: v for k, v in r.items() if not k.startswith(("31.", "3402."))}
+    r2 |= share("31", "2021-02", 0.955)
+    r2 |= share("3402", "2021-02", 0.6)
+    _, hidden2 = monitoring_suppression(r2, 10, regions=["3402", "31", "3217"])
+    assert ("31", "2021-02", "families_paid") in hidden2
+    assert len([h for h in hidden2 if h[1] == "2021-02"]) == 2  # a complement joined it
+    with pytest.raises(ValueError):
+        monitoring_suppression(r, 0)
+
+
+def test_two_hidden_regions_whose_total_pins_them_get_a_third():
+    """Several hidden rows of one relation whose total pins them get one more hidden row (review finding).
+
+    National 27 minus three regions shown (25) left 2 for two hidden regions, so each was 1. Hand example.
+    """
+    from evaluation.stats.small_cells import hidden_cell_range, run_suppression
+
+    assert hidden_cell_range(2, 2, 10) == (1.0, 1.0)  # both pinned to 1
+    assert hidden_cell_range(17, 2, 10) == (8.0, 9.0)  # 8 or 9 each
+    assert hidden_cell_range(10, 2, 10) == (1.0, 9.0)  # no information
+    counts = {"national": 27, "a": 1, "b": 1, "c": 12, "d": 11, "e": 2}
+    r = {"national.risk.n_families": 1000}
+    for scope, c in counts.items():
+        if scope != "national":
+            r[f"{scope}.risk.n_families"] = 200
+        r[f"{scope}.risk.sessions_low.count"] = c
+        r[f"{scope}.risk.sessions_low.rate"] = c / r[f"{scope}.risk.n_families"]
+    out, _ = run_suppression(r, 10, regions=["a", "b", "c", "d", "e"])
+    hidden = {s for s in counts if out.get(f"{s}.risk.sessions_low.suppressed") is True}
+    assert {"a", "b", "e"} <= hidden  # the primaries (1, 1, 2)
+    assert len(hidden) >= 4  # with only the three primaries, their total 4 pins each to 1 or 2
+    shown = [s for s in counts if s not in hidden]
+    if "national" in shown:
+        total = counts["national"] - sum(counts[s] for s in shown if s != "national")
+        lo, hi = hidden_cell_range(total, len(hidden), 10)
+        assert hi - lo >= (10 - 1) // 2, (hidden, total)  # no hidden region can be pinned any more

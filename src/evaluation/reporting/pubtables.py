@@ -1,11 +1,12 @@
 """Publication tables of one scope: the main effects table and the baseline balance table, in LaTeX, Word and HTML.
 
 The tables are the forms evaluators and ministry annexes pass on (esttab, fixest's ``etable``, ietoolkit's
-``iebaltab``): each estimate with its standard error in parentheses, its 95% interval in brackets and stars, the
-p-value after the analysis plan's correction for several outcomes, the number of families and of clusters
-(villages), and notes that name the variance estimator and the clustering. They are built with ``maketables``
-(:class:`maketables.MTable`, which renders LaTeX, Word through python-docx, and HTML through great-tables) from
-``results.json`` only, in the run's languages, with the codebook's labels.
+``iebaltab``): each estimate with its standard error in parentheses and its 95% interval in brackets (no
+significance stars, which would mark results the plan's correction does not support), the p-value after the
+analysis plan's correction for several outcomes, the evidence grade of the plan's rule, the number of families
+and of clusters (villages), and notes that name the variance estimator and the clustering. They are built with
+``maketables`` (:class:`maketables.MTable`, which renders LaTeX, Word through python-docx, and HTML through
+great-tables) from ``results.json`` only, in the run's languages, with the codebook's labels.
 
 Files, in ``<run>/<scope>/tables/``: ``effects_<lang>.{tex,docx,html}`` and ``balance_<lang>.{tex,docx,html}``.
 """
@@ -34,7 +35,6 @@ __all__ = [
     "TABLE_DIR",
     "balance_frame",
     "effects_frame",
-    "stars",
     "tex_escape",
     "variable_label",
     "write_tables",
@@ -43,26 +43,7 @@ __all__ = [
 TABLE_DIR = "tables"
 EFFECT_METHODS = ("pre_post", "did", "drdid", "ancova")  # columns of the effects table, when the run has them
 ADJUSTED = ("holm", "romano_wolf", "fdr_bh")  # corrections for several outcomes, as stored with the DiD
-STAR_LEVELS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 FORMATS = ("tex", "docx", "html")
-
-
-def stars(p: float | None) -> str:
-    """Significance stars of a p-value: ``***`` below 0.01, ``**`` below 0.05, ``*`` below 0.10, else none.
-
-    Parameters
-    ----------
-    p : float or None
-        The (unadjusted, CRV1) p-value; None or NaN gives no stars.
-
-    Returns
-    -------
-    str
-        The stars.
-    """
-    if p is None or not isinstance(p, int | float) or math.isnan(p):
-        return ""
-    return next((s for level, s in STAR_LEVELS if p < level), "")
 
 
 def _num(ctx: RunContext, outcome: str, x: Any, lang: str) -> str:
@@ -128,8 +109,9 @@ def _outcomes(ctx: RunContext, scope: str) -> list[str]:
 def effects_frame(ctx: RunContext, scope: str, lang: str) -> tuple[pd.DataFrame, str]:
     """The main effects table of a scope as a frame (rows grouped by outcome, one column per method) and its notes.
 
-    Rows per outcome: the estimate with stars, ``(SE)``, ``[95% interval]``, the p-value after each correction for
-    several outcomes stored with the DiD (Holm, Romano-Wolf, Benjamini-Hochberg), and ``N families (clusters)``.
+    Rows per outcome: the estimate, ``(SE)``, ``[95% interval]``, the p-value after each correction for several
+    outcomes stored with the DiD (Holm, Romano-Wolf, Benjamini-Hochberg), the DiD finding's evidence grade by the
+    plan's rule, and ``N families (clusters)``.
 
     Parameters
     ----------
@@ -163,9 +145,7 @@ def effects_frame(ctx: RunContext, scope: str, lang: str) -> tuple[pd.DataFrame,
                 for cells in (est, se, ci, n, *adjusted.values()):
                     cells.append("")
                 continue
-            # no stars on the before-after change: it is not a programme effect (the notes say so)
-            mark = "" if m == "pre_post" else stars(g.get("p_value"))
-            est.append(_num(ctx, o, g.get("estimate"), lang) + mark)
+            est.append(_num(ctx, o, g.get("estimate"), lang))
             se.append(f"({_num(ctx, o, g.get('se'), lang)})")
             ci.append(f"[{_num(ctx, o, g.get('ci_low'), lang)}; {_num(ctx, o, g.get('ci_high'), lang)}]")
             units, k = g.get("n_units"), g.get("n_clusters")
@@ -181,6 +161,9 @@ def effects_frame(ctx: RunContext, scope: str, lang: str) -> tuple[pd.DataFrame,
                 clusters.add(int(k))
         lines = [("row_estimate", est), ("row_se", se), ("row_ci", ci)]
         lines += [(f"row_p_{a}", cells) for a, cells in adjusted.items() if any(cells)]
+        if "did" in methods:  # the plan's rule grades the primary estimator's finding
+            lines.append(("row_evidence", [t(f"ev_{ctx.evidence(scope, o).grade}", lang) if m == "did" else ""
+                                           for m in methods]))  # fmt: skip
         lines.append(("row_n", n))
         for msgid, cells in lines:
             index.append((label, t(f"pub.{msgid}", lang)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from evaluation.core.config import Config
 from evaluation.core.record import merge_results, read_results, write_results
-from evaluation.stats.small_cells import run_suppression
+from evaluation.stats.small_cells import monitoring_suppression, run_suppression
 
 RESULTS_NAME = "results.json"
 
@@ -51,6 +51,7 @@ def protect_parts(
     """
     merged = merge_results(parts.values())
     protected, hidden = run_suppression(merged, k, regions)
+    protected, _ = monitoring_suppression(protected, k, regions)  # the monitoring rounds' shares of families
     new_parts = {}
     for scope, part in parts.items():
         own = {name: protected[name] for name in part if name in protected}

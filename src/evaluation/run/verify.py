@@ -213,11 +213,41 @@ def recorded_files(manifest: Mapping[str, Any]) -> dict[str, str] | None:
     return {**outputs, **manifest.get("notebook_outputs", {})}
 
 
+ROOT_UNHASHED = frozenset({".prokus-owned", "kernels.log", "manifest.json"})  # a run's own files at its root
+
+
+def stray_files(run_dir: Path) -> dict[str, str]:
+    """Files a run never writes, in places the output hashes leave out (each is reported as not listed).
+
+    Hidden files or folders, and a ``kernels.log`` or ``manifest.json`` below the run's root: only the root's own
+    are a run's.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder.
+
+    Returns
+    -------
+    dict of str to str
+        Relative POSIX path -> ``"unlisted"``.
+    """
+    out = {}
+    for p in sorted(run_dir.rglob("*")):
+        rel = p.relative_to(run_dir)
+        if not p.is_file() or (len(rel.parts) == 1 and rel.name in ROOT_UNHASHED):
+            continue
+        if any(part.startswith(".") for part in rel.parts) or rel.name in ("kernels.log", "manifest.json"):
+            out[rel.as_posix()] = "unlisted"
+    return out
+
+
 def published_files(manifest: Mapping[str, Any], run_dir: Path, executed: Path | None = None) -> dict[str, str]:
     """The hashes of the files in ``run_dir`` as the manifest records them (notebooks by their normalised outputs)."""
     files = hash_outputs(run_dir)
     if "notebook_outputs" in manifest:
         files |= hash_notebooks(run_dir, executed or executed_in(manifest) or run_dir)
+        files |= stray_files(run_dir)
     return files
 
 

@@ -18,6 +18,7 @@ smaller group's mean would follow from it and the other group's mean.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -39,9 +40,11 @@ __all__ = [
     "dose_suppression",
     "heterogeneity_suppression",
     "hidden_across_scopes",
+    "hidden_cell_range",
     "hide_rows",
     "is_small",
     "level_counts",
+    "monitoring_suppression",
     "risk_suppression",
     "run_suppression",
     "scorecard_suppression",
@@ -652,6 +655,68 @@ def _rows(results: Mapping[str, object], k: int) -> dict[tuple[str, str, str], t
     return rows
 
 
+def _row_counts(results: Mapping[str, object], scope: str, table: str, row: str) -> tuple[float, float] | None:
+    """The two counts a published scorecard or risk row describes (families with and without), or None."""
+    if table == "risk":
+        count = _number(results, key(scope, "risk", row, "count"))
+        base = _number(results, key(scope, "risk", "n_families"))
+        return None if count is None or base is None else (count, base - count)
+    n = _number(results, key(scope, "scorecard", row, "n"))
+    if n is None or not _family_share(row):
+        return None
+    return share_cells(_number(results, key(scope, "scorecard", row, "realisation")), n)
+
+
+def hidden_cell_range(total: float, m: int, k: int) -> tuple[float, float]:
+    """The values an attacker can still give one of ``m`` hidden cells that add up to ``total``.
+
+    Each hidden cell is assumed to describe 1 to ``k - 1`` families (the threshold rule), so one of them lies in
+    ``[max(1, total - (m - 1)(k - 1)), min(k - 1, total - (m - 1))]``; a narrow range pins it (two hidden regions
+    whose counts add up to 2 are 1 each).
+
+    Parameters
+    ----------
+    total : float
+        The hidden cells' total (the national count minus the regions shown).
+    m : int
+        Number of hidden cells.
+    k : int
+        Threshold (families).
+
+    Returns
+    -------
+    (float, float)
+        Lowest and highest value of one hidden cell.
+    """
+    return max(1.0, total - (m - 1) * (k - 1)), min(k - 1.0, total - (m - 1))
+
+
+def _pinned(
+    results: Mapping[str, object], members: list[tuple[str, str, str]], shut: list, k: int, national: str
+) -> bool:
+    """True when two or more hidden rows of a national-regions relation can be pinned from their total.
+
+    The national row shown, the hidden regions' total is national minus the regions shown, for the count with
+    and the count without; when that total is at most ``m (k - 1)`` (every hidden cell could be small) and one
+    hidden cell's range (:func:`hidden_cell_range`) is narrower than ``(k - 1) // 2`` families, the relation needs
+    one more hidden row.
+    """
+    if any(m[0] == national for m in shut):
+        return False  # the total itself is hidden: the hidden regions' sum is unknown
+    counts = {m: _row_counts(results, *m) for m in members if m not in shut}
+    if any(c is None for c in counts.values()):
+        return False
+    width = (k - 1) // 2
+    for side in (0, 1):
+        total = counts[members[0]][side] - sum(c[side] for m, c in counts.items() if m != members[0])
+        if not np.isfinite(total) or total > len(shut) * (k - 1):
+            continue
+        lo, hi = hidden_cell_range(total, len(shut), k)
+        if hi - lo < width:
+            return True
+    return False
+
+
 def run_suppression(
     results: Mapping[str, object], k: int, regions: Sequence[str] | None = None, national: str = NATIONAL
 ) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
@@ -723,12 +788,16 @@ def run_suppression(
                 continue
             members = [(s, table, row) for s in (national, *parts)]
             shut = [m for m in members if m in hidden or m not in rows]
-            if len(members) < 2 or len(shut) != 1:
+            if len(members) < 2 or not shut:
+                continue
+            if len(shut) > 1 and not _pinned(results, members, shut, k, national):
                 continue
             candidates = sorted(
                 (m for m in members if m in rows and m not in hidden),
                 key=lambda m: (not (size[m] > 0), size[m] if np.isfinite(size[m]) else np.inf, m),
             )
+            if not candidates:
+                continue
             hidden.add(candidates[0])
             changed = True
     out = dict(results)
@@ -905,3 +974,146 @@ def balance_across_scopes(
                 masks[pick] = balance_suppression(tables[pick], pick, {}, k, categories.get(pick), withheld[pick])[0]
                 changed = True
     return masks
+
+
+# Monitoring-round indicators that are shares of families (``<scope>.monitoring.<period>.<indicator>``), and the
+# evaluation row whose count each one publishes at the last round (the endline scorecard equals the last round).
+MONITORING_SHARES: dict[str, tuple[tuple[str, str], ...]] = {
+    "families_paid": (("risk", "grant_not_disbursed"), ("scorecard", "bsimu_families")),
+    "lpj_received": (("risk", "grant_report_missing"),),
+}
+_MONITORING_KEY = re.compile(r"^(?P<scope>[^.]+)\.monitoring\.(?P<period>\d{4}-\d{2})\.(?P<ind>[a-z_]+)\.n$")
+
+
+def _shares_pinned(results: Mapping[str, object], members: list, shut: list, k: int, national: str) -> bool:
+    """:func:`_pinned` for monitoring shares (``(scope, period, indicator)`` members; counts are share x n)."""
+    if any(m[0] == national for m in shut):
+        return False
+    counts = {}
+    for scope, period, ind in (m for m in members if m not in shut):
+        base = f"{scope}.monitoring.{period}.{ind}"
+        share, n = _number(results, f"{base}.realisation"), _number(results, f"{base}.n")
+        if share is None or n is None:
+            return False
+        counts[scope] = share_cells(share, n)
+    for side in (0, 1):
+        total = counts[national][side] - sum(c[side] for s, c in counts.items() if s != national)
+        if not np.isfinite(total) or total > len(shut) * (k - 1):
+            continue
+        lo, hi = hidden_cell_range(total, len(shut), k)
+        if hi - lo < (k - 1) // 2:
+            return True
+    return False
+
+
+def monitoring_suppression(
+    results: Mapping[str, object], k: int, regions: Sequence[str] | None = None, national: str = NATIONAL
+) -> tuple[dict[str, object], list[tuple[str, str, str]]]:
+    """Disclosure control of the monitoring rounds' shares of families, across rounds, tables and scopes.
+
+    A round's share of families (families paid, grant-use reports received) over its n describes two counts, s*n
+    and (1-s)*n; the same three ways that recover a hidden count in the evaluation tables recover it here, so the
+    same rules apply, after :func:`run_suppression`:
+
+    * the **threshold rule** on both counts (:func:`share_is_small`);
+    * **linked rows**: the last round's share of families paid is the endline count the risk flag
+      ``grant_not_disbursed`` (and the scorecard's ``bsimu_families``) describes, and its LPJ share the count of
+      ``grant_report_missing``: when the evaluation hides that row, the last round hides the share (every round
+      at or after the last one with the same value);
+    * **scopes**: national counts are the total of the regions' (same round and indicator); a relation with exactly
+      one hidden member hides the open member describing the fewest families too, repeated until nothing changes.
+
+    A hidden share loses its realisation, ratio and status (and the quarterly realisation of the quarter it closes)
+    and gets ``suppressed = True``; its plan stays.
+
+    Parameters
+    ----------
+    results : mapping of str to object
+        The run's merged results, already protected by :func:`run_suppression`.
+    k : int
+        Threshold ``[run] min_cell_size`` (families).
+    regions : sequence of str, optional
+        The regions whose counts add up to the national ones (default: every scope but ``national``).
+    national : str, default "national"
+        The total scope.
+
+    Returns
+    -------
+    results : dict
+        The protected results (sorted keys).
+    hidden : list of (scope, period, indicator)
+        The shares hidden, sorted.
+
+    Raises
+    ------
+    ValueError
+        When ``k < 1``.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley, sections 5.2 and 5.5.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    rows: dict[tuple[str, str, str], float] = {}  # (scope, period, indicator) -> families its smaller count describes
+    hidden: set[tuple[str, str, str]] = set()
+    for name in results:
+        m = _MONITORING_KEY.match(name)
+        if not m or m["ind"] not in MONITORING_SHARES:
+            continue
+        row = (m["scope"], m["period"], m["ind"])
+        n = _number(results, name)
+        share = _number(results, f"{m['scope']}.monitoring.{m['period']}.{m['ind']}.realisation")
+        if n is None or share is None:
+            hidden.add(row)
+            rows[row] = float("nan")
+            continue
+        yes, no = share_cells(share, n)
+        rows[row] = min(yes, no)
+        if share_is_small(share, n, k):
+            hidden.add(row)
+    for scope in sorted({s for s, _, _ in rows}):
+        periods = sorted({p for s, p, _ in rows if s == scope})
+        for ind, links in MONITORING_SHARES.items():
+            if not any(results.get(key(scope, t, r, "suppressed")) is True for t, r in links):
+                continue
+            last = [(scope, p, ind) for p in periods if (scope, p, ind) in rows]
+            if not last:
+                continue
+            final = results.get(f"{scope}.monitoring.{last[-1][1]}.{ind}.realisation")
+            for row in last:  # every round that publishes the endline share (a round after the last payment)
+                if results.get(f"{scope}.monitoring.{row[1]}.{ind}.realisation") == final:
+                    hidden.add(row)
+    scopes = {s for s, _, _ in rows}
+    parts = sorted(str(r) for r in regions) if regions is not None else sorted(scopes - {national})
+    changed = True
+    while changed:
+        changed = False
+        for period, ind in sorted({(p, i) for _, p, i in rows}):
+            if (national, period, ind) not in rows:
+                continue
+            members = [(s, period, ind) for s in (national, *parts)]
+            shut = [m for m in members if m in hidden or m not in rows]
+            if not shut or (len(shut) > 1 and not _shares_pinned(results, members, shut, k, national)):
+                continue
+            open_ = sorted(
+                (m for m in members if m in rows and m not in hidden),
+                key=lambda m: (not (rows[m] > 0), rows[m] if np.isfinite(rows[m]) else np.inf, m),
+            )
+            if open_:
+                hidden.add(open_[0])
+                changed = True
+    out = dict(results)
+    values: dict[tuple[str, str], set[object]] = {}
+    for scope, period, ind in sorted(hidden):
+        base = f"{scope}.monitoring.{period}.{ind}"
+        values.setdefault((scope, ind), set()).add(out.get(f"{base}.realisation"))
+        for field in ("realisation", "ratio", "status"):
+            out.pop(f"{base}.{field}", None)
+        out[f"{base}.suppressed"] = True
+    # the quarterly table of every later round repeats the share of the round that closed each quarter
+    for name in [x for x in out if ".quarter." in x and x.endswith(".realisation") and ".monitoring." in x]:
+        scope, ind = name.split(".", 1)[0], name.rsplit(".", 2)[1]
+        if out[name] in values.get((scope, ind), ()):
+            del out[name]
+    return dict(sorted(out.items())), sorted(hidden)
