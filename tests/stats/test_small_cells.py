@@ -346,6 +346,7 @@ def test_monitoring_shares_follow_the_threshold_the_linked_rows_and_the_scopes()
     r |= share("3217", "2021-02", 0.5)
     r |= share("national", "2021-02", 0.8, n=600)
     r["3402.risk.grant_not_disbursed.suppressed"] = True  # the evaluation hid the endline count (a complement)
+    r["3402.monitoring.2021-02.rupiah_disbursed.realisation"] = 0.94  # the same share of the planned rupiah
     r["3217.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation"] = 0.5
     r["3402.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation"] = 0.94
     out, hidden = monitoring_suppression(r, 10, regions=["3402", "31", "3217"])
@@ -355,6 +356,7 @@ def test_monitoring_shares_follow_the_threshold_the_linked_rows_and_the_scopes()
     assert out["3402.monitoring.2021-02.families_paid.suppressed"] is True
     assert out["3402.monitoring.2021-02.families_paid.plan"] == 1.0  # a plan figure stays
     assert "3402.monitoring.2021-02.quarter.2021-Q1.families_paid.realisation" not in out
+    assert "3402.monitoring.2021-02.rupiah_disbursed.realisation" not in out  # follows the families paid
     # two regions hidden, the national row and 3217 open: 3217 = national - 3402 - 31 only gives their sum: safe.
     assert "3217.monitoring.2021-02.families_paid.realisation" in out
     # one region hidden alone would be recovered: 3217 is hidden as its complement

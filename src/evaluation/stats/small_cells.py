@@ -982,6 +982,9 @@ MONITORING_SHARES: dict[str, tuple[tuple[str, str], ...]] = {
     "families_paid": (("risk", "grant_not_disbursed"), ("scorecard", "bsimu_families")),
     "lpj_received": (("risk", "grant_report_missing"),),
 }
+# The disbursed share of the planned rupiah equals the share of families paid when every family's grant is the same
+# (as LINKED_ROWS says for the scorecard): hidden with it.
+MONITORING_FOLLOWERS: dict[str, tuple[str, ...]] = {"families_paid": ("rupiah_disbursed",)}
 _MONITORING_KEY = re.compile(r"^(?P<scope>[^.]+)\.monitoring\.(?P<period>\d{4}-\d{2})\.(?P<ind>[a-z_]+)\.n$")
 
 
@@ -1103,6 +1106,10 @@ def monitoring_suppression(
             if open_:
                 hidden.add(open_[0])
                 changed = True
+    for scope, period, ind in sorted(hidden):  # followers publish the same count (every family's plan is the same)
+        for follower in MONITORING_FOLLOWERS.get(ind, ()):
+            if f"{scope}.monitoring.{period}.{follower}.realisation" in results:
+                hidden.add((scope, period, follower))
     out = dict(results)
     values: dict[tuple[str, str], set[object]] = {}
     for scope, period, ind in sorted(hidden):
