@@ -366,6 +366,11 @@ def test_monitoring_shares_follow_the_threshold_the_linked_rows_and_the_scopes()
     _, hidden2 = monitoring_suppression(r2, 10, regions=["3402", "31", "3217"])
     assert ("31", "2021-02", "families_paid") in hidden2
     assert len([h for h in hidden2 if h[1] == "2021-02"]) == 2  # a complement joined it
+    r3 = {"3217.monitoring.2020-10.visits.families": 200, "3217.monitoring.2020-10.visits.visited": 191}
+    r3 |= {"3402.monitoring.2020-10.visits.families": 200, "3402.monitoring.2020-10.visits.visited": 150}
+    out3, _ = monitoring_suppression(r3, 10)
+    assert "3217.monitoring.2020-10.visits.visited" not in out3  # 9 families not visited: a small count
+    assert out3["3402.monitoring.2020-10.visits.visited"] == 150
     with pytest.raises(ValueError):
         monitoring_suppression(r, 0)
 

@@ -1111,6 +1111,13 @@ def monitoring_suppression(
             if f"{scope}.monitoring.{period}.{follower}.realisation" in results:
                 hidden.add((scope, period, follower))
     out = dict(results)
+    # families visited this round, of the families of the scope: the families not visited are a count too
+    for name in [x for x in results if x.endswith(".visits.visited") and ".monitoring." in x]:
+        visited = _number(results, name)
+        families = _number(results, name.removesuffix(".visited") + ".families")
+        if visited is None or families is None or is_small(visited, k) or is_small(families - visited, k):
+            out.pop(name, None)
+            out[name.removesuffix(".visited") + ".visited_suppressed"] = True
     values: dict[tuple[str, str], set[object]] = {}
     for scope, period, ind in sorted(hidden):
         base = f"{scope}.monitoring.{period}.{ind}"
