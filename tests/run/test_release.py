@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from evaluation.cli import main
+from evaluation.core.atomic import write_marker
 from evaluation.intake.codebook import load_codebook
 from evaluation.intake.pseudonymise import ENV_KEY
-from evaluation.run.release import HOUSEHOLD_BANDS, assess, coarsen
+from evaluation.run.release import HOUSEHOLD_BANDS, _stata_frame, assess, coarsen, coarsen_dates
 from evaluation.synthetic.demo import generate
 from tests.conftest import write_config
 from tests.intake.test_personal_data import _fake_personal
@@ -85,7 +86,11 @@ def test_stata_files_read_back_with_variable_and_value_labels_in_both_languages(
         assert set(survey["wave"].astype(str)) <= {c.label(language) for c in wave.categories}
         assert set(survey["wave"].astype(str)) == {wave.category("baseline").label(language),
                                                     wave.category("endline").label(language)}  # fmt: skip
-        assert str(survey["interview_date"].dtype).startswith("datetime64")
+        # dates are quasi-identifiers: at k = 3 on this small run even the year is identifying, so they are withheld
+        # (the README says so); a released date is a Stata date (test_released_dates_are_stata_months_...)
+        assert "interview_date" not in survey or str(survey["interview_date"].dtype).startswith("datetime64")
+        if "interview_date" not in survey:
+            assert "Dates (disbursement, interviews) are withheld" in (out / "README.md").read_text()
         with pd.io.stata.StataReader(out / f"roster_{language}.dta") as reader:
             roster = reader.read()
             value_labels = reader.value_labels()
@@ -215,3 +220,98 @@ def test_k_by_hand_on_a_small_roster():
     assert not {"village", "subdistrict", "household_size", "household_size_band", "head_age"} & set(region_only)
     assert set(region_only["head_age_band"]) == {"35-44", "45-54"}  # 'subdistrict' withholds the village too
     assert HOUSEHOLD_BANDS[0][2] == "1-3"
+
+
+def _released_quasi_identifiers(out: Path) -> pd.DataFrame:
+    """Independently of release.py: every released column that describes a family, one row per family."""
+    roster = pd.read_csv(out / "roster.csv", dtype=str, keep_default_na=False).set_index("release_id")
+    frame = roster.copy()  # every released roster column describes the family
+    for table, column in (("programme", "disbursement_date"), ("survey", "interview_date")):
+        df = pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False)
+        if column not in df:
+            continue
+        assert df[column].str.fullmatch(r"\d{4}-\d{2}|\d{4}Q\d|").all(), f"{table}.{column} gives more than a month"
+        key = df["wave"] + "=" + df[column] if "wave" in df else df[column]
+        frame[f"{table}.{column}"] = key.groupby(df["release_id"]).agg(lambda v: ";".join(sorted(v)))
+    return frame
+
+
+def test_k_counts_every_released_quasi_identifier_and_dates_show_no_day(released):
+    out, _ = released
+    risk = json.loads((out / "disclosure_risk.json").read_text())
+    level = risk["released"]
+    frame = _released_quasi_identifiers(out)
+    assert sorted(level["quasi_identifiers"]) == sorted(frame.columns) == sorted(risk["quasi_identifiers"])
+    k = int(frame.fillna(".").groupby(list(frame.columns)).size().min())
+    assert k == level["k"] >= risk["threshold"] == 3
+    md = (out / "disclosure_risk.md").read_text()
+    assert all(q in md for q in level["quasi_identifiers"])
+    readme = (out / "README.md").read_text()
+    assert ("year and month only" in readme and "tahun dan bulan" in readme) or "Dates (disbursement" in readme
+    assert all(q in readme for q in level["quasi_identifiers"])
+    mode = out.stat().st_mode & 0o777
+    assert mode == 0o755 and all((p.stat().st_mode & 0o777) == 0o644 for p in out.iterdir())
+
+
+def test_released_dates_are_stata_months_quarters_or_years_never_days(tmp_path):
+    codebook = load_codebook(None)
+    for steps, stata, first in (
+        ((), "tm", "2020-10-01"),
+        (("quarter",), "tq", "2020-10-01"),
+        (("year",), "ty", "2020-01-01"),
+    ):
+        table = pd.DataFrame({"release_id": ["R00001", "R00002"], "wave": ["baseline", "endline"]})
+        table["interview_date"] = coarsen_dates(pd.Series(["2020-10-17", ""]), steps)
+        data, labels, _, dates = _stata_frame(table, codebook, "en")
+        assert dates == {"interview_date": stata} and "day withheld" in labels["interview_date"]
+        path = tmp_path / f"s{stata}.dta"
+        data.to_stata(path, write_index=False, version=118, convert_dates=dates)
+        back = pd.read_stata(path)
+        assert str(back["interview_date"].dtype).startswith("datetime64")
+        assert str(back["interview_date"][0].date()) == first and pd.isna(back["interview_date"][1])
+
+
+def test_coarsen_dates_month_quarter_and_withheld():
+    dates = pd.Series(["2020-10-17", "2021-02-03", ""])
+    assert list(coarsen_dates(dates, ())) == ["2020-10", "2021-02", ""]
+    assert list(coarsen_dates(dates, ("quarter",))) == ["2020Q4", "2021Q1", ""]
+    assert coarsen_dates(dates, ("dates_drop",)) is None
+
+
+def test_k_above_any_coarsening_says_no_coarsening_reaches_it(fake_run, tmp_path, capsys):
+    out = tmp_path / "rel"
+    assert main(["release", str(fake_run["run"]), "--out", str(out), "--k", "5000"]) == 2
+    err = capsys.readouterr().err
+    assert "no coarsening reaches k >= 5000" in err and "coarsen further" not in err and not out.exists()
+    assert "Traceback" not in err
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_out_never_replaces_data_run_or_foreign_prokus_folders(fake_run, tmp_path, capsys):
+    run = fake_run["run"]
+    processed = next(fake_run["root"].rglob("intake.json")).parent
+    raw = fake_run["root"] / "raw" / "field"
+    other = tmp_path / "demo-copy"  # a folder prokus-eval wrote, but not a release (e.g. a demo data folder)
+    other.mkdir()
+    (other / "roster.csv").write_text("family_id\nP1\n")
+    write_marker(other, "demo-data")
+    cases = {
+        processed: "data folders",
+        processed / "release": "data folders",
+        raw: "data folders",
+        run: "run folder",
+        run / "release": "run folder",
+        run.parent: "holds the run",
+        other: "not a release",
+    }
+    for out, said in cases.items():
+        target = out if out.exists() else out.parent
+        before = _snapshot(target)
+        assert main(["release", str(run), "--out", str(out), "--k", "3"]) == 2, out
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err, (out, err)
+        assert _snapshot(target) == before and not (out / "release_id").exists()
+    assert not (run / "release").exists() and not (processed / "release").exists()

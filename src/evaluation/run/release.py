@@ -11,8 +11,8 @@ names them with their SHA-256, checked again here), and writes into ``DIR``, who
 * ``codebook.csv``: the codebook of the released files (file, variable, labels, type, unit, values and their Stata
   codes), laid out as iecodebook and DDI variable metadata do;
 * ``disclosure_risk.md`` and ``disclosure_risk.json``: k-anonymity (computed with pycanon) and the records at risk
-  for the quasi-identifiers region, village, sex and age of the household head and household size, for every
-  coarsening level tried;
+  for every released quasi-identifier (:data:`QUASI_IDENTIFIERS`: every roster column that describes a family,
+  and the released dates per family), listed for every coarsening level tried;
 * ``README.md``: what the release holds, the data citation and a licence placeholder.
 
 Direct identifiers never leave: only codebook variables that are not personal data are written (anything else a
@@ -20,12 +20,15 @@ processed table might hold is withheld and named in the README), and the pseudon
 release id (``R00001``...) numbered in the order of the pseudonyms, so a release cannot be joined to the restricted
 lists of the reports by the id column.
 
-Coarsening (global recoding, as sdcMicro calls it) follows :data:`LADDER`: head's age in 10-year bands, village
-replaced by its sub-district, household size in bands, age in 20-year bands, sub-district withheld (region only),
-household size withheld. ``coarsen="auto"`` climbs the ladder until k reaches the threshold (``[run]
-min_cell_size`` of the run's config unless ``k`` is given); an explicit list of steps applies exactly those. When
-k stays below the threshold nothing is written (:class:`ReleaseError`, exit code 2) and the message gives k and the
-records at risk.
+Dates are never released to the day: year-month at most (:func:`coarsen_dates`). Coarsening (global recoding, as
+sdcMicro calls it) follows :data:`LADDER`: head's age in 10-year then 20-year bands, village replaced by its
+sub-district, household size in bands, sub-district and household size withheld, education and business type
+grouped, dates to the quarter, age in two bands, education and business type withheld, dates to the year, dates
+withheld. ``coarsen="auto"`` climbs the ladder until k reaches the threshold (``[run] min_cell_size`` of the run's
+config unless ``k`` is given); an explicit list of steps applies exactly those. When k stays below the threshold
+nothing is written (:class:`ReleaseError`, exit code 2) and the message gives k and the records at risk (or says
+that no coarsening reaches the threshold). ``--out`` is refused inside the project's data folders or a run, and over
+any non-empty folder that an earlier release did not write.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation.core.atomic import replacing_dir
+from evaluation.core.atomic import owned_by, replacing_dir
 from evaluation.core.config import load_config
 from evaluation.core.errors import UserError
 from evaluation.core.paths import resolve
@@ -56,16 +59,30 @@ __all__ = [
     "RiskLevel",
     "assess",
     "coarsen",
+    "coarsen_dates",
+    "coarsen_tables",
+    "family_quasi_identifiers",
     "release",
 ]
 
 TABLES = ("roster", "programme", "survey")
-#: The quasi-identifiers of a household (the variables an outsider may know about a family), in roster columns.
-QUASI_IDENTIFIERS = ("region_code", "village", "head_sex", "head_age", "household_size")
+#: The quasi-identifiers of a household (what a neighbour or an outsider may know about a family): every released
+#: roster column that describes the family (or its coarsened form), and every released date (per family, one value
+#: per survey wave), named ``<table>.<column>``. Measured on the release as written (:func:`assess`).
+QUASI_IDENTIFIERS = ("region_code", "subdistrict", "village", "head_sex", "head_age", "household_size",
+                     "head_education", "business_type", "group", "programme.disbursement_date",
+                     "survey.interview_date")  # fmt: skip
+#: The released date columns; a release never gives the day (year-month, or year-quarter after ``quarter``).
+DATE_COLUMNS = (("programme", "disbursement_date"), ("survey", "interview_date"))
 #: Coarsening steps, each named on the command line (``--coarsen age,village``).
-STEPS = ("age", "village", "household", "age20", "subdistrict", "household_drop")
-#: Steps a step includes: 20-year bands replace 10-year bands, withholding the sub-district withholds the village.
-_IMPLIES = {"age20": "age", "subdistrict": "village", "household_drop": "household"}
+STEPS = ("age", "village", "household", "age20", "subdistrict", "household_drop", "education", "business",
+         "quarter", "age45", "education_drop", "business_drop", "year", "dates_drop")  # fmt: skip
+#: Steps a step includes: 20-year bands replace 10-year bands, withholding the sub-district withholds the village,
+#: withholding a variable includes grouping it.
+_IMPLIES = {"age20": "age", "age45": "age", "subdistrict": "village", "household_drop": "household",
+            "education_drop": "education", "business_drop": "business", "year": "quarter",
+            "dates_drop": "year"}  # fmt: skip
+_COARSEST_ROSTER = ("age20", "subdistrict", "household_drop")
 #: The levels ``coarsen="auto"`` tries, from none to the coarsest.
 LADDER: tuple[tuple[str, ...], ...] = (
     (),
@@ -74,13 +91,29 @@ LADDER: tuple[tuple[str, ...], ...] = (
     ("age", "village", "household"),
     ("age20", "village", "household"),
     ("age20", "subdistrict", "household"),
-    ("age20", "subdistrict", "household_drop"),
+    _COARSEST_ROSTER,
+    (*_COARSEST_ROSTER, "education"),
+    (*_COARSEST_ROSTER, "education", "business"),
+    (*_COARSEST_ROSTER, "education", "business", "quarter"),
+    ("age45", "subdistrict", "household_drop", "education", "business", "quarter"),
+    ("age45", "subdistrict", "household_drop", "education_drop", "business", "quarter"),
+    ("age45", "subdistrict", "household_drop", "education_drop", "business_drop", "quarter"),
+    ("age45", "subdistrict", "household_drop", "education_drop", "business_drop", "year"),
+    ("age45", "subdistrict", "household_drop", "education_drop", "business_drop", "dates_drop"),
 )
+#: Groups of ``education`` and ``business`` (columns ``head_education_group``, ``business_type_group``).
+EDUCATION_GROUPS = {"none": "primary_or_less", "primary": "primary_or_less", "junior": "secondary_or_more",
+                    "senior": "secondary_or_more", "tertiary": "secondary_or_more"}  # fmt: skip
+BUSINESS_GROUPS = {"food": "food_retail", "retail": "food_retail", "agriculture": "farming", "livestock": "farming",
+                   "services": "services_crafts", "crafts": "services_crafts"}  # fmt: skip
+GROUP_ORDER = ("primary_or_less", "secondary_or_more", "food_retail", "farming", "services_crafts")
 AGE_BANDS_10 = ((0, 25, "<25"), (25, 35, "25-34"), (35, 45, "35-44"), (45, 55, "45-54"), (55, 65, "55-64"),
                 (65, 999, "65+"))  # fmt: skip
 AGE_BANDS_20 = ((0, 35, "<35"), (35, 55, "35-54"), (55, 999, "55+"))
+AGE_BANDS_45 = ((0, 45, "<45"), (45, 999, "45+"))
 HOUSEHOLD_BANDS = ((0, 4, "1-3"), (4, 6, "4-5"), (6, 999, "6+"))
 RELEASE_ID = "release_id"
+RELEASE_WRITER = "release"  # the writer named in a release's .prokus-owned marker
 MISSING = "."  # a missing quasi-identifier is its own value when classes are counted (never dropped)
 STATA_LABEL_MAX = 80  # Stata's limit for a variable label
 
@@ -170,9 +203,12 @@ def _band(values: pd.Series, bands: Sequence[tuple[int, int, str]]) -> pd.Series
 
 def _closure(steps: Sequence[str]) -> tuple[str, ...]:
     full = set(steps)
-    for step in steps:
-        if step in _IMPLIES:
-            full.add(_IMPLIES[step])
+    todo = list(steps)
+    while todo:
+        implied = _IMPLIES.get(todo.pop())
+        if implied and implied not in full:
+            full.add(implied)
+            todo.append(implied)
     return tuple(s for s in STEPS if s in full)
 
 
@@ -185,9 +221,13 @@ def coarsen(roster: pd.DataFrame, steps: Sequence[str]) -> pd.DataFrame:
         The roster (columns of the codebook's roster table, values as text).
     steps : sequence of str
         Steps from :data:`STEPS`: ``age`` (head's age in 10-year bands, column ``head_age_band``), ``age20``
-        (20-year bands), ``village`` (village withheld: the sub-district remains), ``subdistrict`` (sub-district
-        and village withheld), ``household`` (household size in bands, column ``household_size_band``),
-        ``household_drop`` (household size withheld).
+        (20-year bands), ``age45`` (two bands, under 45 and 45+), ``village`` (village withheld: the
+        sub-district remains), ``subdistrict`` (sub-district and village withheld), ``household`` (household
+        size in bands, column ``household_size_band``), ``household_drop`` (household size withheld),
+        ``education`` (head's education in two groups, column ``head_education_group``), ``business`` (business
+        type in three groups, ``business_type_group``), ``education_drop`` and ``business_drop`` (withheld).
+        The date steps (``quarter``, ``year``, ``dates_drop``) act on the programme and survey tables
+        (:func:`coarsen_dates`).
 
     Returns
     -------
@@ -210,13 +250,21 @@ def coarsen(roster: pd.DataFrame, steps: Sequence[str]) -> pd.DataFrame:
     out = roster.copy()
     if "age" in full and "head_age" in out:
         out.insert(out.columns.get_loc("head_age"), "head_age_band",
-                   _band(out["head_age"], AGE_BANDS_20 if "age20" in full else AGE_BANDS_10))  # fmt: skip
+                   _band(out["head_age"], AGE_BANDS_45 if "age45" in full else AGE_BANDS_20 if "age20" in full
+                             else AGE_BANDS_10))  # fmt: skip
         out = out.drop(columns="head_age")
     if "household" in full and "household_size" in out:
         if "household_drop" not in full:
             out.insert(out.columns.get_loc("household_size"), "household_size_band",
                        _band(out["household_size"], HOUSEHOLD_BANDS))  # fmt: skip
         out = out.drop(columns="household_size")
+    for step, column, groups in (("education", "head_education", EDUCATION_GROUPS),
+                                 ("business", "business_type", BUSINESS_GROUPS)):  # fmt: skip
+        if step in full and column in out:
+            if f"{step}_drop" not in full:
+                grouped = out[column].map(lambda v, g=groups: g.get(v, MISSING if v in ("", MISSING) else v))
+                out.insert(out.columns.get_loc(column), f"{column}_group", grouped)
+            out = out.drop(columns=column)
     if "village" in full:
         out = out.drop(columns=[c for c in ("village",) if c in out])
     if "subdistrict" in full:
@@ -224,14 +272,96 @@ def coarsen(roster: pd.DataFrame, steps: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def coarsen_dates(values: pd.Series, steps: Sequence[str]) -> pd.Series | None:
+    """Coarsen released dates: year-month (``2020-10``), year-quarter (``2020Q4``) or year (``year``).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Dates as text (``YYYY-MM-DD``; empty when missing).
+    steps : sequence of str
+        The coarsening steps; ``dates_drop`` withholds the dates.
+
+    Returns
+    -------
+    pandas.Series or None
+        The coarsened dates as text (the day is never kept; missing stays empty); None when withheld.
+    """
+    full = set(_closure(steps))
+    if "dates_drop" in full:
+        return None
+    when = pd.to_datetime(values.replace({MISSING: ""}), errors="coerce", format="%Y-%m-%d")
+    text = when.dt.to_period("Y" if "year" in full else "Q" if "quarter" in full else "M").astype(str)
+    return text.where(when.notna(), "")
+
+
+def coarsen_tables(tables: Mapping[str, pd.DataFrame], steps: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Apply the coarsening steps to every table: the roster's quasi-identifiers and the released dates.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        ``roster``, ``programme``, ``survey`` (any may be missing).
+    steps : sequence of str
+        Steps from :data:`STEPS`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Coarsened copies.
+    """
+    out = {name: df.copy() for name, df in tables.items()}
+    if "roster" in out:
+        out["roster"] = coarsen(out["roster"], steps)
+    for name, column in DATE_COLUMNS:
+        if name in out and column in out[name]:
+            dates = coarsen_dates(out[name][column], steps)
+            if dates is None:
+                out[name] = out[name].drop(columns=column)
+            else:
+                out[name][column] = dates
+    return out
+
+
 def _quasi_identifiers(roster: pd.DataFrame) -> tuple[str, ...]:
     location = next((c for c in ("village", "subdistrict") if c in roster), None)
     wanted = ("region_code", location, "head_sex", "head_age", "head_age_band", "household_size",
-              "household_size_band")  # fmt: skip
+              "household_size_band", "head_education", "head_education_group", "business_type",
+              "business_type_group", "group")  # fmt: skip
     return tuple(c for c in wanted if c and c in roster)
 
 
-def assess(roster: pd.DataFrame, steps: Sequence[str], threshold: int) -> RiskLevel:
+def family_quasi_identifiers(tables: Mapping[str, pd.DataFrame], id_column: str) -> pd.DataFrame:
+    """One row per family: its roster quasi-identifiers and its released dates (``<table>.<column>``).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The (coarsened) tables; ``roster`` is required.
+    id_column : str
+        The family id column (``family_id`` before release, ``release_id`` after).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the roster; a family's dates are joined in table order (survey: one per wave, ``wave=date``).
+    """
+    roster = tables["roster"]
+    frame = roster[list(_quasi_identifiers(roster))].astype(str).replace({"": MISSING, "nan": MISSING})
+    for name, column in DATE_COLUMNS:
+        table = tables.get(name)
+        if table is None or column not in table or id_column not in table:
+            continue
+        values = table[column].astype(str).replace({"": MISSING})
+        if "wave" in table:
+            values = table["wave"].astype(str) + "=" + values
+        joined = values.groupby(table[id_column].to_numpy(), sort=True).agg(lambda v: ";".join(sorted(v)))
+        frame[f"{name}.{column}"] = roster[id_column].map(joined).fillna(MISSING).to_numpy()
+    return frame
+
+
+def assess(roster: pd.DataFrame, steps: Sequence[str], threshold: int,
+           others: Mapping[str, pd.DataFrame] | None = None) -> RiskLevel:  # fmt: skip
     """Measure k-anonymity and the records at risk of a roster after coarsening.
 
     Parameters
@@ -242,6 +372,9 @@ def assess(roster: pd.DataFrame, steps: Sequence[str], threshold: int) -> RiskLe
         The coarsening steps (see :func:`coarsen`).
     threshold : int
         The k the release must reach; families in smaller classes are at risk.
+    others : mapping of str to pandas.DataFrame, optional
+        The uncoarsened ``programme`` and ``survey`` tables (with ``family_id``): their released dates are
+        quasi-identifiers too.
 
     Returns
     -------
@@ -256,11 +389,15 @@ def assess(roster: pd.DataFrame, steps: Sequence[str], threshold: int) -> RiskLe
     """
     from pycanon.anonymity import k_anonymity
 
-    data = coarsen(roster, steps)
-    qi = list(_quasi_identifiers(data))
-    if not qi or data.empty:
-        return RiskLevel(_closure(steps), tuple(qi), len(data), int(bool(len(data))), len(data), 0, threshold)
-    frame = data[qi].astype(str).fillna(MISSING).replace({"": MISSING, "nan": MISSING})
+    data = coarsen_tables({"roster": roster, **(others or {})}, steps)
+    frame = (
+        family_quasi_identifiers(data, "family_id")
+        if "family_id" in roster
+        else data["roster"][list(_quasi_identifiers(data["roster"]))].astype(str).replace({"": MISSING, "nan": MISSING})
+    )
+    qi = list(frame.columns)
+    if not qi or frame.empty:
+        return RiskLevel(_closure(steps), tuple(qi), len(frame), int(bool(len(frame))), len(frame), 0, threshold)
     k = int(k_anonymity(frame, qi))
     sizes = frame.groupby(qi, dropna=False)[qi[0]].transform("size")
     classes = int(frame.drop_duplicates().shape[0])
@@ -339,7 +476,48 @@ def _read_tables(manifest: Mapping[str, Any]) -> tuple[dict[str, pd.DataFrame], 
             synthetic = json.loads(meta.read_text(encoding="utf-8")).get("synthetic") is True
         except (OSError, ValueError, AttributeError):
             synthetic = False
-    return frames, codebook, int(cfg.run.min_cell_size), synthetic
+    protected = [resolve(cfg.run.data_dir), resolve(cfg.run.processed_dir), resolve(data_dir), resolve("data")]
+    return frames, codebook, int(cfg.run.min_cell_size), synthetic, protected
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_out(out: Path, run: Path, protected: Sequence[Path]) -> None:
+    """Refuse an ``--out`` that would replace or sit inside the project's data, a run, or a folder not a release."""
+    where = out.resolve() if out.exists() or out.is_symlink() else out.parent.resolve() / out.name
+    shown = display_path(where)
+    fix = "choose a new folder outside the project's data and run folders, e.g. --out releases/" + run.name
+    for folder in protected:
+        folder = folder.resolve()
+        if _inside(where, folder) or _inside(folder, where):
+            raise ReleaseError(
+                "a release is never written inside (or over) the project's data folders: it would replace the "
+                "data the reports describe",
+                file=shown,
+                rule=f"--out lies outside {display_path(folder)}",
+                fix=fix,
+            )
+    for folder in (where, *where.parents):
+        if (folder / MANIFEST_NAME).is_file() or (folder / "results.json").is_file():
+            raise ReleaseError(
+                "a release is never written inside a run folder: the run would no longer verify",
+                file=shown,
+                rule=f"--out lies outside the run {display_path(folder)}",
+                fix=fix,
+            )
+    if _inside(run, where):
+        raise ReleaseError("a release would replace the folder that holds the run", file=shown,
+                           rule="--out lies outside the run's folder", fix=fix)  # fmt: skip
+    if where.is_dir() and not where.is_symlink() and any(where.iterdir()) and owned_by(where) != RELEASE_WRITER:
+        raise ReleaseError(
+            "this folder is not a release written by `prokus-eval release` (its .prokus-owned marker is missing or "
+            f"names another writer: {owned_by(where) or 'none'}): nothing was changed",
+            file=shown,
+            rule="release replaces only a folder an earlier release wrote, or an empty one",
+            fix=fix,
+        )
 
 
 # --- the released tables -----------------------------------------------------------------------------------------
@@ -376,9 +554,17 @@ def _stata_codes(var: Variable | None, column: str, values: pd.Series) -> dict[s
         if all(c.lstrip("-").isdigit() for c in codes):
             return {c: int(c) for c in codes}
         return {c: i for i, c in enumerate(codes, start=1)}
+    if var is None and column.endswith("_group"):
+        seen = [g for g in pd.unique(values) if g in GROUP_ORDER]
+        return {g: i for i, g in enumerate(sorted(seen, key=GROUP_ORDER.index), start=1)}
     if var is None and column.endswith("_band"):
         seen = [b for b in pd.unique(values) if b != MISSING]
-        order = [*(b[2] for b in AGE_BANDS_10), *(b[2] for b in AGE_BANDS_20), *(b[2] for b in HOUSEHOLD_BANDS)]
+        order = [
+            *(b[2] for b in AGE_BANDS_10),
+            *(b[2] for b in AGE_BANDS_20),
+            *(b[2] for b in AGE_BANDS_45),
+            *(b[2] for b in HOUSEHOLD_BANDS),
+        ]
         return {b: i for i, b in enumerate(sorted(seen, key=order.index), start=1)}
     return None
 
@@ -396,6 +582,10 @@ def _variable_label(var: Variable | None, column: str, language: str) -> str:
         text = t("release.var_head_age_band", language)
     elif column == "household_size_band":
         text = t("release.var_household_size_band", language)
+    elif column in ("head_education_group", "business_type_group"):
+        text = t(f"release.var_{column}", language)
+    elif var is not None and var.type == "date":
+        text = f"{var.label(language)} ({t('release.date_coarsened', language)})"
     else:
         text = var.label_with_unit(language) if var is not None else column
     return text if len(text) <= STATA_LABEL_MAX else text[: STATA_LABEL_MAX - 1] + "…"
@@ -418,9 +608,13 @@ def _stata_frame(table: pd.DataFrame, codebook: Codebook, language: str):
             value_labels[column] = yes_no
         elif var is not None and var.type in ("integer", "number"):
             data[column] = pd.to_numeric(values.replace({"": None}), errors="coerce")
-        elif var is not None and var.type == "date":
-            data[column] = pd.to_datetime(values.replace({"": None}), errors="coerce", format="%Y-%m-%d")
-            dates[column] = "td"
+        elif var is not None and var.type == "date":  # year-month, -quarter or year (coarsen_dates): %tm %tq %ty
+            text = values.astype(str)
+            kind = "tq" if text.str.contains("Q", regex=False).any() else "ty" if text.str.len().eq(4).any() else "tm"
+            data[column] = pd.to_datetime(
+                [pd.Period(v).to_timestamp() if v not in ("", MISSING) else pd.NaT for v in values.astype(str)]
+            )
+            dates[column] = kind
         else:
             data[column] = values.astype(str)
     return data, labels, value_labels, dates
@@ -468,7 +662,7 @@ def _risk_markdown(tried: Sequence[RiskLevel], chosen: RiskLevel) -> str:
     lines = []
     for language in LANGUAGES:
         lines += [f"# {t('release.risk_title', language)}", "", t("release.risk_intro", language,
-                  threshold=chosen.threshold, qi=", ".join(QUASI_IDENTIFIERS)), ""]  # fmt: skip
+                  threshold=chosen.threshold, qi=", ".join(chosen.quasi_identifiers)), ""]  # fmt: skip
         lines += [
             f"| {t('release.col_level', language)} | {t('release.col_steps', language)} | "
             f"{t('release.col_qi', language)} | k | {t('release.col_classes', language)} | "
@@ -500,7 +694,10 @@ def _readme(manifest: Mapping[str, Any], files: Sequence[str], level: RiskLevel,
         lines += [f"- `{name}`" for name in files]
         lines += ["", f"## {t('release.protection_title', language)}", ""]
         lines += [t("release.protection", language, k=level.k, threshold=level.threshold,
+                    qi=", ".join(level.quasi_identifiers),
                     steps=", ".join(level.steps) or t("release.no_step", language)), ""]  # fmt: skip
+        dropped = "dates_drop" in _closure(level.steps)
+        lines += [t("release.dates_withheld" if dropped else "release.dates_note", language), ""]
         if withheld:
             lines += [t("release.withheld", language, columns=", ".join(sorted(withheld))), ""]
         lines += [f"## {t('release.citation_title', language)}", "",
@@ -540,19 +737,37 @@ def release(run_dir: str | Path, out: str | Path, k: int | None = None, coarsen_
         When ``out`` is a file, a link, or a non-empty folder prokus-eval did not write.
     """
     run, manifest = _run(run_dir)
-    frames, codebook, configured_k, synthetic = _read_tables(manifest)
+    frames, codebook, configured_k, synthetic, protected = _read_tables(manifest)
     threshold = configured_k if k is None else int(k)
     if threshold < 2:
         raise ReleaseError(f"k = {threshold} protects nobody", rule="k is at least 2",
                            fix="use the configured threshold ([run] min_cell_size) or --k 3 or more")  # fmt: skip
     steps = _parse_coarsen(coarsen_steps)
     ladder = LADDER if steps is None else (steps,)
+    others = {name: frames[name] for name in TABLES if name != "roster"}
     tried: list[RiskLevel] = []
     for level_steps in ladder:
-        tried.append(assess(frames["roster"], level_steps, threshold))
+        tried.append(assess(frames["roster"], level_steps, threshold, others))
         if tried[-1].safe:
             break
     level = tried[-1]
+    coarsest = set(_closure(LADDER[-1])) <= set(level.steps)
+    if not level.safe and coarsest:
+        raise ReleaseError(
+            f"no coarsening reaches k >= {threshold}: even the coarsest level [{', '.join(level.steps)}] leaves "
+            f"k-anonymity at {level.k} ({level.records_at_risk} of {level.records} families share their "
+            f"quasi-identifiers ({', '.join(level.quasi_identifiers)}) with fewer than {threshold - 1} others). "
+            "Nothing was written",
+            file=display_path(run),
+            rule=f"a release reaches k >= the threshold on every released quasi-identifier ({threshold} asked; the "
+            f"configured threshold [run] min_cell_size is {configured_k})",
+            fix=f"no further coarsening exists: a threshold above {level.k} cannot be met by this data"
+            + (
+                f"; leave out --k to use the configured threshold {configured_k}"
+                if k is not None
+                else "; the data need more families per region, or the release must be withheld"
+            ),
+        )
     if not level.safe:
         raise ReleaseError(
             f"k-anonymity is {level.k} (below the threshold {threshold}) after coarsening "
@@ -560,13 +775,14 @@ def release(run_dir: str | Path, out: str | Path, k: int | None = None, coarsen_
             f"quasi-identifiers ({', '.join(level.quasi_identifiers)}) with fewer than {threshold - 1} others. "
             "Nothing was written",
             file=display_path(run),
-            rule="a release reaches k >= the threshold on region, village, sex and age of the head, household size",
+            rule="a release reaches k >= the threshold on every released quasi-identifier",
             fix="let the release coarsen further (--coarsen auto, or add steps: " + ", ".join(STEPS) + ")",
         )
     tables, withheld = _public(frames, codebook)
-    tables["roster"] = coarsen(tables["roster"], level.steps)
+    tables = coarsen_tables(tables, level.steps)
     out_path = resolve(out)
-    with replacing_dir(out_path, writer="release") as tmp:
+    _check_out(out_path, run, protected)
+    with replacing_dir(out_path, writer=RELEASE_WRITER) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
             for language in LANGUAGES:
@@ -583,10 +799,13 @@ def release(run_dir: str | Path, out: str | Path, k: int | None = None, coarsen_
                 )
         pd.DataFrame(_codebook_rows(tables, codebook)).to_csv(tmp / "codebook.csv", index=False, lineterminator="\n")
         risk = {"threshold": threshold, "released": level.as_dict(), "tried": [lv.as_dict() for lv in tried],
-                "quasi_identifiers": list(QUASI_IDENTIFIERS), "run_id": manifest.get("run_id"),
+                "quasi_identifiers": list(level.quasi_identifiers), "run_id": manifest.get("run_id"),
                 "method": "k-anonymity (pycanon.anonymity.k_anonymity), global recoding"}  # fmt: skip
         (tmp / "disclosure_risk.json").write_text(json.dumps(risk, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         (tmp / "disclosure_risk.md").write_text(_risk_markdown(tried, level), encoding="utf-8")
         names = sorted([p.name for p in tmp.iterdir()] + ["README.md"])
         (tmp / "README.md").write_text(_readme(manifest, names, level, withheld, synthetic), encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes 0700; a release holds no restricted data and is meant to be shared
+        for path in tmp.iterdir():
+            path.chmod(0o644)
     return ReleaseSummary(out_path, tuple(names), level, tuple(tried))
