@@ -476,10 +476,13 @@ def test_safe_frame_keeps_negative_numbers_numbers(tmp_path):
 
 def test_workbook_cells_with_formula_text_are_text_cells(tmp_path):
     """Issue example: a region name =HYPERLINK(...) became a formula in the XLSX workbook."""
-    from evaluation.reporting.workbook import _sheet
+    from evaluation.reporting.workbook import _Sheet, _write
 
     wb = openpyxl.Workbook()
-    _sheet(wb, "t", ["region", "value"], [['=HYPERLINK("http://evil.example","x")', -5], ["@cmd", 2.5]])
+    sheet = _Sheet("t", ["region", "value"])
+    sheet.add('=HYPERLINK("http://evil.example","x")', -5)
+    sheet.add("@cmd", 2.5)
+    _write(wb, sheet)
     wb.save(tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK") and ws["A2"].quotePrefix
@@ -529,7 +532,8 @@ def test_xlsx_formula_cells_without_saved_values_are_errors(tmp_path, small):
         ("roster.xlsx", "3", "household_size"),
         ("roster.xlsx", "5", "head_age"),
     }
-    assert "formula without a saved value" in err.value.render()
+    # the message is wrapped to the terminal's width (narrower under pytest-xdist's workers): compare its words
+    assert "formula without a saved value" in " ".join(err.value.render().split())
     assert hit["fix"].str.contains("LibreOffice").all()
 
 

@@ -703,6 +703,8 @@ def _pinned(
     """
     if any(m[0] == national for m in shut):
         return False  # the total itself is hidden: the hidden regions' sum is unknown
+    if any(results.get(key(*m, "suppressed")) is not True and _row_counts(results, *m) is None for m in shut):
+        return False  # a region the run does not publish: nothing says its count is small
     counts = {m: _row_counts(results, *m) for m in members if m not in shut}
     if any(c is None for c in counts.values()):
         return False
