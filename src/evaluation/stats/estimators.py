@@ -29,6 +29,7 @@ public estimators here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -440,6 +441,36 @@ def diff_in_means(
     )
 
 
+def _treated_panel(
+    name: str,
+    df: Any,
+    outcome: str,
+    unit: str,
+    period: str,
+    before: Any,
+    after: Any,
+    treated: str,
+    cluster: str | None,
+    covariates: Any,
+    weights: str | None,
+    alpha: float,
+) -> tuple[Any, float, tuple[str, ...], Any]:
+    """Checked frame, alpha and covariates, and the two-wave panel with both groups, of a covariate estimator."""
+    df = _check_frame(df, name)
+    alpha = _check_alpha(alpha)
+    covs = _as_tuple(covariates)
+    columns = [("outcome", outcome), ("unit", unit), ("period", period), ("treated", treated)]
+    columns += [("cluster", cluster), ("weights", weights), *[("covariates", c) for c in covs]]
+    _require_columns(df, columns)
+    panel = _panel(
+        df, outcome=outcome, unit=unit, period=period, before=before, after=after, treated=treated,
+        cluster=cluster, covariates=covs, weights=weights,
+    )  # fmt: skip
+    assert panel.treated is not None
+    _check_groups(panel.treated, treated, "units")
+    return df, alpha, covs, panel
+
+
 def ancova(
     df: pd.DataFrame,
     outcome: str,
@@ -507,35 +538,9 @@ def ancova(
         (:class:`evaluation.stats.degenerate.NotEstimable`, a ``ValueError``) when the outcome does not vary,
         or its change is the same for every unit of each group (reason code in ``.reason``).
     """
-    df = _check_frame(df, "ancova")
-    alpha = _check_alpha(alpha)
-    covs = _as_tuple(covariates)
-    _require_columns(
-        df,
-        [
-            ("outcome", outcome),
-            ("unit", unit),
-            ("period", period),
-            ("treated", treated),
-            ("cluster", cluster),
-            ("weights", weights),
-            *[("covariates", c) for c in covs],
-        ],
+    df, alpha, covs, panel = _treated_panel(
+        "ancova", df, outcome, unit, period, before, after, treated, cluster, covariates, weights, alpha
     )
-    panel = _panel(
-        df,
-        outcome=outcome,
-        unit=unit,
-        period=period,
-        before=before,
-        after=after,
-        treated=treated,
-        cluster=cluster,
-        covariates=covs,
-        weights=weights,
-    )
-    assert panel.treated is not None
-    _check_groups(panel.treated, treated, "units")
     n = panel.y_after.size
     X = np.column_stack([np.ones(n), panel.treated, panel.y_before, panel.covariates])
     return _fit(
@@ -635,35 +640,9 @@ def drdid(
     Sant'Anna, P. H. C. and Zhao, J. (2020). "Doubly robust difference-in-differences estimators." *Journal of
     Econometrics* 219(1), 101-122; Graham, Pinto & Egel (2012), *Review of Economic Studies* 79(3), 1053-1079.
     """
-    df = _check_frame(df, "drdid")
-    alpha = _check_alpha(alpha)
-    covs = _as_tuple(covariates)
-    _require_columns(
-        df,
-        [
-            ("outcome", outcome),
-            ("unit", unit),
-            ("period", period),
-            ("treated", treated),
-            ("cluster", cluster),
-            ("weights", weights),
-            *[("covariates", c) for c in covs],
-        ],
+    df, alpha, covs, panel = _treated_panel(
+        "drdid", df, outcome, unit, period, before, after, treated, cluster, covariates, weights, alpha
     )
-    panel = _panel(
-        df,
-        outcome=outcome,
-        unit=unit,
-        period=period,
-        before=before,
-        after=after,
-        treated=treated,
-        cluster=cluster,
-        covariates=covs,
-        weights=weights,
-    )
-    assert panel.treated is not None
-    _check_groups(panel.treated, treated, "units")
     n = panel.y_after.size
     k = 2 + len(covs)
     if n <= k:
