@@ -708,13 +708,17 @@ def _pinned(
     counts = {m: _row_counts(results, *m) for m in members if m not in shut}
     if any(c is None for c in counts.values()):
         return False
-    width = (k - 1) // 2
+    return _total_pins(counts.pop(members[0]), list(counts.values()), len(shut), k)
+
+
+def _total_pins(total_counts: tuple[float, float], shown: list[tuple[float, float]], m: int, k: int) -> bool:
+    """True when the national counts (with, without) minus the regions shown pin one of ``m`` hidden cells."""
     for side in (0, 1):
-        total = counts[members[0]][side] - sum(c[side] for m, c in counts.items() if m != members[0])
-        if not np.isfinite(total) or total > len(shut) * (k - 1):
+        total = total_counts[side] - sum(c[side] for c in shown)
+        if not np.isfinite(total) or total > m * (k - 1):
             continue
-        lo, hi = hidden_cell_range(total, len(shut), k)
-        if hi - lo < width:
+        lo, hi = hidden_cell_range(total, m, k)
+        if hi - lo < (k - 1) // 2:
             return True
     return False
 
@@ -1001,14 +1005,7 @@ def _shares_pinned(results: Mapping[str, object], members: list, shut: list, k: 
         if share is None or n is None:
             return False
         counts[scope] = share_cells(share, n)
-    for side in (0, 1):
-        total = counts[national][side] - sum(c[side] for s, c in counts.items() if s != national)
-        if not np.isfinite(total) or total > len(shut) * (k - 1):
-            continue
-        lo, hi = hidden_cell_range(total, len(shut), k)
-        if hi - lo < (k - 1) // 2:
-            return True
-    return False
+    return _total_pins(counts.pop(national), list(counts.values()), len(shut), k)
 
 
 def monitoring_suppression(
