@@ -6,22 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.core.config import DesignSettings
 from evaluation.core.errors import UserError
 from evaluation.core.plan import DEFAULT_PLAN, load_plan
 from evaluation.estimators import drdid
 from evaluation.stats.effects import covariate_columns, doubly_robust_did
+from tests.stats.designs import DEMO_DESIGN
 
-DESIGN = DesignSettings(
-    unit="family_id",
-    period="wave",
-    before="baseline",
-    after="endline",
-    group="group",
-    treated_value="prokus",
-    cluster="village",
-    alpha=0.05,
-)
+DESIGN = DEMO_DESIGN
 
 
 def _panel(seed: int = 9, n: int = 400) -> pd.DataFrame:

@@ -7,20 +7,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from evaluation.core.config import DesignSettings
 from evaluation.stats.balance import balance_table, weighted_mean_sd
 from evaluation.stats.power import kish_effective_n, mde, power_table
+from tests.stats.designs import DEMO_DESIGN
 
-DESIGN = DesignSettings(
-    unit="family_id",
-    period="wave",
-    before="baseline",
-    after="endline",
-    group="group",
-    treated_value="prokus",
-    cluster="village",
-    alpha=0.05,
-)
+DESIGN = DEMO_DESIGN
 
 
 def _panel(seed: int = 4, n: int = 300) -> pd.DataFrame:
